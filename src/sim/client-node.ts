@@ -1,0 +1,204 @@
+import { createDateClass, createPerformance, createTimers, type SimPerformance, type TimerApi } from './clock.js';
+import type { Network } from './network.js';
+import type { Random } from './random.js';
+import type { Scheduler } from './scheduler.js';
+import type { ServerHost } from './server-host.js';
+import { SimStorage } from './storage.js';
+import { SimulationStopped } from './stopped.js';
+import type { Trace } from './trace.js';
+import { createFetch, type SimFetch } from './transport/fetch.js';
+import { createWebSocketClass, type SimWebSocket } from './transport/websocket.js';
+import type { WsConnection } from './transport/ws-connection.js';
+
+/**
+ * Everything a client under test may use to reach the world, all simulated: the
+ * transports, virtual timers and clock, seeded randomness, storage that survives an app
+ * restart, the server's base URL and the user's token, and the app's lifecycle.
+ */
+export interface ClientEnv extends TimerApi {
+  /** The client node, `c1`. */
+  readonly node: string;
+  /** A browser-semantics `WebSocket` class on the simulated network. */
+  readonly WebSocket: typeof SimWebSocket;
+  /** A `fetch` on the simulated network, returning real `Response` objects. */
+  readonly fetch: SimFetch;
+  /** `Date` on virtual time. */
+  readonly Date: DateConstructor;
+  /** `performance.now()` on virtual time. */
+  readonly performance: SimPerformance;
+  /** Seeded replacement for `Math.random()`. */
+  random(): number;
+  /** Storage that survives an app restart. */
+  readonly storage: SimStorage;
+  /** The simulated server's HTTP origin, `http://lockstep.test`. */
+  readonly baseUrl: string;
+  /** The same origin for WebSockets, `ws://lockstep.test`. */
+  readonly wsBaseUrl: string;
+  /** The user's auth token. */
+  readonly token: string;
+  /** Fires `online`, `offline`, `background` and `foreground` events. */
+  readonly lifecycle: EventTarget;
+  /** Whether the device has a network (see the `client-offline` fault). */
+  isOnline(): boolean;
+  /** Whether the app is in the foreground (see the `app-background` fault). */
+  isForeground(): boolean;
+  /** `AbortSignal.timeout(ms)` on virtual time. */
+  timeoutSignal(ms: number): AbortSignal;
+  /** Records a `client.log` step in the trace. */
+  log(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Storm limits for network activity of one client. */
+export interface NetworkGuards {
+  /** WebSocket connection attempts one client may make within one virtual second. */
+  connectStormPerSecond: number;
+  /** HTTP requests one client may make within one virtual second. */
+  requestStormPerSecond: number;
+}
+
+/** Defaults: far above any sane client, far below a tight loop. */
+export const defaultNetworkGuards: NetworkGuards = { connectStormPerSecond: 20, requestStormPerSecond: 200 };
+
+/** The kernel's handles a client node needs. */
+export interface NodeKernel {
+  scheduler: Scheduler;
+  trace: Trace;
+  network: Network;
+  server: ServerHost;
+  registry: Set<WsConnection>;
+  origin: URL;
+  epoch: number;
+  guards: NetworkGuards;
+}
+
+/**
+ * One simulated device running a client: its clock, network state, lifecycle and
+ * storage. An app restart starts a new incarnation: the old one's timers, sockets and
+ * requests die with it, its functions become inert, the storage stays.
+ */
+export class ClientNode {
+  online = true;
+  foreground = true;
+  readonly storage: SimStorage;
+  readonly lifecycle = new EventTarget();
+  readonly inflight = new Map<string, (reason: string, error: Error) => void>();
+  private incarnation = 0;
+  private counters = { ws: 0, http: 0 };
+  private storm = new Map<string, { second: number; count: number }>();
+  private currentEnv: ClientEnv | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly token: string,
+    private readonly k: NodeKernel,
+    readonly random: Random,
+  ) {
+    this.storage = new SimStorage(name, k.scheduler, k.trace);
+  }
+
+  /** The environment of the current incarnation. */
+  get env(): ClientEnv {
+    this.currentEnv ??= this.buildEnv();
+    return this.currentEnv;
+  }
+
+  /** Kills the running app: timers, sockets and requests die; storage survives. */
+  restart(): void {
+    const { scheduler, trace, registry } = this.k;
+    trace.record(scheduler.now, 'client.restart', { node: this.name, incarnation: this.incarnation + 1 });
+    this.incarnation++;
+    this.currentEnv = undefined;
+    scheduler.cancelOwner(this.name);
+    for (const conn of [...registry]) if (conn.node === this.name && !conn.clientDone) conn.peerVanished('client', 'the app was restarted');
+    this.inflight.clear();
+  }
+
+  /** Connections of this node whose client end is still alive. */
+  connections(): WsConnection[] {
+    return [...this.k.registry].filter((c) => c.node === this.name && !c.clientDone);
+  }
+
+  /** Dispatches a lifecycle event to the app, as a task of this node (so suspension applies). */
+  emit(type: 'online' | 'offline' | 'background' | 'foreground'): void {
+    this.k.scheduler.schedule(0, this.name, 'sim', `${this.name}/lifecycle`, () => this.lifecycle.dispatchEvent(new Event(type)));
+  }
+
+  private nextId(kind: 'ws' | 'http'): string {
+    return `${this.name}/${kind}#${++this.counters[kind]}`;
+  }
+
+  private count(kind: 'connect' | 'request', subject: string, url: string): void {
+    const { scheduler } = this.k;
+    const limit = kind === 'connect' ? this.k.guards.connectStormPerSecond : this.k.guards.requestStormPerSecond;
+    const second = Math.floor(scheduler.now / 1000);
+    let b = this.storm.get(kind);
+    if (!b || b.second !== second) this.storm.set(kind, (b = { second, count: 0 }));
+    if (++b.count > limit) {
+      const err = new SimulationStopped(
+        kind === 'connect' ? 'connect-storm' : 'request-storm',
+        this.name,
+        subject,
+        scheduler.now,
+        `${this.name}: ${kind === 'connect' ? 'tight reconnect loop' : 'request storm'}: more than ${limit} ${kind === 'connect' ? 'WebSocket connection attempts' : 'HTTP requests'} within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${subject} to ${url} at ${scheduler.now} ms.`,
+      );
+      scheduler.stop(err);
+      throw err;
+    }
+  }
+
+  private buildEnv(): ClientEnv {
+    const k = this.k;
+    const { scheduler, trace } = k;
+    const incarnation = this.incarnation;
+    const alive = (): boolean => incarnation === this.incarnation;
+    const ctx = {
+      node: this.name,
+      scheduler,
+      trace,
+      network: k.network,
+      registry: k.registry,
+      server: k.server,
+      origin: k.origin,
+      inflight: this.inflight,
+      isOnline: () => this.online,
+      nextId: (kind: 'ws' | 'http') => this.nextId(kind),
+      countConnect: (s: string, u: string) => this.count('connect', s, u),
+      countRequest: (s: string, u: string) => this.count('request', s, u),
+      reportError: (subject: string, error: unknown) =>
+        trace.record(scheduler.now, 'client.error', {
+          node: this.name,
+          subject,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    };
+    const timers = createTimers(scheduler, this.name);
+    const fetch = createFetch(ctx);
+    const WebSocket = createWebSocketClass(ctx);
+    const random = this.random;
+    return {
+      node: this.name,
+      WebSocket,
+      fetch: (input, init) => (alive() ? fetch(input, init) : new Promise<Response>(() => {})),
+      setTimeout: (fn, delay, ...args) => (alive() ? timers.setTimeout(fn, delay, ...args) : timers.setTimeout(() => {}, 2 ** 31 - 1)),
+      setInterval: (fn, delay, ...args) => (alive() ? timers.setInterval(fn, delay, ...args) : timers.setTimeout(() => {}, 2 ** 31 - 1)),
+      clearTimeout: timers.clearTimeout,
+      clearInterval: timers.clearInterval,
+      Date: createDateClass(() => k.epoch + scheduler.now),
+      performance: createPerformance(() => scheduler.now, k.epoch),
+      random: () => random.next(),
+      storage: this.storage,
+      baseUrl: k.origin.origin,
+      wsBaseUrl: k.origin.origin.replace(/^http/, 'ws'),
+      token: this.token,
+      lifecycle: this.lifecycle,
+      isOnline: () => this.online,
+      isForeground: () => this.foreground,
+      timeoutSignal: (ms: number) => {
+        const ac = new AbortController();
+        timers.setTimeout(() => ac.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+        return ac.signal;
+      },
+      log: (message, fields) => trace.record(scheduler.now, 'client.log', { ...fields, node: this.name, msg: message }),
+    };
+  }
+}

@@ -1,0 +1,193 @@
+import type { ClientNode } from '../client-node.js';
+import type { Network, ActiveRule, HoldRule } from '../network.js';
+import { pathMatches } from '../network.js';
+import type { Scheduler } from '../scheduler.js';
+import type { ServerHost } from '../server-host.js';
+import type { Trace } from '../trace.js';
+import type { WsConnection } from '../transport/ws-connection.js';
+import { entryEnd, type FaultEntry, type FaultPlan } from './plan.js';
+
+/** What the fault engine acts on. */
+export interface FaultTargets {
+  scheduler: Scheduler;
+  trace: Trace;
+  network: Network;
+  server: ServerHost;
+  registry: Set<WsConnection>;
+  nodes: Map<string, ClientNode>;
+}
+
+/**
+ * Applies a fault plan: each entry starts at its `at` (in plan order for equal times)
+ * and windowed entries end after their `duration`. Starts and ends are traced as
+ * `fault.start` / `fault.end` with the entry's index.
+ */
+export function scheduleFaultPlan(plan: FaultPlan, t: FaultTargets): void {
+  plan.forEach((entry, index) => {
+    t.scheduler.scheduleAt(entry.at, 'sim', 'sim', `fault#${index}`, () => start(entry, index, t));
+  });
+}
+
+function start(e: FaultEntry, entry: number, t: FaultTargets): void {
+  const { network: net, server, scheduler } = t;
+  const { kind, at: _at, ...params } = e as FaultEntry & Record<string, unknown>;
+  t.trace.record(scheduler.now, 'fault.start', { entry, kind, ...params });
+  const until = (undo: () => void): void => {
+    const end = entryEnd(e);
+    if (end === Infinity) return;
+    scheduler.scheduleAt(end, 'sim', 'sim', `fault#${entry}`, () => {
+      undo();
+      t.trace.record(scheduler.now, 'fault.end', { entry, kind });
+    });
+  };
+  const nodesOf = (node: string | undefined): ClientNode[] =>
+    node ? [t.nodes.get(node)].filter((n): n is ClientNode => !!n) : [...t.nodes.values()];
+  const connsOf = (node: string | undefined, path: string | undefined): WsConnection[] =>
+    [...t.registry].filter(
+      (c) =>
+        !(c.clientDone && c.serverDone) && (node === undefined || c.node === node) && (path === undefined || pathMatches(path, c.path)),
+    );
+
+  switch (e.kind) {
+    case 'partition': {
+      const rule: ActiveRule = { entry, node: e.node, direction: e.direction ?? 'both' };
+      net.partitions.push(rule);
+      return until(() => {
+        remove(net.partitions, rule);
+        net.pumpAll();
+      });
+    }
+    case 'drop': {
+      const rule = { entry, node: e.node, direction: e.direction ?? 'both', rate: e.rate };
+      net.drops.push(rule);
+      return until(() => remove(net.drops, rule));
+    }
+    case 'delay-spike': {
+      const rule = { entry, node: e.node, direction: e.direction ?? 'both', extra: e.extra };
+      net.spikes.push(rule);
+      return until(() => remove(net.spikes, rule));
+    }
+    case 'duplicate': {
+      const rule = { entry, node: e.node, direction: 'to-server' as const, rate: e.rate };
+      net.duplicates.push(rule);
+      return until(() => remove(net.duplicates, rule));
+    }
+    case 'ws-intermediary': {
+      const rule = {
+        entry,
+        node: e.node,
+        direction: 'both' as const,
+        duplicate: e.duplicate ?? 0,
+        reorder: e.reorder ?? 0,
+        drop: e.drop ?? 0,
+      };
+      net.intermediaries.push(rule);
+      return until(() => remove(net.intermediaries, rule));
+    }
+    case 'ws-refuse': {
+      const rule = { entry, node: e.node, path: e.path, status: e.status ?? 503 };
+      server.refuseRules.push(rule);
+      return until(() => remove(server.refuseRules, rule));
+    }
+    case 'http-status': {
+      const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, status: e.status };
+      server.statusRules.push(rule);
+      return until(() => remove(server.statusRules, rule));
+    }
+    case 'http-timeout': {
+      const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, phase: e.phase ?? 'request' };
+      server.timeoutRules.push(rule);
+      return until(() => remove(server.timeoutRules, rule));
+    }
+    case 'ws-half-open':
+      for (const c of connsOf(e.node, e.path)) c.halfOpen(e.direction ?? 'both');
+      return;
+    case 'ws-reset':
+      for (const c of connsOf(e.node, e.path)) c.reset(`ws-reset (fault entry ${entry})`);
+      return;
+    case 'server-restart':
+      server.restart({ downtime: e.downtime ?? 1000, state: e.state ?? 'keep', closeCode: e.closeCode ?? 1006, entry });
+      return;
+    case 'client-offline': {
+      const affected = nodesOf(e.node).filter((n) => n.online);
+      for (const n of affected) {
+        n.online = false;
+        net.offline.add(n.name);
+        for (const fail of [...n.inflight.values()]) {
+          fail(
+            'offline',
+            new TypeError('fetch failed', {
+              cause: Object.assign(new Error('network is unreachable (the client went offline)'), { code: 'ENETUNREACH' }),
+            }),
+          );
+        }
+        if ((e.sockets ?? 'close') === 'close') {
+          for (const c of n.connections()) {
+            c.up.dead = true;
+            c.down.dead = true;
+            c.abortClient('the network went offline');
+          }
+        }
+        n.emit('offline');
+      }
+      return until(() => {
+        for (const n of affected) {
+          n.online = true;
+          net.offline.delete(n.name);
+          n.emit('online');
+        }
+        net.pumpAll();
+      });
+    }
+    case 'app-background': {
+      const affected = nodesOf(e.node).filter((n) => n.foreground);
+      const mode = e.timers ?? 'suspend';
+      for (const n of affected) {
+        n.foreground = false;
+        n.emit('background');
+        // The app gets its background notification before the OS suspends it.
+        scheduler.schedule(0, 'sim', 'sim', `${n.name}/background`, () => {
+          if (mode === 'suspend') scheduler.suspend(n.name);
+          else scheduler.throttle(n.name, e.throttleMs ?? 60_000);
+        });
+        if (e.closeSocketsAfter !== undefined) {
+          scheduler.schedule(e.closeSocketsAfter, 'sim', 'sim', `${n.name}/background`, () => {
+            if (n.foreground) return;
+            for (const c of n.connections()) c.osClosed('the OS closed the socket of a backgrounded app');
+          });
+        }
+      }
+      return until(() => {
+        for (const n of affected) {
+          n.foreground = true;
+          scheduler.resume(n.name);
+          scheduler.throttle(n.name, undefined);
+          n.emit('foreground');
+        }
+      });
+    }
+    case 'hold': {
+      const rule: HoldRule = { entry, name: e.name, node: e.node, match: e.match ?? {}, seen: 0, released: false };
+      net.holds.push(rule);
+      if (e.duration !== undefined) scheduler.schedule(e.duration, 'sim', 'sim', `fault#${entry}`, () => release(rule, t, entry));
+      return;
+    }
+    case 'release': {
+      const rule = net.holds.find((h) => h.name === e.name);
+      if (rule) release(rule, t, entry);
+      return;
+    }
+  }
+}
+
+function release(rule: HoldRule, t: FaultTargets, entry: number): void {
+  if (rule.released) return;
+  rule.released = true;
+  t.trace.record(t.scheduler.now, 'net.release', { name: rule.name, entry, id: rule.held?.envelope.id, n: rule.held?.envelope.n });
+  rule.held?.release();
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

@@ -1,0 +1,205 @@
+import { describeFound, suggest } from '../describe.js';
+import { faultKinds, type FaultEntry, type FaultPlan } from './plan.js';
+
+/** One problem found in a fault plan: where it is, what was expected, what was found. */
+export interface PlanProblem {
+  /** Index of the entry in the plan (0-based). */
+  entry: number;
+  /** The field at fault (`at`, `match.nth`), or `''` for the entry itself. */
+  field: string;
+  expected: string;
+  found: string;
+}
+
+/** Thrown by {@link validateFaultPlan}; its message lists every problem found. */
+export class FaultPlanError extends Error {
+  override readonly name = 'FaultPlanError';
+  constructor(
+    readonly problems: PlanProblem[],
+    readonly source: string,
+  ) {
+    super(
+      problems
+        .map((p) => `${source}: entry ${p.entry}${p.field ? `, field "${p.field}"` : ''}: expected ${p.expected}, found ${p.found}`)
+        .join('\n'),
+    );
+  }
+}
+
+type Check = (v: unknown) => string | undefined; // returns "expected …" or undefined when fine
+
+const nonNegative: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number of virtual milliseconds ≥ 0';
+const positive: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a number of milliseconds > 0');
+const probability: Check = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a probability between 0 and 1');
+const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a whole number ≥ 1');
+const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
+const nodeName: Check = (v) => (typeof v === 'string' && /^[a-z][a-z0-9-]*$/.test(v) ? undefined : 'a client node name such as "c1"');
+const path: Check = (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'a path starting with "/" (a "*" matches anything)');
+const oneOf =
+  (...allowed: (string | number)[]): Check =>
+  (v) =>
+    allowed.includes(v as string | number) ? undefined : `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+const httpStatus: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599 ? undefined : 'an HTTP error status from 400 to 599';
+const method: Check = (v) => (typeof v === 'string' && /^[A-Z]+$/.test(v) ? undefined : 'an upper-case HTTP method such as "GET"');
+
+const direction = oneOf('both', 'to-server', 'to-client');
+const windowed = { at: nonNegative, node: nodeName, duration: positive };
+const requestMatch = { path, method, count: positiveInt };
+
+const holdMatch: Record<string, Check> = {
+  envelope: oneOf('ws.frame', 'ws.connect', 'http.request', 'http.response'),
+  direction: oneOf('to-server', 'to-client'),
+  path,
+  type: text,
+  contains: text,
+  nth: positiveInt,
+};
+
+/** Per kind: allowed fields with their checks, and which are required. */
+const schema: Record<FaultEntry['kind'], { fields: Record<string, Check | 'match'>; required: string[] }> = {
+  partition: { fields: { ...windowed, direction }, required: [] },
+  drop: { fields: { ...windowed, rate: probability, direction }, required: ['rate'] },
+  'delay-spike': { fields: { ...windowed, extra: positive, direction }, required: ['extra'] },
+  duplicate: { fields: { ...windowed, rate: probability }, required: ['rate'] },
+  'ws-refuse': { fields: { ...windowed, status: httpStatus, path }, required: [] },
+  'ws-half-open': { fields: { at: nonNegative, node: nodeName, direction, path }, required: [] },
+  'ws-reset': { fields: { at: nonNegative, node: nodeName, path }, required: [] },
+  'http-status': { fields: { ...windowed, ...requestMatch, status: httpStatus }, required: ['status'] },
+  'http-timeout': { fields: { ...windowed, ...requestMatch, phase: oneOf('request', 'response') }, required: [] },
+  'server-restart': {
+    fields: { at: nonNegative, downtime: nonNegative, state: oneOf('keep', 'lose'), closeCode: oneOf(1006, 1012) },
+    required: [],
+  },
+  'client-offline': { fields: { ...windowed, sockets: oneOf('close', 'stall') }, required: [] },
+  'app-background': {
+    fields: { ...windowed, timers: oneOf('suspend', 'throttle'), throttleMs: positive, closeSocketsAfter: nonNegative },
+    required: [],
+  },
+  hold: { fields: { at: nonNegative, node: nodeName, name: text, match: 'match', duration: positive }, required: ['name'] },
+  release: { fields: { at: nonNegative, name: text }, required: ['name'] },
+  'ws-intermediary': {
+    fields: { ...windowed, duplicate: probability, reorder: probability, drop: probability },
+    required: [],
+  },
+};
+
+/**
+ * Checks that `input` is a well-formed fault plan and returns it typed. Throws a
+ * {@link FaultPlanError} listing every problem with the entry, the field, what was
+ * expected and what was found. `source` names the file or scenario in messages.
+ */
+export function validateFaultPlan(input: unknown, source = 'fault plan'): FaultPlan {
+  const problems: PlanProblem[] = [];
+  if (!Array.isArray(input)) {
+    throw new FaultPlanError([{ entry: 0, field: '', expected: 'a list of fault entries', found: describeFound(input) }], source);
+  }
+  input.forEach((raw, i) => {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      problems.push({ entry: i, field: '', expected: 'an object with "kind" and "at"', found: describeFound(raw) });
+      return;
+    }
+    const e = raw as Record<string, unknown>;
+    const kind = e.kind;
+    if (typeof kind !== 'string' || !(kind in schema)) {
+      const hint = typeof kind === 'string' ? suggest(kind, faultKinds) : undefined;
+      problems.push({
+        entry: i,
+        field: 'kind',
+        expected: `one of ${faultKinds.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+        found: describeFound(kind),
+      });
+      return;
+    }
+    const s = schema[kind as FaultEntry['kind']];
+    if (e.at === undefined) problems.push({ entry: i, field: 'at', expected: 'a number of virtual milliseconds ≥ 0', found: 'nothing' });
+    for (const r of s.required) {
+      if (e[r] === undefined) problems.push({ entry: i, field: r, expected: describeRequired(s.fields[r]), found: 'nothing' });
+    }
+    for (const [k, v] of Object.entries(e)) {
+      if (k === 'kind') continue;
+      const check = s.fields[k];
+      if (!check) {
+        const hint = suggest(k, Object.keys(s.fields));
+        problems.push({
+          entry: i,
+          field: k,
+          expected: `no such field for "${kind}" (allowed: ${Object.keys(s.fields).join(', ')})${hint ? `; did you mean "${hint}"?` : ''}`,
+          found: describeFound(v),
+        });
+        continue;
+      }
+      if (v === undefined) continue;
+      if (check === 'match') {
+        checkMatch(v, i, problems);
+        continue;
+      }
+      const expected = check(v);
+      if (expected) problems.push({ entry: i, field: k, expected, found: describeFound(v) });
+    }
+  });
+  if (problems.length > 0) throw new FaultPlanError(problems, source);
+  checkHoldNames(input as FaultPlan, source);
+  return input as FaultPlan;
+}
+
+function describeRequired(check: Check | 'match' | undefined): string {
+  if (!check || check === 'match') return 'a value';
+  return check(undefined) ?? 'a value';
+}
+
+function checkMatch(v: unknown, entry: number, problems: PlanProblem[]): void {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    problems.push({
+      entry,
+      field: 'match',
+      expected: 'an object (envelope, direction, path, type, contains, nth)',
+      found: describeFound(v),
+    });
+    return;
+  }
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    const check = holdMatch[k];
+    if (!check) {
+      const hint = suggest(k, Object.keys(holdMatch));
+      problems.push({
+        entry,
+        field: `match.${k}`,
+        expected: `one of the match fields ${Object.keys(holdMatch).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+        found: describeFound(val),
+      });
+      continue;
+    }
+    const expected = check(val);
+    if (expected) problems.push({ entry, field: `match.${k}`, expected, found: describeFound(val) });
+  }
+}
+
+/** A release must name a hold that exists; two holds may not share a name. */
+function checkHoldNames(plan: FaultPlan, source: string): void {
+  const problems: PlanProblem[] = [];
+  const holds = new Map<string, number>();
+  plan.forEach((e, i) => {
+    if (e.kind !== 'hold') return;
+    if (holds.has(e.name))
+      problems.push({
+        entry: i,
+        field: 'name',
+        expected: `a name not used by another hold (entry ${holds.get(e.name)} uses it)`,
+        found: describeFound(e.name),
+      });
+    else holds.set(e.name, i);
+  });
+  plan.forEach((e, i) => {
+    if (e.kind === 'release' && !holds.has(e.name)) {
+      problems.push({
+        entry: i,
+        field: 'name',
+        expected: `the name of a hold entry (${holds.size ? [...holds.keys()].map((n) => `"${n}"`).join(', ') : 'the plan has none'})`,
+        found: describeFound(e.name),
+      });
+    }
+  });
+  if (problems.length > 0) throw new FaultPlanError(problems, source);
+}

@@ -1,0 +1,27 @@
+/**
+ * The deterministic simulation kernel: virtual clock, seeded randomness, event queue,
+ * network with faults, simulated WebSocket and fetch, and the trace.
+ * @module
+ */
+export { Simulation, defaultStartTime, type SimulationOptions } from './simulation.js';
+export { Scheduler, defaultGuards, type GuardOptions, type Task, type TaskKind } from './scheduler.js';
+export { SimulationStopped, type StopReason } from './stopped.js';
+export { Random, normalizeSeed, hashString } from './random.js';
+export { Trace, parseTrace, roundTime, type TraceEvent, type TraceListener } from './trace.js';
+export { canonicalJson } from './canonical-json.js';
+export { createTimers, createDateClass, createPerformance, SimTimer, type TimerApi, type SimPerformance } from './clock.js';
+export { sampleLatency, minLatency, typicalLatency, type LatencySpec } from './latency.js';
+export { defaultLink, resolveLink, resolveTimeouts, type LinkConfig, type NetworkConfig, type NetworkTimeouts } from './link.js';
+export { Network, holdMatches, pathMatches, type Dir, type Envelope, type EnvelopeType, type Stream } from './network.js';
+export { ClientNode, defaultNetworkGuards, type ClientEnv, type NetworkGuards } from './client-node.js';
+export { ServerHost, type ServerApp, type ServerEnv, type ServerFactory } from './server-host.js';
+export { SimStorage } from './storage.js';
+export { installTraps } from './traps.js';
+export { SimHttpRequest, jsonResponse, type SimHttpResponse } from './transport/http-types.js';
+export { SimResponse } from './transport/sim-response.js';
+export { SimWebSocket, createWebSocketClass, type SimWebSocketOptions } from './transport/websocket.js';
+export { ServerSocket } from './transport/server-socket.js';
+export { SimCloseEvent } from './transport/events.js';
+export { type SimFetch } from './transport/fetch.js';
+export * from './faults/plan.js';
+export { validateFaultPlan, FaultPlanError, type PlanProblem } from './faults/validate.js';

@@ -1,0 +1,318 @@
+import { drainMicrotasks } from './real-globals.js';
+import { roundTime } from './trace.js';
+import { SimulationStopped } from './stopped.js';
+
+/** What kind of work a task is: a client or server timer, a network delivery, or kernel work. */
+export type TaskKind = 'timer' | 'net' | 'sim';
+
+/** One entry of the event queue. */
+export interface Task {
+  /** Virtual time at which it runs. */
+  at: number;
+  /** Insertion sequence: breaks ties, so the order is total. */
+  seq: number;
+  /** The node whose work this is (`c1`, `server`, `net`): used for suspension and guards. */
+  owner: string;
+  kind: TaskKind;
+  /** A stable name for messages: `c1/timer#4`, `c1/ws#2`. */
+  subject: string;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** Limits that stop a runaway client instead of letting a run hang. */
+export interface GuardOptions {
+  /** Tasks a run may execute in total. */
+  maxEvents: number;
+  /** Timer callbacks one owner may fire within one virtual second. */
+  timerStormPerSecond: number;
+  /** Tasks that may run at one single virtual instant (a zero-delay loop). */
+  sameInstantLimit: number;
+}
+
+/** Defaults generous enough for any sane client and tight enough to fail in milliseconds. */
+export const defaultGuards: GuardOptions = {
+  maxEvents: 5_000_000,
+  timerStormPerSecond: 1_000,
+  sameInstantLimit: 20_000,
+};
+
+/**
+ * The single owner of virtual time: a binary heap of tasks ordered by (time, sequence).
+ * After every task it lets the microtasks that task queued run to completion, so a
+ * promise continuation always happens "at" the virtual time of its cause.
+ */
+export class Scheduler {
+  /** Current virtual time in ms. */
+  now = 0;
+  /** Tasks executed so far. */
+  executed = 0;
+  private heap: Task[] = [];
+  private nextSeq = 0;
+  private stopError: SimulationStopped | undefined;
+  private running = false;
+  private readonly suspended = new Map<string, Task[]>();
+  private readonly throttled = new Map<string, number>();
+  private stormBucket = new Map<string, { second: number; count: number }>();
+  private instant = { at: -1, count: 0 };
+  /** The task currently executing (and whose microtasks are draining). */
+  current: Task | undefined;
+  /** Called when a task throws; the run goes on unless the error stops it. */
+  onTaskError: (task: Task, error: unknown) => void = () => {};
+  /** Called after each task and its microtasks (used to batch per-task trace lines). */
+  afterTask: (() => void) | undefined;
+  /** Called once when a guard or trap stops the run, before the run rejects. */
+  onStop: (error: SimulationStopped) => void = () => {};
+
+  constructor(readonly guards: GuardOptions = defaultGuards) {}
+
+  /** Queues `fn` to run `delay` ms from now (never in the past). */
+  schedule(delay: number, owner: string, kind: TaskKind, subject: string, fn: () => void): Task {
+    return this.scheduleAt(this.now + Math.max(0, delay), owner, kind, subject, fn);
+  }
+
+  /** Queues `fn` at absolute virtual time `at` (clamped to now). */
+  scheduleAt(at: number, owner: string, kind: TaskKind, subject: string, fn: () => void): Task {
+    const task: Task = { at: roundTime(Math.max(at, this.now)), seq: this.nextSeq++, owner, kind, subject, fn, cancelled: false };
+    this.push(task);
+    return task;
+  }
+
+  /** Cancels a queued task; cancelling twice or after it ran is harmless. */
+  cancel(task: Task | undefined): void {
+    if (task) task.cancelled = true;
+  }
+
+  /** Cancels every queued task of `owner` (a crashed app or restarted server). */
+  cancelOwner(owner: string, kinds?: readonly TaskKind[]): number {
+    let n = 0;
+    for (const t of this.heap) {
+      if (!t.cancelled && t.owner === owner && (!kinds || kinds.includes(t.kind))) {
+        t.cancelled = true;
+        n++;
+      }
+    }
+    const parked = this.suspended.get(owner);
+    if (parked) {
+      for (const t of parked) if (!kinds || kinds.includes(t.kind)) t.cancelled = true;
+    }
+    return n;
+  }
+
+  /** Stops running `owner`'s tasks; they wait, in order, until {@link Scheduler.resume}. */
+  suspend(owner: string): void {
+    if (!this.suspended.has(owner)) this.suspended.set(owner, []);
+  }
+
+  /** Runs `owner`'s parked tasks now, in their original order, and lets new ones run. */
+  resume(owner: string): void {
+    const parked = this.suspended.get(owner);
+    if (!parked) return;
+    this.suspended.delete(owner);
+    for (const t of parked) if (!t.cancelled) this.scheduleAt(this.now, t.owner, t.kind, t.subject, t.fn);
+  }
+
+  /** Delays `owner`'s timers to the next multiple of `ms` (background throttling); `undefined` lifts it. */
+  throttle(owner: string, ms: number | undefined): void {
+    if (ms === undefined) this.throttled.delete(owner);
+    else this.throttled.set(owner, ms);
+  }
+
+  /** True while `owner` is suspended. */
+  isSuspended(owner: string): boolean {
+    return this.suspended.has(owner);
+  }
+
+  /** Asks the run to stop with `error` after the current task; traps and guards use it. */
+  stop(error: SimulationStopped): void {
+    if (!this.stopError) {
+      this.stopError = error;
+      this.onStop(error);
+    }
+  }
+
+  /** The error that stopped the run, if any. */
+  get stopped(): SimulationStopped | undefined {
+    return this.stopError;
+  }
+
+  /** Number of queued (not cancelled) tasks. */
+  pending(): number {
+    let n = 0;
+    for (const t of this.heap) if (!t.cancelled) n++;
+    return n;
+  }
+
+  /** The earliest queued task's time, or `undefined` when the queue is empty. */
+  nextAt(): number | undefined {
+    this.dropCancelledTop();
+    return this.heap[0]?.at;
+  }
+
+  /**
+   * Runs every task due up to and including virtual time `until`, then sets the clock
+   * to `until`. Rejects with {@link SimulationStopped} if a guard or trap fired.
+   */
+  async runUntil(until: number): Promise<void> {
+    if (this.running) throw new Error('the scheduler is already running: await the first run before starting another');
+    this.running = true;
+    try {
+      for (;;) {
+        if (this.stopError) throw this.stopError;
+        this.dropCancelledTop();
+        const task = this.heap[0];
+        if (!task || task.at > until) break;
+        this.pop();
+        if (this.park(task)) continue;
+        this.now = task.at;
+        this.guard(task);
+        this.current = task;
+        try {
+          task.fn();
+        } catch (e) {
+          if (e instanceof SimulationStopped) this.stop(e);
+          else this.onTaskError(task, e);
+        }
+        await drainMicrotasks();
+        this.afterTask?.();
+        this.current = undefined;
+      }
+      if (this.stopError) throw this.stopError;
+      this.now = Math.max(this.now, roundTime(until));
+    } finally {
+      this.current = undefined;
+      this.running = false;
+    }
+  }
+
+  /** Runs until the queue is empty; if work remains past `horizon`, stops with a message naming it. */
+  async runUntilIdle(horizon: number): Promise<void> {
+    await this.runUntil(horizon);
+    this.dropCancelledTop();
+    const next = this.heap[0];
+    if (next) {
+      const err = new SimulationStopped(
+        'horizon',
+        next.owner,
+        next.subject,
+        this.now,
+        `${next.owner}: still busy at the virtual-time horizon ${horizon} ms: ${next.subject} is due at ${next.at} ms (${this.pending()} tasks queued). Raise the horizon if the work is legitimate, or stop the loop that keeps rescheduling it.`,
+      );
+      this.stop(err);
+      throw err;
+    }
+  }
+
+  private park(task: Task): boolean {
+    const parked = this.suspended.get(task.owner);
+    if (parked) {
+      parked.push(task);
+      return true;
+    }
+    if (task.kind === 'timer') {
+      const every = this.throttled.get(task.owner);
+      if (every !== undefined && every > 0) {
+        const aligned = Math.ceil(task.at / every) * every;
+        if (aligned > task.at) {
+          this.scheduleAt(aligned, task.owner, task.kind, task.subject, task.fn);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private guard(task: Task): void {
+    const g = this.guards;
+    this.executed++;
+    if (this.executed > g.maxEvents) {
+      this.stop(
+        new SimulationStopped(
+          'event-budget',
+          task.owner,
+          task.subject,
+          task.at,
+          `${task.owner}: the run exceeded its event budget of ${g.maxEvents} events at virtual time ${task.at} ms; the last event was ${task.subject}. Shorten the run or raise guards.maxEvents if this much work is expected.`,
+        ),
+      );
+      throw this.stopError;
+    }
+    if (task.at === this.instant.at) {
+      if (++this.instant.count > g.sameInstantLimit) {
+        this.stop(
+          new SimulationStopped(
+            'zero-delay-loop',
+            task.owner,
+            task.subject,
+            task.at,
+            `${task.owner}: ${g.sameInstantLimit} events ran at the single virtual instant ${task.at} ms without time advancing (a zero-delay loop); the last was ${task.subject}.`,
+          ),
+        );
+        throw this.stopError;
+      }
+    } else {
+      this.instant = { at: task.at, count: 1 };
+    }
+    if (task.kind === 'timer') {
+      const second = Math.floor(task.at / 1000);
+      let b = this.stormBucket.get(task.owner);
+      if (!b || b.second !== second) {
+        b = { second, count: 0 };
+        this.stormBucket.set(task.owner, b);
+      }
+      if (++b.count > g.timerStormPerSecond) {
+        this.stop(
+          new SimulationStopped(
+            'timer-storm',
+            task.owner,
+            task.subject,
+            task.at,
+            `${task.owner}: timer storm: more than ${g.timerStormPerSecond} timer callbacks fired within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${task.subject} at ${task.at} ms.`,
+          ),
+        );
+        throw this.stopError;
+      }
+    }
+  }
+
+  private dropCancelledTop(): void {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+  }
+
+  private push(task: Task): void {
+    const h = this.heap;
+    h.push(task);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (parent.at < task.at || (parent.at === task.at && parent.seq < task.seq)) break;
+      h[i] = parent;
+      i = p;
+    }
+    h[i] = task;
+  }
+
+  private pop(): Task | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      let i = 0;
+      const n = h.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        if (r < n && (h[r]!.at < h[l]!.at || (h[r]!.at === h[l]!.at && h[r]!.seq < h[l]!.seq))) c = r;
+        const child = h[c]!;
+        if (last.at < child.at || (last.at === child.at && last.seq < child.seq)) break;
+        h[i] = child;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}

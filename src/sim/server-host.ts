@@ -1,0 +1,260 @@
+import { createDateClass, createTimers, type TimerApi } from './clock.js';
+import { pathMatches, type Network } from './network.js';
+import type { Random } from './random.js';
+import type { Scheduler } from './scheduler.js';
+import type { Trace } from './trace.js';
+import { responseBodyText, type SimHttpRequest, type SimHttpResponse } from './transport/http-types.js';
+import { ServerSocket } from './transport/server-socket.js';
+import type { UpgradeTarget, WsConnection } from './transport/ws-connection.js';
+
+/** A simulated server application. Every member is optional; a missing `http` answers 404. */
+export interface ServerApp {
+  /** Answers an HTTP request (synchronously or later, on the server's virtual timers). */
+  http?(req: SimHttpRequest): SimHttpResponse | Promise<SimHttpResponse>;
+  /** Decides a WebSocket upgrade: return an HTTP status to refuse, or nothing (or `{protocol}`) to accept. */
+  upgrade?(req: SimHttpRequest): number | void | { protocol: string } | Promise<number | void | { protocol: string }>;
+  /** A WebSocket was accepted (the 101 is already on its way, so frames sent now follow it). */
+  connection?(socket: ServerSocket, req: SimHttpRequest): void;
+  /** Called after a restart that kept state: re-arm persisted work (timers do not survive a restart). */
+  recover?(): void;
+}
+
+/** What a server application gets from the simulation: virtual timers and clock, a seeded random stream, logging. */
+export interface ServerEnv extends TimerApi {
+  /** Virtual ms since the simulation started. */
+  now(): number;
+  /** `Date` on the simulation's virtual wall clock. */
+  Date: DateConstructor;
+  /** The server's own random stream. */
+  random: Random;
+  /** Records a `server.log` step in the trace (what a backend would log). */
+  log(message: string, fields?: Record<string, unknown>): void;
+  /** Open server sockets (for broadcasts). */
+  sockets(): ServerSocket[];
+  /** Incremented by every restart. */
+  readonly generation: number;
+}
+
+/** Builds a server application; called again after a restart that loses state. */
+export type ServerFactory = (env: ServerEnv) => ServerApp;
+
+/** Where an HTTP request's answer goes. */
+export type HttpReply = { kind: 'response'; res: SimHttpResponse; via: 'server' | 'edge' } | { kind: 'refused' } | { kind: 'reset' };
+
+interface EdgeRule {
+  entry: number;
+  node?: string;
+  path?: string;
+  method?: string;
+  remaining?: number;
+}
+/** @internal */ export interface EdgeStatusRule extends EdgeRule {
+  status: number;
+}
+/** @internal */ export interface EdgeTimeoutRule extends EdgeRule {
+  phase: 'request' | 'response';
+}
+/** @internal */ export interface RefuseRule extends EdgeRule {
+  status: number;
+}
+
+/**
+ * Hosts the simulated server application: routes requests and upgrades to it, applies
+ * the edge faults (`http-status`, `http-timeout`, `ws-refuse`) in front of it, and
+ * restarts it (sockets dropped, timers lost, state kept or rebuilt).
+ */
+export class ServerHost implements UpgradeTarget {
+  app: ServerApp | undefined;
+  down = false;
+  generation = 0;
+  readonly env: ServerEnv;
+  readonly statusRules: EdgeStatusRule[] = [];
+  readonly timeoutRules: EdgeTimeoutRule[] = [];
+  readonly refuseRules: RefuseRule[] = [];
+  private readonly sockets = new Set<ServerSocket>();
+
+  constructor(
+    private readonly factory: ServerFactory | undefined,
+    private readonly scheduler: Scheduler,
+    private readonly trace: Trace,
+    private readonly network: Network,
+    private readonly registry: Set<WsConnection>,
+    random: Random,
+    epoch: number,
+  ) {
+    const timers = createTimers(scheduler, 'server');
+    const host = this;
+    this.env = {
+      ...timers,
+      now: () => scheduler.now,
+      Date: createDateClass(() => epoch + scheduler.now),
+      random,
+      log: (message, fields) => trace.record(scheduler.now, 'server.log', { ...fields, msg: message }),
+      sockets: () => [...this.sockets].filter((s) => s.readyState === 1),
+      get generation() {
+        return host.generation;
+      },
+    };
+    this.app = factory?.(this.env);
+  }
+
+  /** An HTTP request arrived at the server's edge. */
+  handleHttp(req: SimHttpRequest, reply: (r: HttpReply) => void): void {
+    const now = this.scheduler.now;
+    if (this.down) {
+      this.trace.record(now, 'http.refused', { id: req.id });
+      return reply({ kind: 'refused' });
+    }
+    const status = takeRule(this.statusRules, req);
+    if (status) {
+      this.trace.record(now, 'http.edge', { id: req.id, status: status.status, entry: status.entry });
+      return reply({ kind: 'response', res: { status: status.status, body: '' }, via: 'edge' });
+    }
+    const timeout = takeRule(this.timeoutRules, req);
+    if (timeout?.phase === 'request') {
+      this.trace.record(now, 'net.drop', {
+        id: req.id,
+        envelope: 'http.request',
+        dir: 'to-server',
+        reason: `http-timeout (fault entry ${timeout.entry})`,
+      });
+      return;
+    }
+    this.trace.record(now, 'http.serve', {
+      id: req.id,
+      method: req.method,
+      path: req.path,
+      dup: req.duplicate || undefined,
+      body: req.body || undefined,
+    });
+    const generation = this.generation;
+    const finish = (res: SimHttpResponse): void => {
+      if (generation !== this.generation) {
+        this.trace.record(this.scheduler.now, 'http.lost', { id: req.id, reason: 'server restarted before answering' });
+        return reply({ kind: 'reset' });
+      }
+      this.trace.record(this.scheduler.now, 'http.respond', {
+        id: req.id,
+        status: res.status,
+        bytes: Buffer.byteLength(responseBodyText(res)),
+      });
+      if (timeout?.phase === 'response') {
+        this.trace.record(this.scheduler.now, 'net.drop', {
+          id: req.id,
+          envelope: 'http.response',
+          dir: 'to-client',
+          reason: `http-timeout (fault entry ${timeout.entry})`,
+        });
+        return;
+      }
+      reply({ kind: 'response', res, via: 'server' });
+    };
+    const app = this.app;
+    if (!app?.http) return finish({ status: 404, body: '' });
+    let result: SimHttpResponse | Promise<SimHttpResponse>;
+    try {
+      result = app.http(req);
+    } catch (e) {
+      return finish(this.crashed(req, e));
+    }
+    if (isPromise(result)) result.then(finish, (e: unknown) => finish(this.crashed(req, e)));
+    else finish(result);
+  }
+
+  /** A WebSocket upgrade request arrived. */
+  upgrade(conn: WsConnection): void {
+    const req = conn.request!;
+    this.trace.record(this.scheduler.now, 'ws.upgrade', { id: conn.id, path: req.path });
+    if (this.down) return conn.sendRefusal(0);
+    const refuse = takeRule(this.refuseRules, req);
+    if (refuse) return conn.sendRefusal(refuse.status);
+    const app = this.app;
+    const decide = (d: number | void | { protocol: string }): void => {
+      if (conn.clientDone) return;
+      if (typeof d === 'number') return conn.sendRefusal(d);
+      const socket = new ServerSocket(conn, this.scheduler, this.trace, this.network.timeouts.closeTimeout);
+      conn.server = socket;
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      conn.sendAccept(d && typeof d === 'object' ? d.protocol : '');
+      try {
+        app?.connection?.(socket, req);
+      } catch (e) {
+        this.trace.record(this.scheduler.now, 'server.error', { subject: conn.id, message: errorMessage(e) });
+      }
+    };
+    if (!app?.connection && !app?.upgrade) return conn.sendRefusal(404);
+    let d: ReturnType<NonNullable<ServerApp['upgrade']>>;
+    try {
+      d = app.upgrade ? app.upgrade(req) : undefined;
+    } catch (e) {
+      this.trace.record(this.scheduler.now, 'server.error', { subject: conn.id, message: errorMessage(e) });
+      return conn.sendRefusal(500);
+    }
+    if (isPromise(d))
+      d.then(decide, (e: unknown) => {
+        this.trace.record(this.scheduler.now, 'server.error', { subject: conn.id, message: errorMessage(e) });
+        conn.sendRefusal(500);
+      });
+    else decide(d);
+  }
+
+  /** Restarts the server process: see the `server-restart` fault. */
+  restart(opts: { downtime: number; state: 'keep' | 'lose'; closeCode: 1006 | 1012; entry?: number }): void {
+    this.trace.record(this.scheduler.now, 'server.restart', {
+      downtime: opts.downtime,
+      state: opts.state,
+      closeCode: opts.closeCode,
+      entry: opts.entry,
+    });
+    this.generation++;
+    this.down = true;
+    this.scheduler.cancelOwner('server', ['timer']);
+    for (const conn of [...this.registry]) {
+      if (conn.serverDone || !conn.server) continue;
+      const socket = conn.server as ServerSocket;
+      if (opts.closeCode === 1012 && socket.readyState === 1) {
+        conn.sendClose('to-client', { code: 1012, reason: 'Service Restart' });
+        conn.serverDone = true;
+      } else {
+        conn.peerVanished('server', 'server restarted');
+      }
+      socket.readyState = 3;
+      this.sockets.delete(socket);
+    }
+    if (opts.state === 'lose') this.app = undefined;
+    this.scheduler.schedule(opts.downtime, 'sim', 'sim', 'server.up', () => {
+      this.down = false;
+      if (!this.app) this.app = this.factory?.(this.env);
+      else this.app.recover?.();
+      this.trace.record(this.scheduler.now, 'server.up', { generation: this.generation });
+    });
+  }
+
+  private crashed(req: SimHttpRequest, e: unknown): SimHttpResponse {
+    this.trace.record(this.scheduler.now, 'server.error', { subject: req.id, message: errorMessage(e) });
+    return { status: 500, body: '' };
+  }
+}
+
+function takeRule<R extends EdgeRule>(rules: R[], req: SimHttpRequest): R | undefined {
+  for (const r of rules) {
+    if (r.node !== undefined && r.node !== req.node) continue;
+    if (r.path !== undefined && !pathMatches(r.path, req.path)) continue;
+    if (r.method !== undefined && r.method !== req.method) continue;
+    if (r.remaining !== undefined) {
+      if (r.remaining <= 0) continue;
+      r.remaining--;
+    }
+    return r;
+  }
+  return undefined;
+}
+
+function isPromise<T>(v: unknown): v is Promise<T> {
+  return !!v && typeof (v as Promise<T>).then === 'function';
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,223 @@
+import { ClientNode, defaultNetworkGuards, type ClientEnv, type NetworkGuards } from './client-node.js';
+import { scheduleFaultPlan } from './faults/engine.js';
+import type { FaultPlan } from './faults/plan.js';
+import { validateFaultPlan } from './faults/validate.js';
+import { installGlobals } from './globals.js';
+import type { NetworkConfig } from './link.js';
+import { Network } from './network.js';
+import { normalizeSeed, Random } from './random.js';
+import { defaultGuards, Scheduler, type GuardOptions } from './scheduler.js';
+import { ServerHost, type ServerFactory } from './server-host.js';
+import { SimulationStopped } from './stopped.js';
+import { Trace } from './trace.js';
+import { installTraps } from './traps.js';
+import type { WsConnection } from './transport/ws-connection.js';
+
+/** Everything that defines one simulation. Same options and code → same trace bytes. */
+export interface SimulationOptions {
+  /** The seed: every random draw of the run derives from it. */
+  seed: number | string;
+  /** Links and OS timeouts (default: 20 ms each way, lossless). */
+  network?: NetworkConfig;
+  /** Timed faults (validated; a bad plan throws a `FaultPlanError`). */
+  faults?: unknown;
+  /** Where the fault plan came from, for error messages. */
+  faultsSource?: string;
+  /** Builds the server application. */
+  server?: ServerFactory;
+  /** Client node names (default `['c1']`). */
+  clients?: string[];
+  /** Auth token per node (default `token-<node>`). */
+  tokens?: Record<string, string>;
+  /** Virtual wall-clock time at t=0, epoch ms (default 2025-01-15T09:00:00Z). */
+  startTime?: number;
+  /** Origin of the simulated server (default `http://lockstep.test`). */
+  origin?: string;
+  /** Runaway-client limits. */
+  guards?: Partial<GuardOptions & NetworkGuards>;
+}
+
+/** The default virtual wall clock at t=0: 2025-01-15T09:00:00Z. */
+export const defaultStartTime = Date.UTC(2025, 0, 15, 9, 0, 0);
+
+/**
+ * One simulation: one clock, one event queue, one seeded random source, one network,
+ * one server, any number of client nodes, one trace.
+ *
+ * ```ts
+ * const sim = new Simulation({ seed: 42, server: echoServer, faults: [{ kind: 'ws-reset', at: 5000 }] });
+ * const client = createMyClient(sim.env('c1'));
+ * await sim.run(60_000);
+ * console.log(sim.trace.hash());
+ * ```
+ */
+export class Simulation {
+  readonly seed: number;
+  readonly scheduler: Scheduler;
+  readonly trace = new Trace();
+  readonly random: Random;
+  readonly network: Network;
+  readonly server: ServerHost;
+  readonly faults: FaultPlan;
+  readonly startTime: number;
+  readonly origin: URL;
+  private readonly nodes = new Map<string, ClientNode>();
+  private readonly registry = new Set<WsConnection>();
+  private globalsNode: string | undefined;
+  private restoreGlobals: (() => void) | undefined;
+
+  constructor(opts: SimulationOptions) {
+    this.seed = normalizeSeed(opts.seed);
+    this.faults = validateFaultPlan(opts.faults ?? [], opts.faultsSource ?? 'fault plan');
+    const guards = { ...defaultGuards, ...defaultNetworkGuards, ...opts.guards };
+    this.scheduler = new Scheduler(guards);
+    this.random = Random.root(this.seed);
+    this.startTime = opts.startTime ?? defaultStartTime;
+    this.origin = new URL(opts.origin ?? 'http://lockstep.test');
+    this.network = new Network(this.scheduler, this.trace, this.random.stream('network'), opts.network ?? {});
+    this.scheduler.onTaskError = (task, error) =>
+      this.trace.record(this.scheduler.now, task.owner === 'server' ? 'server.error' : 'client.error', {
+        node: task.owner === 'server' ? undefined : task.owner,
+        subject: task.subject,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    this.scheduler.onStop = (e) =>
+      this.trace.record(this.scheduler.now, 'guard.stop', { reason: e.reason, owner: e.owner, subject: e.subject, message: e.message });
+    const clients = opts.clients ?? ['c1'];
+    this.trace.record(0, 'sim.start', {
+      seed: this.seed,
+      startTime: new Date(this.startTime).toISOString(),
+      clients,
+      origin: this.origin.origin,
+    });
+    this.server = new ServerHost(
+      opts.server,
+      this.scheduler,
+      this.trace,
+      this.network,
+      this.registry,
+      this.random.stream('server'),
+      this.startTime,
+    );
+    for (const name of clients) {
+      const node = new ClientNode(
+        name,
+        opts.tokens?.[name] ?? `token-${name}`,
+        {
+          scheduler: this.scheduler,
+          trace: this.trace,
+          network: this.network,
+          server: this.server,
+          registry: this.registry,
+          origin: this.origin,
+          epoch: this.startTime,
+          guards,
+        },
+        this.random.stream(`client/${name}`),
+      );
+      this.nodes.set(name, node);
+    }
+    scheduleFaultPlan(this.faults, {
+      scheduler: this.scheduler,
+      trace: this.trace,
+      network: this.network,
+      server: this.server,
+      registry: this.registry,
+      nodes: this.nodes,
+    });
+  }
+
+  /** Current virtual time in ms. */
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  /** The environment a client on `node` receives (its current incarnation). */
+  env(node = 'c1'): ClientEnv {
+    return this.node(node).env;
+  }
+
+  /** The client node `node` (lifecycle, storage, connections). */
+  node(node = 'c1'): ClientNode {
+    const n = this.nodes.get(node);
+    if (!n) throw new Error(`no client node "${node}" in this simulation (nodes: ${[...this.nodes.keys()].join(', ')})`);
+    return n;
+  }
+
+  /** Names of the client nodes. */
+  clientNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Kills and forgets the app on `node` (storage survives); call `env(node)` again for the new incarnation. */
+  restartClient(node = 'c1'): void {
+    this.node(node).restart();
+  }
+
+  /**
+   * Makes `node`'s simulated world the process globals, for unmodified code that calls
+   * `setTimeout`, `fetch`, `new WebSocket`, `Date.now()`, `Math.random()`. Returns the
+   * restore function; prefer {@link Simulation.withGlobals}, which restores even on throw.
+   */
+  installGlobals(node = 'c1'): () => void {
+    if (this.restoreGlobals) throw new Error(`globals are already installed for node "${this.globalsNode}"; restore them first`);
+    const n = this.node(node);
+    const restore = installGlobals(n.env, n.random, this.scheduler, this.trace);
+    this.globalsNode = node;
+    this.restoreGlobals = () => {
+      restore();
+      this.restoreGlobals = undefined;
+      this.globalsNode = undefined;
+    };
+    return this.restoreGlobals;
+  }
+
+  /** Runs `fn` with `node`'s globals installed and restores them afterwards, also when `fn` throws. */
+  async withGlobals<T>(node: string, fn: () => T | Promise<T>): Promise<T> {
+    const restore = this.installGlobals(node);
+    try {
+      return await fn();
+    } finally {
+      restore();
+    }
+  }
+
+  /** Schedules `fn` at absolute virtual time `at` as work of `owner` (a user action on a client node). */
+  at(at: number, owner: string, subject: string, fn: () => void): void {
+    this.scheduler.scheduleAt(at, owner, 'sim', subject, fn);
+  }
+
+  /** Runs the simulation for `ms` more virtual milliseconds. */
+  run(ms: number): Promise<void> {
+    return this.runUntil(this.scheduler.now + ms);
+  }
+
+  /**
+   * Runs until virtual time `t`. Unless globals are installed, the real `Math.random`,
+   * timers and network are trapped for the duration: a client that reaches for them
+   * stops the run with a message saying what to use instead.
+   */
+  async runUntil(t: number): Promise<void> {
+    const untrap = this.restoreGlobals ? undefined : installTraps(this.scheduler);
+    try {
+      await this.scheduler.runUntil(t);
+    } finally {
+      untrap?.();
+    }
+  }
+
+  /** Runs until nothing is left to do; stops with a message naming the busy work if it is still busy at `horizon`. */
+  async runUntilIdle(horizon: number): Promise<void> {
+    const untrap = this.restoreGlobals ? undefined : installTraps(this.scheduler);
+    try {
+      await this.scheduler.runUntilIdle(horizon);
+    } finally {
+      untrap?.();
+    }
+  }
+
+  /** The error that stopped the run, if a guard or trap fired. */
+  get stopped(): SimulationStopped | undefined {
+    return this.scheduler.stopped;
+  }
+}

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+/** One recorded step, as parsed back from a trace line. */
+export interface TraceEvent {
+  /** Virtual time in milliseconds since the simulation started. */
+  t: number;
+  /** Global sequence number: the total order of the simulation. */
+  seq: number;
+  /** What happened, e.g. `ws.open`, `http.request`, `net.drop`, `fault.start`. */
+  ev: string;
+  [field: string]: unknown;
+}
+
+/** Receives each trace line as it is recorded (for streaming a trace to a file). */
+export type TraceListener = (line: string, event: Readonly<Record<string, unknown>>) => void;
+
+/**
+ * The record of a simulation: one canonical JSON line per observable step,
+ * `{"t":…,"seq":…,"ev":…,…}` with the remaining keys sorted. Lines are serialized when
+ * recorded, so later mutation of a payload cannot change history. See
+ * `docs/trace-format.md`.
+ */
+export class Trace {
+  private readonly lines: string[] = [];
+  private readonly listeners: TraceListener[] = [];
+  private parsed: TraceEvent[] | undefined;
+  private seq = 0;
+
+  /** Appends one step at virtual time `t`. Returns its sequence number. */
+  record(t: number, ev: string, fields?: Record<string, unknown>): number {
+    const seq = this.seq++;
+    let line = `{"t":${formatTime(t)},"seq":${seq},"ev":${JSON.stringify(ev)}`;
+    if (fields) {
+      const keys = Object.keys(fields)
+        .filter((k) => fields[k] !== undefined)
+        .sort();
+      for (const k of keys) {
+        if (k === 't' || k === 'seq' || k === 'ev') throw new TypeError(`trace field "${k}" is reserved`);
+        line += `,${JSON.stringify(k)}:${canonicalJson(fields[k])}`;
+      }
+    }
+    line += '}';
+    this.lines.push(line);
+    this.parsed = undefined;
+    if (this.listeners.length > 0) {
+      const event = { t, seq, ev, ...fields };
+      for (const l of this.listeners) l(line, event);
+    }
+    return seq;
+  }
+
+  /** Calls `listener` for every line recorded from now on. Returns an unsubscribe. */
+  onRecord(listener: TraceListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Number of recorded steps. */
+  get length(): number {
+    return this.lines.length;
+  }
+
+  /** The trace as JSON Lines (each line ends with `\n`). */
+  toJsonl(): string {
+    return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
+  }
+
+  /** The raw lines, in order. */
+  rawLines(): readonly string[] {
+    return this.lines;
+  }
+
+  /** The steps as objects (parsed once, cached until the next record). */
+  events(): readonly TraceEvent[] {
+    this.parsed ??= this.lines.map((l) => JSON.parse(l) as TraceEvent);
+    return this.parsed;
+  }
+
+  /** sha256 of {@link Trace.toJsonl}, hex: the determinism fingerprint. */
+  hash(): string {
+    const h = createHash('sha256');
+    for (const l of this.lines) {
+      h.update(l);
+      h.update('\n');
+    }
+    return h.digest('hex');
+  }
+}
+
+/** Virtual times are kept to whole microseconds so that float noise never reaches a trace. */
+export function roundTime(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function formatTime(t: number): string {
+  return JSON.stringify(roundTime(t));
+}
+
+/** Parses JSON Lines back into events, naming the line of any malformed entry. */
+export function parseTrace(jsonl: string, source = 'trace'): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  const lines = jsonl.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${source}: line ${i + 1}: expected a JSON object, found malformed JSON (${(e as Error).message})`);
+    }
+    const o = v as Partial<TraceEvent> | null;
+    if (!o || typeof o !== 'object' || typeof o.t !== 'number' || typeof o.seq !== 'number' || typeof o.ev !== 'string') {
+      throw new Error(`${source}: line ${i + 1}: expected an object with numeric "t", numeric "seq" and string "ev"`);
+    }
+    out.push(o as TraceEvent);
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+import type { Network } from '../network.js';
+import type { Scheduler } from '../scheduler.js';
+import type { Trace } from '../trace.js';
+import type { HttpReply } from '../server-host.js';
+import { responseBodyText, SimHttpRequest, statusText } from './http-types.js';
+import { SimResponse } from './sim-response.js';
+import { redactToken } from './websocket.js';
+import { byteLength } from './ws-connection.js';
+
+/** What the simulated `fetch` of one client node needs from the kernel. */
+export interface FetchContext {
+  readonly node: string;
+  readonly scheduler: Scheduler;
+  readonly trace: Trace;
+  readonly network: Network;
+  readonly origin: URL;
+  readonly server: { handleHttp(req: SimHttpRequest, reply: (r: HttpReply) => void): void };
+  isOnline(): boolean;
+  nextId(kind: 'ws' | 'http'): string;
+  /** Counts a request; stops the run on a request storm. */
+  countRequest(subject: string, url: string): void;
+  /** In-flight exchanges of this node, so a crash or going offline can fail them. */
+  readonly inflight: Map<string, (reason: string, error: Error) => void>;
+}
+
+/** The simulated `fetch` type: the platform's signature. */
+export type SimFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Creates the `fetch` of one client node. It returns real `Response` objects after the
+ * simulated round trip; a lost request or response means waiting until the signal
+ * aborts or the OS-level `requestTimeout` (a `TypeError`, as platforms report network
+ * failures); offline and refused connections fail with `TypeError` too.
+ */
+export function createFetch(ctx: FetchContext): SimFetch {
+  return async function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const parts = await readRequest(input, init, ctx.origin);
+    return exchange(ctx, parts);
+  };
+}
+
+interface RequestParts {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: string;
+  signal: AbortSignal | undefined;
+}
+
+async function readRequest(input: string | URL | Request, init: RequestInit | undefined, origin: URL): Promise<RequestParts> {
+  if (input instanceof Request) {
+    const body = init?.body != null ? await bodyText(init.body) : input.body ? await input.clone().text() : '';
+    return {
+      url: new URL(input.url),
+      method: (init?.method ?? input.method).toUpperCase(),
+      headers: new Headers(init?.headers ?? input.headers),
+      body,
+      signal: init?.signal ?? input.signal,
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(String(input), origin);
+  } catch {
+    throw new TypeError(`Failed to parse URL from ${String(input)}`);
+  }
+  const method = (init?.method ?? 'GET').toUpperCase();
+  const body = init?.body == null ? '' : await bodyText(init.body);
+  if ((method === 'GET' || method === 'HEAD') && body !== '') throw new TypeError('Request with GET/HEAD method cannot have body.');
+  const headers = new Headers(init?.headers);
+  if (init?.body instanceof URLSearchParams && !headers.has('content-type'))
+    headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  else if (typeof init?.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+  return { url, method, headers, body, signal: init?.signal ?? undefined };
+}
+
+async function bodyText(body: BodyInit): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof ArrayBuffer) return new TextDecoder().decode(body);
+  if (ArrayBuffer.isView(body)) return new TextDecoder().decode(body);
+  if (body instanceof Blob) return body.text();
+  throw new TypeError(
+    `fetch body of type ${Object.prototype.toString.call(body)} is not supported in a simulation; send a string, URLSearchParams, bytes or a Blob`,
+  );
+}
+
+function networkError(message: string, code: string): TypeError {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+}
+
+function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
+  const { scheduler, trace, network } = ctx;
+  const id = ctx.nextId('http');
+  const href = p.url.href;
+  trace.record(scheduler.now, 'http.request', {
+    id,
+    node: ctx.node,
+    method: p.method,
+    url: redactToken(href),
+    bytes: byteLength(p.body) || undefined,
+  });
+  ctx.countRequest(id, href);
+  return new Promise<Response>((resolve, reject) => {
+    let settled = false;
+    const fail = (reason: string, error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      trace.record(scheduler.now, 'http.fail', { id, reason });
+      reject(error);
+    };
+    const onAbort = (): void => fail('aborted', p.signal!.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    const cleanup = (): void => {
+      scheduler.cancel(timeout);
+      p.signal?.removeEventListener('abort', onAbort);
+      ctx.inflight.delete(id);
+    };
+    if (p.signal?.aborted) {
+      settled = true;
+      trace.record(scheduler.now, 'http.fail', { id, reason: 'aborted' });
+      reject(p.signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+      return;
+    }
+    p.signal?.addEventListener('abort', onAbort);
+    ctx.inflight.set(id, (reason, error) => fail(reason, error));
+    const timeout = scheduler.schedule(network.timeouts.requestTimeout, ctx.node, 'net', id, () =>
+      fail('timeout', networkError(`no answer within ${network.timeouts.requestTimeout} ms`, 'ETIMEDOUT')),
+    );
+    if (!ctx.isOnline()) {
+      scheduler.schedule(0, ctx.node, 'net', id, () =>
+        fail('offline', networkError('network is unreachable (the client is offline)', 'ENETUNREACH')),
+      );
+      return;
+    }
+    if (p.url.host !== ctx.origin.host || (p.url.protocol !== 'http:' && p.url.protocol !== 'https:')) {
+      scheduler.schedule(0, ctx.node, 'net', id, () =>
+        fail('unknown-host', networkError(`getaddrinfo ENOTFOUND ${p.url.host} (the simulated server is ${ctx.origin.host})`, 'ENOTFOUND')),
+      );
+      return;
+    }
+    const path = p.url.pathname;
+    network.sendDatagram(
+      { id, type: 'http.request', node: ctx.node, dir: 'to-server', bytes: 200 + byteLength(p.body), path, text: p.body },
+      (duplicate) => {
+        const req = new SimHttpRequest(id, ctx.node, p.method, href, p.headers, p.body, duplicate);
+        ctx.server.handleHttp(req, (r) => {
+          const text = r.kind === 'response' ? responseBodyText(r.res) : '';
+          network.sendDatagram(
+            { id, type: 'http.response', node: ctx.node, dir: 'to-client', bytes: 100 + byteLength(text), path, text },
+            () => {
+              if (settled) {
+                trace.record(scheduler.now, 'http.discard', { id, reason: duplicate ? 'duplicate answer' : 'the client stopped waiting' });
+                return;
+              }
+              if (r.kind === 'refused') return fail('refused', networkError(`connect ECONNREFUSED ${ctx.origin.host}`, 'ECONNREFUSED'));
+              if (r.kind === 'reset') return fail('reset', networkError('socket hang up', 'ECONNRESET'));
+              settled = true;
+              cleanup();
+              const res = r.res;
+              trace.record(scheduler.now, 'http.response', {
+                id,
+                status: res.status,
+                bytes: byteLength(text) || undefined,
+                via: r.via === 'edge' ? 'edge' : undefined,
+              });
+              resolve(new SimResponse(text, { status: res.status, statusText: statusText[res.status] ?? '', headers: res.headers }, href));
+            },
+          );
+        });
+      },
+    );
+  });
+}
