@@ -1,0 +1,66 @@
+import type * as fc from 'fast-check';
+import type { FaultEntry } from '../sim/faults/plan.js';
+import type { NetworkConfig } from '../sim/link.js';
+import type { ServerFactory } from '../sim/server-host.js';
+import type { ClientDriver, ClientFactory } from './driver.js';
+import type { Requirement } from './requirement.js';
+import type { ScenarioAction } from './scenario.js';
+
+/** The type of one action argument. A trailing `?` makes it optional. */
+export type ParamType = 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?';
+
+/** A user action of a protocol (open a conversation, send, submit a meal, mount a widget). */
+export interface ActionDef {
+  description: string;
+  params: Record<string, ParamType>;
+  /** Performs the action on a driver. May return a promise; a rejection is traced as `client.error`. */
+  run(driver: ClientDriver, args: Record<string, unknown>): unknown;
+}
+
+/** A known-faulty client: a realistic bug and the requirements it must be caught by. */
+export interface ClientVariant {
+  description: string;
+  /** Requirement ids the suite must report as violated. */
+  violates: string[];
+  create: ClientFactory;
+}
+
+/** A known-faulty (or alternative) server. */
+export interface ServerVariant {
+  description: string;
+  /** Requirement ids the reference client then fails, or `[]` when the reference survives it. */
+  breaks: string[];
+}
+
+/** How property runs draw scenarios for a protocol. */
+export interface PropertyModel {
+  /** Virtual ms of the fault phase. */
+  duration: number;
+  /** Virtual ms of the heal phase. */
+  heal: number;
+  /** Client nodes. */
+  clients: string[];
+  actions(f: typeof fc): fc.Arbitrary<ScenarioAction[]>;
+  faults(f: typeof fc): fc.Arbitrary<FaultEntry[]>;
+  network?: NetworkConfig;
+}
+
+/** Everything lockstep knows about one protocol. */
+export interface ProtocolDefinition {
+  name: string;
+  title: string;
+  /** Source documents in ../shared/seeds. */
+  sources: string[];
+  requirements: Requirement[];
+  actions: Record<string, ActionDef>;
+  /** Scenario defaults. */
+  defaults: { duration: number; heal: number; clients: string[]; network?: NetworkConfig };
+  /** Builds the server: `reference` or a server variant, with options from the scenario. */
+  server(variant: string, options: Record<string, unknown>): ServerFactory;
+  serverVariants: Record<string, ServerVariant>;
+  /** The reference client. */
+  reference: ClientFactory;
+  /** Known-faulty clients, addressed as `zoo:<protocol>/<name>`. */
+  variants: Record<string, ClientVariant>;
+  property: PropertyModel;
+}

@@ -1,0 +1,68 @@
+import type { TraceEvent } from '../sim/trace.js';
+import type { ResolvedScenario } from './scenario.js';
+
+/** MUST requirements gate (exit 1); SHOULD requirements report `non-strict` when violated. */
+export type Level = 'MUST' | 'SHOULD';
+
+/** A checker's verdict on one run. */
+export type RunVerdict = 'pass' | 'fail' | 'not-exercised';
+
+/** A requirement's verdict over all runs of a client; `non-strict` is a violated SHOULD. */
+export type Verdict = RunVerdict | 'non-strict';
+
+/** One judgement of one requirement on one trace. */
+export interface Finding {
+  requirement: string;
+  verdict: RunVerdict;
+  /** Virtual time of the violating step (or of the evidence), ms. */
+  at?: number;
+  /** Trace sequence number of the violating step, for highlighting. */
+  seq?: number;
+  /** What was seen, in words a client developer can act on. */
+  evidence: string;
+}
+
+/** What a checker gets: the finished trace and the scenario that produced it. */
+export interface CheckContext {
+  readonly events: readonly TraceEvent[];
+  readonly scenario: ResolvedScenario;
+  /** Virtual time at which every fault was lifted (the heal phase starts). */
+  readonly healAt: number;
+  /** Virtual time at which the run ended. */
+  readonly endAt: number;
+}
+
+/** A pure function from a finished trace to findings about one requirement. */
+export type Checker = (ctx: CheckContext) => Omit<Finding, 'requirement'>;
+
+/**
+ * A numbered protocol requirement: level, one sentence, the source document section it
+ * comes from, and exactly one checker. `safety` checks look at every step; `liveness`
+ * checks are judged after the heal phase with a bound in virtual time.
+ */
+export interface Requirement {
+  id: string;
+  level: Level;
+  kind: 'safety' | 'liveness';
+  /** One sentence. */
+  text: string;
+  /** The source document and section, e.g. `chat-backend-sync-optimization.md § Solution`. */
+  source: string;
+  /** Applies to the server rather than the client. */
+  subject?: 'client' | 'server';
+  check: Checker;
+}
+
+/** Builds findings with the requirement filled in. */
+export function judge(req: Requirement, ctx: CheckContext): Finding {
+  try {
+    return { requirement: req.id, ...req.check(ctx) };
+  } catch (e) {
+    return { requirement: req.id, verdict: 'fail', evidence: `the checker could not read this trace: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** Shorthands for checkers. */
+export const pass = (evidence: string, at?: number): Omit<Finding, 'requirement'> => ({ verdict: 'pass', evidence, at });
+export const fail = (evidence: string, at?: number, seq?: number): Omit<Finding, 'requirement'> => ({ verdict: 'fail', evidence, at, seq });
+export const notExercised = (evidence: string): Omit<Finding, 'requirement'> => ({ verdict: 'not-exercised', evidence });

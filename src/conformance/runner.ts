@@ -1,0 +1,170 @@
+import { performance } from 'node:perf_hooks';
+import { canonicalJson } from '../sim/canonical-json.js';
+import { healAll } from '../sim/faults/heal.js';
+import { Simulation } from '../sim/simulation.js';
+import { SimulationStopped } from '../sim/stopped.js';
+import type { Trace, TraceListener } from '../sim/trace.js';
+import type { ClientDriver, ClientFactory } from './driver.js';
+import type { ProtocolDefinition } from './protocol.js';
+import { judge, type Finding } from './requirement.js';
+import type { ResolvedScenario } from './scenario.js';
+
+/** How to run one scenario. */
+export interface RunOptions {
+  protocol: ProtocolDefinition;
+  scenario: ResolvedScenario;
+  client: ClientFactory;
+  /** How the client is named in reports (`reference`, `zoo:chat/no-dedupe`, `./my-client.js`). */
+  clientName: string;
+  /** Install the simulated world as globals (for clients written against globals; one client node only). */
+  globals?: boolean;
+  /** Receives each trace line as it is recorded. */
+  onTrace?: TraceListener;
+}
+
+/** The outcome of one scenario run. */
+export interface RunResult {
+  scenario: ResolvedScenario;
+  client: string;
+  findings: Finding[];
+  /** sha256 of the trace: the same for the same scenario, client and code. */
+  hash: string;
+  trace: Trace;
+  /** Set when a guard stopped a runaway client. */
+  stopped?: SimulationStopped;
+  /** Set when the client could not be created or the run could not start (the cause). */
+  error?: string;
+  /** Virtual time at which faults were lifted. */
+  healAt: number;
+  wallMs: number;
+}
+
+/**
+ * Runs one scenario against one client: builds the simulation, creates the client on
+ * each node, schedules the user actions, records a `client.snapshot` whenever what the
+ * user sees changes, runs the fault phase, lifts every fault, runs the heal phase, and
+ * judges the trace with the scenario's requirements.
+ */
+export async function runScenario(o: RunOptions): Promise<RunResult> {
+  const { protocol, scenario: sc } = o;
+  const started = performance.now();
+  const sim = new Simulation({
+    seed: sc.seed,
+    network: sc.network,
+    faults: sc.faults,
+    faultsSource: `${sc.file ?? sc.name}: faults`,
+    server: protocol.server(sc.server.variant, sc.server.options),
+    clients: sc.clients,
+  });
+  if (o.onTrace) sim.trace.onRecord(o.onTrace);
+  const { trace, scheduler } = sim;
+  const drivers = new Map<string, ClientDriver>();
+  const lastSnapshot = new Map<string, string>();
+  let error: string | undefined;
+  const broken = new Set<string>();
+
+  const snapshot = (node: string): void => {
+    const d = drivers.get(node);
+    if (!d || broken.has(node)) return;
+    let state: string;
+    try {
+      state = canonicalJson(d.snapshot());
+    } catch (e) {
+      broken.add(node);
+      trace.record(scheduler.now, 'client.error', { node, subject: 'snapshot()', message: errorText(e) });
+      return;
+    }
+    if (lastSnapshot.get(node) === state) return;
+    lastSnapshot.set(node, state);
+    trace.record(scheduler.now, 'client.snapshot', { node, state: JSON.parse(state) as unknown });
+  };
+  const create = (node: string): boolean => {
+    try {
+      drivers.set(node, o.client(sim.env(node)));
+      lastSnapshot.delete(node);
+      snapshot(node);
+      return true;
+    } catch (e) {
+      error = `the client factory threw on ${node}: ${errorText(e)}`;
+      trace.record(scheduler.now, 'client.error', { node, subject: 'createClient()', message: errorText(e) });
+      return false;
+    }
+  };
+
+  const restoreGlobals = o.globals ? installGlobalsFor(sim, sc.clients) : undefined;
+  try {
+    for (const node of sc.clients) if (!create(node)) break;
+    if (error) return finish();
+    const previous = scheduler.afterTask;
+    scheduler.afterTask = () => {
+      previous?.();
+      for (const node of sc.clients) snapshot(node);
+    };
+    for (const a of sc.actions) {
+      const node = a.node ?? sc.clients[0]!;
+      sim.at(a.at, node, `${node}/action:${a.do}`, () => {
+        trace.record(scheduler.now, 'client.action', { node, do: a.do, args: a.args && Object.keys(a.args).length ? a.args : undefined });
+        if (a.do === 'restart') {
+          drivers.get(node)?.dispose?.();
+          sim.restartClient(node);
+          create(node);
+          return;
+        }
+        const d = drivers.get(node);
+        if (!d) return;
+        const r = protocol.actions[a.do]!.run(d, a.args ?? {});
+        if (r && typeof (r as Promise<unknown>).then === 'function') {
+          (r as Promise<unknown>).then(undefined, (e: unknown) => trace.record(scheduler.now, 'client.error', { node, subject: `action ${a.do}`, message: errorText(e) }));
+        }
+      });
+    }
+    try {
+      await sim.runUntil(sc.duration);
+      healAll(sim);
+      await sim.runUntil(sc.duration + sc.heal);
+      trace.record(scheduler.now, 'sim.end', {});
+    } catch (e) {
+      if (!(e instanceof SimulationStopped)) throw e;
+    }
+    for (const d of drivers.values()) {
+      try {
+        d.dispose?.();
+      } catch {
+        // a failing dispose changes nothing about the verdicts
+      }
+    }
+    return finish();
+  } finally {
+    restoreGlobals?.();
+  }
+
+  function finish(): RunResult {
+    const events = trace.events();
+    const ctx = { events, scenario: sc, healAt: sc.duration, endAt: scheduler.now };
+    const findings = error
+      ? []
+      : protocol.requirements.filter((r) => sc.requirements.includes(r.id)).map((r) => judge(r, ctx));
+    return {
+      scenario: sc,
+      client: o.clientName,
+      findings,
+      hash: trace.hash(),
+      trace,
+      stopped: sim.stopped,
+      error,
+      healAt: sc.duration,
+      wallMs: performance.now() - started,
+    };
+  }
+}
+
+function installGlobalsFor(sim: Simulation, clients: string[]): () => void {
+  if (clients.length !== 1) {
+    throw new Error(`--globals runs one client node; this scenario has ${clients.length} (${clients.join(', ')}): use the env passed to createClient instead`);
+  }
+  return sim.installGlobals(clients[0]);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,309 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { describeFound, suggest } from '../sim/describe.js';
+import type { FaultPlan } from '../sim/faults/plan.js';
+import { FaultPlanError, validateFaultPlan } from '../sim/faults/validate.js';
+import type { NetworkConfig } from '../sim/link.js';
+import type { ParamType, ProtocolDefinition } from './protocol.js';
+import type { RunVerdict } from './requirement.js';
+
+/** One scheduled user action. */
+export interface ScenarioAction {
+  /** Virtual ms. */
+  at: number;
+  /** Client node (default: the first client). */
+  node?: string;
+  /** The action's name: one of the protocol's actions, or `restart` (kill and relaunch the app). */
+  do: string;
+  args?: Record<string, unknown>;
+}
+
+/** A scenario as written in YAML (see docs/scenario-format.md). */
+export interface Scenario {
+  protocol: string;
+  name?: string;
+  description?: string;
+  /** Which source document case it reproduces. */
+  source?: string;
+  seed?: number;
+  duration?: number;
+  heal?: number;
+  clients?: string[];
+  network?: NetworkConfig;
+  server?: { variant?: string; options?: Record<string, unknown> };
+  faults?: FaultPlan;
+  actions?: ScenarioAction[];
+  /** Requirements this scenario exercises (default: all of the protocol's). */
+  requirements?: string[];
+  /** Expected verdict of the reference client: `pass`, or per requirement. */
+  expect?: 'pass' | Record<string, RunVerdict>;
+}
+
+/** A scenario with every default filled in. */
+export interface ResolvedScenario {
+  protocol: string;
+  name: string;
+  description: string;
+  source?: string;
+  seed: number;
+  duration: number;
+  heal: number;
+  clients: string[];
+  network: NetworkConfig;
+  server: { variant: string; options: Record<string, unknown> };
+  faults: FaultPlan;
+  actions: ScenarioAction[];
+  requirements: string[];
+  expect: Record<string, RunVerdict>;
+  /** The file it came from, if any. */
+  file?: string;
+}
+
+/** A scenario file that is not valid: the message names the file, the field, what was expected and what was found. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+  constructor(
+    readonly file: string,
+    readonly problems: { field: string; expected: string; found: string }[],
+  ) {
+    super(problems.map((p) => `${file}: ${p.field ? `field "${p.field}"` : 'file'}: expected ${p.expected}, found ${p.found}`).join('\n'));
+  }
+}
+
+const topFields = ['protocol', 'name', 'description', 'source', 'seed', 'duration', 'heal', 'clients', 'network', 'server', 'faults', 'actions', 'requirements', 'expect'];
+
+/** Reads and validates a scenario file (YAML or JSON). */
+export function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): ResolvedScenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(path, [{ field: '', expected: 'a readable scenario file', found: `an error (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }]);
+  }
+  return parseScenario(text, path, protocols);
+}
+
+/** Parses and validates scenario text; `file` names it in errors. */
+export function parseScenario(text: string, file: string, protocols: ReadonlyMap<string, ProtocolDefinition>): ResolvedScenario {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+  } catch (e) {
+    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0]! : (e as Error).message;
+    throw new ScenarioError(file, [{ field: '', expected: 'YAML', found: `a syntax error: ${msg}` }]);
+  }
+  return resolveScenario(data, file, protocols);
+}
+
+/** Validates a scenario object and fills in defaults. Throws {@link ScenarioError} listing every problem. */
+export function resolveScenario(data: unknown, file: string, protocols: ReadonlyMap<string, ProtocolDefinition>): ResolvedScenario {
+  const problems: { field: string; expected: string; found: string }[] = [];
+  const bad = (field: string, expected: string, found: unknown): void => {
+    problems.push({ field, expected, found: describeFound(found) });
+  };
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ScenarioError(file, [{ field: '', expected: 'a mapping with at least "protocol"', found: describeFound(data) }]);
+  }
+  const s = data as Record<string, unknown>;
+  for (const k of Object.keys(s)) {
+    if (!topFields.includes(k)) {
+      const hint = suggest(k, topFields);
+      bad(k, `one of the scenario fields ${topFields.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, s[k]);
+    }
+  }
+  const protocol = protocols.get(s.protocol as string);
+  if (!protocol) {
+    bad('protocol', `one of ${[...protocols.keys()].map((p) => `"${p}"`).join(', ')}`, s.protocol);
+    throw new ScenarioError(file, problems);
+  }
+  const num = (field: string, fallback: number, min: number): number => {
+    const v = s[field];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || !Number.isInteger(v)) {
+      bad(field, `a whole number ≥ ${min}`, v);
+      return fallback;
+    }
+    return v;
+  };
+  const str = (field: string): string | undefined => {
+    const v = s[field];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') {
+      bad(field, 'a string', v);
+      return undefined;
+    }
+    return v;
+  };
+  const name = str('name') ?? basename(file).replace(/\.(ya?ml|json)$/, '');
+  const description = str('description') ?? '';
+  const source = str('source');
+  const seed = num('seed', 1, 0);
+  const duration = num('duration', protocol.defaults.duration, 1);
+  const heal = num('heal', protocol.defaults.heal, 0);
+
+  let clients = protocol.defaults.clients;
+  if (s.clients !== undefined) {
+    if (!Array.isArray(s.clients) || s.clients.length === 0 || !s.clients.every((c) => typeof c === 'string' && /^[a-z][a-z0-9-]*$/.test(c))) {
+      bad('clients', 'a non-empty list of node names such as [c1, c2]', s.clients);
+    } else if (new Set(s.clients).size !== s.clients.length) {
+      bad('clients', 'node names without repeats', s.clients);
+    } else clients = s.clients as string[];
+  }
+
+  let network: NetworkConfig = protocol.defaults.network ?? {};
+  if (s.network !== undefined) {
+    if (s.network === null || typeof s.network !== 'object' || Array.isArray(s.network)) bad('network', 'a mapping (link, toServer, toClient, nodes, timeouts)', s.network);
+    else network = validateNetwork(s.network as Record<string, unknown>, bad);
+  }
+
+  let server = { variant: 'reference', options: {} as Record<string, unknown> };
+  if (s.server !== undefined) {
+    const sv = s.server as Record<string, unknown> | null;
+    if (sv === null || typeof sv !== 'object' || Array.isArray(sv)) bad('server', 'a mapping with "variant" and/or "options"', s.server);
+    else {
+      for (const k of Object.keys(sv)) if (k !== 'variant' && k !== 'options') bad(`server.${k}`, 'only "variant" and "options"', sv[k]);
+      const variants = ['reference', ...Object.keys(protocol.serverVariants)];
+      if (sv.variant !== undefined && !variants.includes(sv.variant as string)) bad('server.variant', `one of ${variants.join(', ')}`, sv.variant);
+      if (sv.options !== undefined && (sv.options === null || typeof sv.options !== 'object' || Array.isArray(sv.options))) bad('server.options', 'a mapping', sv.options);
+      server = { variant: (sv.variant as string) ?? 'reference', options: (sv.options as Record<string, unknown>) ?? {} };
+    }
+  }
+
+  let faults: FaultPlan = [];
+  if (s.faults !== undefined) {
+    try {
+      faults = validateFaultPlan(s.faults, `${file}: faults`);
+      for (const [i, f] of faults.entries()) {
+        const node = (f as { node?: string }).node;
+        if (node !== undefined && !clients.includes(node)) bad(`faults[${i}].node`, `one of the scenario's clients (${clients.join(', ')})`, node);
+      }
+    } catch (e) {
+      if (!(e instanceof FaultPlanError)) throw e;
+      for (const p of e.problems) problems.push({ field: `faults[${p.entry}]${p.field ? `.${p.field}` : ''}`, expected: p.expected, found: p.found });
+    }
+  }
+
+  const actions: ScenarioAction[] = [];
+  if (s.actions !== undefined) {
+    if (!Array.isArray(s.actions)) bad('actions', 'a list of actions like { at: 0, do: open, args: {...} }', s.actions);
+    else
+      s.actions.forEach((a: unknown, i: number) => {
+        const f = `actions[${i}]`;
+        if (a === null || typeof a !== 'object' || Array.isArray(a)) return bad(f, 'a mapping with "at" and "do"', a);
+        const act = a as Record<string, unknown>;
+        for (const k of Object.keys(act)) if (!['at', 'node', 'do', 'args'].includes(k)) bad(`${f}.${k}`, 'only at, node, do, args', act[k]);
+        if (typeof act.at !== 'number' || !Number.isFinite(act.at) || act.at < 0) bad(`${f}.at`, 'virtual milliseconds ≥ 0', act.at);
+        else if (act.at > duration) bad(`${f}.at`, `a time within the scenario's duration (${duration} ms)`, act.at);
+        const node = act.node ?? clients[0];
+        if (typeof node !== 'string' || !clients.includes(node)) bad(`${f}.node`, `one of the scenario's clients (${clients.join(', ')})`, act.node);
+        const names = [...Object.keys(protocol.actions), 'restart'];
+        const def = protocol.actions[act.do as string];
+        if (!def && act.do !== 'restart') {
+          const hint = typeof act.do === 'string' ? suggest(act.do, names) : undefined;
+          return bad(`${f}.do`, `one of the ${protocol.name} actions ${names.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, act.do);
+        }
+        const args = act.args ?? {};
+        if (args === null || typeof args !== 'object' || Array.isArray(args)) return bad(`${f}.args`, 'a mapping of arguments', act.args);
+        const params: Record<string, ParamType> = def?.params ?? {};
+        for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
+          const type = params[k];
+          if (!type) bad(`${f}.args.${k}`, `no such argument for "${String(act.do)}" (takes: ${Object.keys(params).join(', ') || 'nothing'})`, v);
+          else if (typeof v !== type.replace('?', '')) bad(`${f}.args.${k}`, `a ${type.replace('?', '')}`, v);
+        }
+        for (const [k, type] of Object.entries(params)) {
+          if (!type.endsWith('?') && (args as Record<string, unknown>)[k] === undefined) bad(`${f}.args.${k}`, `a ${type} (required by "${String(act.do)}")`, undefined);
+        }
+        actions.push({ at: act.at as number, node: node as string, do: act.do as string, args: args as Record<string, unknown> });
+      });
+  }
+
+  const ids = protocol.requirements.map((r) => r.id);
+  let requirements = ids;
+  if (s.requirements !== undefined) {
+    if (!Array.isArray(s.requirements)) bad('requirements', `a list of requirement ids (${ids.join(', ')})`, s.requirements);
+    else {
+      s.requirements.forEach((r: unknown, i: number) => {
+        if (!ids.includes(r as string)) bad(`requirements[${i}]`, `one of ${ids.join(', ')}`, r);
+      });
+      requirements = (s.requirements as string[]).filter((r) => ids.includes(r));
+    }
+  }
+
+  const expect: Record<string, RunVerdict> = {};
+  if (s.expect === undefined || s.expect === 'pass') for (const r of requirements) expect[r] = 'pass';
+  else if (s.expect === null || typeof s.expect !== 'object' || Array.isArray(s.expect)) bad('expect', '"pass" or a mapping of requirement id to pass, fail or not-exercised', s.expect);
+  else {
+    for (const r of requirements) expect[r] = 'pass';
+    for (const [r, v] of Object.entries(s.expect as Record<string, unknown>)) {
+      if (!requirements.includes(r)) bad(`expect.${r}`, `one of the scenario's requirements (${requirements.join(', ')})`, r);
+      else if (v !== 'pass' && v !== 'fail' && v !== 'not-exercised') bad(`expect.${r}`, 'pass, fail or not-exercised', v);
+      else expect[r] = v;
+    }
+  }
+
+  if (problems.length > 0) throw new ScenarioError(file, problems);
+  actions.sort((a, b) => a.at - b.at);
+  return { protocol: protocol.name, name, description, source, seed, duration, heal, clients, network, server, faults, actions, requirements, expect, file };
+}
+
+const linkFields = ['latency', 'loss', 'duplicate', 'reorder', 'bandwidth'];
+const timeoutFields = ['requestTimeout', 'connectTimeout', 'closeTimeout', 'retransmitTimeout'];
+
+function validateNetwork(n: Record<string, unknown>, bad: (field: string, expected: string, found: unknown) => void): NetworkConfig {
+  for (const [k, v] of Object.entries(n)) {
+    if (k === 'link' || k === 'toServer' || k === 'toClient') validateLink(v, `network.${k}`, bad);
+    else if (k === 'nodes') {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) bad('network.nodes', 'a mapping of node name to { toServer, toClient }', v);
+      else
+        for (const [node, dirs] of Object.entries(v as Record<string, unknown>)) {
+          if (dirs === null || typeof dirs !== 'object' || Array.isArray(dirs)) bad(`network.nodes.${node}`, 'a mapping with toServer and/or toClient', dirs);
+          else
+            for (const [d, l] of Object.entries(dirs as Record<string, unknown>)) {
+              if (d !== 'toServer' && d !== 'toClient') bad(`network.nodes.${node}.${d}`, 'toServer or toClient', d);
+              else validateLink(l, `network.nodes.${node}.${d}`, bad);
+            }
+        }
+    } else if (timeoutFields.includes(k)) {
+      if (typeof v !== 'number' || !(v > 0)) bad(`network.${k}`, 'milliseconds > 0', v);
+    } else {
+      const hint = suggest(k, ['link', 'toServer', 'toClient', 'nodes', ...timeoutFields]);
+      bad(`network.${k}`, `one of link, toServer, toClient, nodes, ${timeoutFields.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, v);
+    }
+  }
+  return n as NetworkConfig;
+}
+
+function validateLink(v: unknown, field: string, bad: (field: string, expected: string, found: unknown) => void): void {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad(field, `a mapping of ${linkFields.join(', ')}`, v);
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const f = `${field}.${k}`;
+    if (k === 'latency') validateLatency(x, f, bad);
+    else if (k === 'loss' || k === 'duplicate' || k === 'reorder') {
+      if (typeof x !== 'number' || x < 0 || x > 1) bad(f, 'a probability between 0 and 1', x);
+    } else if (k === 'bandwidth') {
+      if (typeof x !== 'number' || x < 0) bad(f, 'bytes per second ≥ 0 (0: unlimited)', x);
+    } else {
+      const hint = suggest(k, linkFields);
+      bad(f, `one of ${linkFields.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, x);
+    }
+  }
+}
+
+function validateLatency(x: unknown, f: string, bad: (field: string, expected: string, found: unknown) => void): void {
+  const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  if (ms(x)) return;
+  const l = x as Record<string, unknown> | null;
+  const shapes = 'milliseconds, {kind: fixed, ms}, {kind: uniform, min, max} or {kind: lognormal, median, sigma, max?}';
+  if (l === null || typeof l !== 'object' || Array.isArray(l)) return bad(f, shapes, x);
+  const allowed: Record<string, string[]> = { fixed: ['ms'], uniform: ['min', 'max'], lognormal: ['median', 'sigma', 'max'] };
+  const keys = allowed[l.kind as string];
+  if (!keys) return bad(`${f}.kind`, 'fixed, uniform or lognormal', l.kind);
+  for (const [k, v] of Object.entries(l)) {
+    if (k === 'kind') continue;
+    if (!keys.includes(k)) bad(`${f}.${k}`, `one of ${keys.join(', ')} for ${String(l.kind)}`, v);
+    else if (!ms(v)) bad(`${f}.${k}`, 'a number ≥ 0', v);
+  }
+  for (const k of keys) if (k !== 'max' && l[k] === undefined) bad(`${f}.${k}`, `a number (required for ${String(l.kind)})`, undefined);
+  if (l.kind === 'uniform' && ms(l.min) && ms(l.max) && (l.min as number) > (l.max as number)) bad(`${f}.max`, `a number ≥ min (${String(l.min)})`, l.max);
+}
