@@ -1,11 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { ClientSpecError } from '../conformance/registry.js';
+import { ScenarioError } from '../conformance/scenario.js';
+import { FaultPlanError } from '../sim/faults/validate.js';
 import { UsageError } from './args.js';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { listCommand } from './commands/list.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
+import { toolVersion } from './version.js';
 
 const usage = `lockstep — deterministic network simulator and conformance harness
 
 Usage:
-  lockstep demo [--seed S] [--duration MS] [--faults FILE] [--trace FILE]
+  lockstep check  [--protocol P|--all] [--client MODULE|zoo:P/VARIANT] [--runs N] [--seed S] [--report DIR] [--shard i/n]
+  lockstep run    SCENARIO.yaml... [--client ...] [--seed S] [--trace FILE]
+  lockstep replay FAILURE.json
+  lockstep list   [--protocol P]
+  lockstep demo   [--seed S] [--duration MS] [--faults FILE] [--trace FILE]
   lockstep --version
   lockstep <command> --help
 
@@ -21,18 +32,24 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       case 'help':
         out(usage);
         return 0;
-      case '--version': {
-        const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-        out(pkg.version);
+      case '--version':
+        out(toolVersion());
         return 0;
-      }
+      case 'check':
+        return await checkCommand(rest, out);
+      case 'run':
+        return await runCommand(rest, out);
+      case 'replay':
+        return await replayCommand(rest, out);
+      case 'list':
+        return await listCommand(rest, out);
       case 'demo':
         return await demoCommand(rest, out);
       default:
         throw new UsageError(`lockstep: unknown command "${command}"\n\n${usage}`);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof FaultPlanError || e instanceof ClientSpecError) {
       err(e.message);
       return 2;
     }

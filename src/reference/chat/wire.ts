@@ -98,7 +98,7 @@ export interface ChatSnapshot {
   /** The open conversation, or `null`. */
   conversation: string | null;
   /** Visible messages, in display order. Optimistic (unacknowledged) messages have `pending: true` and id `local:<clientMessageId>`. */
-  messages: { id: string; role: 'user' | 'assistant'; content: string; timestamp: string; pending?: boolean }[];
+  messages: { id: string; role: 'user' | 'assistant'; content: string; timestamp: string; clientMessageId?: string; pending?: boolean }[];
   /** The socket as the client sees it. */
   connection: 'idle' | 'connecting' | 'open' | 'closed';
   polling: boolean;

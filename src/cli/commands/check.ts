@@ -1,0 +1,98 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkClient, type ClientCheckResult } from '../../conformance/check.js';
+import { buildJsonReport } from '../../conformance/report-json.js';
+import { protocols, resolveClient, type ResolvedClient } from '../../conformance/registry.js';
+import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { failureDetails, requirementTable } from '../print.js';
+import { toolVersion } from '../version.js';
+
+const flags: Record<string, FlagSpec> = {
+  protocol: { value: true, help: 'the protocol to check (chat, ...)' },
+  all: { value: false, help: 'check every protocol (reference clients)' },
+  client: { value: true, help: 'reference (default), zoo:<protocol>/<variant>, or a module path' },
+  runs: { value: true, help: 'property runs per client (default 1000; 0: scenarios only)' },
+  seed: { value: true, help: 'seed of the property runs (default 1)' },
+  report: { value: true, help: 'write report.json (and failure records) into this directory' },
+  shard: { value: true, help: 'i/n: run only shard i of n (1-based) of the scenarios and property runs' },
+  globals: { value: false, help: 'install the simulated world as globals (clients written against globals)' },
+  help: { value: false, help: 'show this help' },
+};
+
+/** Help of `lockstep check`. */
+export const checkHelp = `lockstep check [--protocol P | --all] [--client C] [--runs N] [--seed S] [--report DIR] [--shard i/n]
+
+Runs a client through the protocol's scenarios and N property runs (fast-check draws
+user actions and fault plans; a failure is shrunk to a minimal plan and written as a
+replayable record), then prints a verdict per requirement.
+
+${flagHelp(flags)}
+
+Exit codes: 0 every MUST requirement passed, 1 a requirement failed, 2 bad input.`;
+
+/** `lockstep check`. */
+export async function checkCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv, flags, 'check');
+  if (args.flags.has('help')) {
+    out(checkHelp);
+    return 0;
+  }
+  if (args.positionals.length) throw new UsageError(`lockstep check: unexpected argument "${args.positionals[0]}" (scenario files go to lockstep run)`);
+  const runs = intFlag(args, 'runs', 1000, 'check');
+  const seed = intFlag(args, 'seed', 1, 'check');
+  const shard = parseShard(stringFlag(args, 'shard'));
+  const reportDir = stringFlag(args, 'report');
+  const protocolName = stringFlag(args, 'protocol');
+  const all = args.flags.has('all');
+  if (all && protocolName) throw new UsageError('lockstep check: give either --protocol or --all, not both');
+  const clientSpec = stringFlag(args, 'client');
+  if (all && clientSpec && clientSpec !== 'reference') throw new UsageError('lockstep check --all checks the reference clients; use --protocol P --client C for one client');
+  if (!all && !protocolName && !clientSpec) throw new UsageError(`lockstep check: which protocol? pass --protocol (${[...protocols.keys()].join(', ')}) or --all`);
+
+  const clients: ResolvedClient[] = all ? await Promise.all([...protocols.keys()].map((p) => resolveClient('reference', p))) : [await resolveClient(clientSpec, protocolName)];
+  const results: ClientCheckResult[] = [];
+  const failureDir = join(reportDir ?? 'reports', 'failures');
+  for (const client of clients) {
+    const started = Date.now();
+    let lastPrint = 0;
+    out(`${client.protocol.name} / ${client.name}: ${runs} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''} and the scenarios in scenarios/${client.protocol.name}/`);
+    const result = await checkClient(
+      {
+        client,
+        runs,
+        seed,
+        failureDir,
+        globals: args.flags.has('globals'),
+        shard,
+        onProgress: (done, total, failures) => {
+          const now = Date.now();
+          if (done === total || now - lastPrint > 2000) {
+            lastPrint = now;
+            out(`  ${client.protocol.name}: ${done}/${total} runs, ${failures} failing, ${((now - started) / 1000).toFixed(1)} s`);
+          }
+        },
+      },
+      protocols,
+    );
+    results.push(result);
+    out('');
+    out(requirementTable(result));
+    const details = failureDetails(result);
+    if (details) out(`\n${details}`);
+    out(`\n${client.protocol.name} / ${client.name}: ${result.exitCode === 0 ? 'PASS' : 'FAIL'} (${(result.wallMs / 1000).toFixed(1)} s)\n`);
+  }
+  if (reportDir) {
+    mkdirSync(reportDir, { recursive: true });
+    const report = buildJsonReport(results, { runs, seed, shard, globals: args.flags.has('globals') }, toolVersion());
+    writeFileSync(join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    out(`report written to ${join(reportDir, 'report.json')}`);
+  }
+  return results.some((r) => r.exitCode !== 0) ? 1 : 0;
+}
+
+function parseShard(v: string | undefined): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`lockstep check: --shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), found "${v}"`);
+  return { index: Number(m[1]) - 1, count: Number(m[2]) };
+}

@@ -1,0 +1,60 @@
+import { protocols, resolveClient } from '../../conformance/registry.js';
+import { runScenario } from '../../conformance/runner.js';
+import { loadScenarioFile } from '../../conformance/scenario.js';
+import { runFailed } from '../../conformance/property.js';
+import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { writeOutputFile } from '../output-file.js';
+import { findingLine } from '../print.js';
+import { formatTimeline } from '../timeline.js';
+
+const flags: Record<string, FlagSpec> = {
+  client: { value: true, help: 'reference (default), zoo:<protocol>/<variant>, or a module path' },
+  seed: { value: true, help: "override the scenario's seed" },
+  trace: { value: true, help: 'write the trace (JSON Lines) to this file (one scenario only)' },
+  force: { value: false, help: 'overwrite the --trace file if it exists' },
+  quiet: { value: false, help: 'no timeline, verdicts only' },
+  globals: { value: false, help: 'install the simulated world as globals' },
+  help: { value: false, help: 'show this help' },
+};
+
+/** Help of `lockstep run`. */
+export const runHelp = `lockstep run SCENARIO.yaml... [--client C] [--seed S] [--trace FILE]
+
+Runs scenarios against a client, prints the timeline of each run and its verdict per
+requirement.
+
+${flagHelp(flags)}`;
+
+/** `lockstep run`. */
+export async function runCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv, flags, 'run');
+  if (args.flags.has('help')) {
+    out(runHelp);
+    return 0;
+  }
+  if (args.positionals.length === 0) throw new UsageError('lockstep run: expected at least one scenario file (e.g. scenarios/chat/normal-websocket-flow.yaml)');
+  const traceFile = stringFlag(args, 'trace');
+  if (traceFile && args.positionals.length > 1) throw new UsageError('lockstep run: --trace writes one trace; give one scenario file');
+  let code = 0;
+  for (const file of args.positionals) {
+    const scenario = loadScenarioFile(file, protocols);
+    if (args.flags.has('seed')) scenario.seed = intFlag(args, 'seed', scenario.seed, 'run');
+    const client = await resolveClient(stringFlag(args, 'client'), scenario.protocol);
+    const r = await runScenario({ protocol: client.protocol, scenario, client: client.factory, clientName: client.name, globals: args.flags.has('globals') });
+    out(`== ${file} — ${client.name}, seed ${scenario.seed}${scenario.description ? `: ${scenario.description}` : ''}`);
+    if (!args.flags.has('quiet')) out(formatTimeline(r.trace.events()));
+    out('');
+    for (const f of r.findings) out(findingLine(f));
+    if (r.stopped) out(`stopped: ${r.stopped.message}`);
+    if (r.error) out(`error: ${r.error}`);
+    out(`trace sha256 ${r.hash}`);
+    if (traceFile) {
+      writeOutputFile(traceFile, r.trace.toJsonl(), args.flags.has('force'), 'run');
+      out(`trace written to ${traceFile}`);
+    }
+    const isReference = client.name === 'reference';
+    const mismatch = r.findings.some((f) => isReference && f.verdict !== (scenario.expect[f.requirement] ?? 'pass') && f.verdict !== 'not-exercised');
+    if ((isReference ? mismatch : runFailed(client.protocol, r).length > 0) || r.stopped || r.error) code = 1;
+  }
+  return code;
+}

@@ -1,0 +1,153 @@
+import * as fc from 'fast-check';
+import type { ClientFactory } from './driver.js';
+import type { ProtocolDefinition } from './protocol.js';
+import type { Finding } from './requirement.js';
+import { runScenario, type RunResult } from './runner.js';
+import type { ResolvedScenario } from './scenario.js';
+
+/** How to run property-based checks of one client. */
+export interface PropertyOptions {
+  protocol: ProtocolDefinition;
+  client: ClientFactory;
+  clientName: string;
+  /** Number of generated scenarios (not counting shrinking). */
+  runs: number;
+  /** fast-check seed: the same seed draws the same scenarios. */
+  seed: number;
+  /** Only runs whose index `i` satisfies `i % shardCount === shardIndex` (0-based). */
+  shard?: { index: number; count: number };
+  globals?: boolean;
+  /** Called after each generated (not shrinking) run. */
+  onRun?: (result: RunResult, index: number) => void;
+}
+
+/** The smallest failing scenario found, with everything needed to replay it. */
+export interface Counterexample {
+  scenario: ResolvedScenario;
+  findings: Finding[];
+  failed: string[];
+  hash: string;
+  stopped?: string;
+  error?: string;
+  /** fast-check's replay key. */
+  fastCheck: { seed: number; path: string };
+  shrinks: number;
+  /** The run index at which the first failure was found. */
+  foundAt: number;
+}
+
+/** Outcome of a property check: every generated run's findings, and a shrunk counterexample if one failed. */
+export interface PropertyOutcome {
+  runs: number;
+  findings: Finding[][];
+  counterexample?: Counterexample;
+}
+
+/** Most shrink steps spent on one counterexample: shrinking is bounded, never endless. */
+const maxShrinks = 400;
+
+/** What makes a run a counterexample: a MUST failed, a guard stopped the client, or the client could not run. */
+export function runFailed(protocol: ProtocolDefinition, r: RunResult): string[] {
+  const failedMust = r.findings.filter((f) => f.verdict === 'fail' && protocol.requirements.find((q) => q.id === f.requirement)?.level === 'MUST').map((f) => f.requirement);
+  if (r.stopped) failedMust.push(`guard:${r.stopped.reason}`);
+  if (r.error) failedMust.push('client-error');
+  return failedMust;
+}
+
+/**
+ * Draws scenarios (user actions, fault plan, seed) with fast-check from the protocol's
+ * model, runs each against the client, and on the first failure shrinks the scenario to
+ * a minimal one (fewer faults, fewer actions) that still fails.
+ */
+export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome> {
+  const { protocol } = o;
+  const model = protocol.property;
+  const scenarioArb = fc.limitShrink(
+    fc.record({
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      actions: model.actions(fc),
+      faults: model.faults(fc),
+    }),
+    maxShrinks,
+  );
+  const all: Finding[][] = [];
+  let generated = 0;
+  let shrinking = false;
+  let firstFailureAt = -1;
+  let last: RunResult | undefined;
+  const shard = o.shard ?? { index: 0, count: 1 };
+  let index = -1;
+
+  const property = fc.asyncProperty(scenarioArb, async (drawn) => {
+    if (!shrinking) {
+      index++;
+      if (index % shard.count !== shard.index) return true;
+    }
+    const scenario: ResolvedScenario = {
+      protocol: protocol.name,
+      name: `property run ${index}`,
+      description: 'drawn by fast-check',
+      seed: drawn.seed,
+      duration: model.duration,
+      heal: model.heal,
+      clients: model.clients,
+      network: model.network ?? {},
+      server: { variant: 'reference', options: {} },
+      faults: drawn.faults,
+      actions: drawn.actions,
+      requirements: protocol.requirements.map((r) => r.id),
+      expect: {},
+    };
+    const r = await runScenario({ protocol, scenario, client: o.client, clientName: o.clientName, globals: o.globals });
+    const failed = runFailed(protocol, r);
+    if (!shrinking) {
+      generated++;
+      all.push(r.findings);
+      o.onRun?.(r, index);
+    }
+    if (failed.length > 0) {
+      if (!shrinking) firstFailureAt = index;
+      shrinking = true;
+      last = r;
+      return false;
+    }
+    return true;
+  });
+
+  const details = await fc.check(property, { seed: o.seed, numRuns: o.runs, endOnFailure: false, verbose: 0 });
+  if (!details.failed || !details.counterexample) return { runs: generated, findings: all };
+  // Re-run the shrunk case to hold its exact result (the last failing evaluation may not be the final counterexample).
+  const drawn = details.counterexample[0];
+  const scenario: ResolvedScenario = {
+    protocol: protocol.name,
+    name: `counterexample (property run ${firstFailureAt}, seed ${o.seed})`,
+    description: 'shrunk by fast-check',
+    seed: drawn.seed,
+    duration: model.duration,
+    heal: model.heal,
+    clients: model.clients,
+    network: model.network ?? {},
+    server: { variant: 'reference', options: {} },
+    faults: drawn.faults,
+    actions: drawn.actions,
+    requirements: protocol.requirements.map((r) => r.id),
+    expect: {},
+  };
+  const r = await runScenario({ protocol, scenario, client: o.client, clientName: o.clientName, globals: o.globals });
+  last = r;
+  return {
+    runs: generated,
+    findings: all,
+    counterexample: {
+      scenario,
+      findings: r.findings,
+      failed: runFailed(protocol, r),
+      hash: r.hash,
+      stopped: r.stopped?.message,
+      error: r.error,
+      fastCheck: { seed: details.seed, path: details.counterexamplePath ?? '' },
+      shrinks: details.numShrinks,
+      foundAt: firstFailureAt,
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chatProtocol } from '../reference/chat/index.js';
+import type { ClientFactory } from './driver.js';
+import type { ProtocolDefinition } from './protocol.js';
+
+/** Every protocol lockstep ships, by name. */
+export const protocols: ReadonlyMap<string, ProtocolDefinition> = new Map([[chatProtocol.name, chatProtocol]]);
+
+/** A client to check: its protocol, factory and display name. */
+export interface ResolvedClient {
+  protocol: ProtocolDefinition;
+  factory: ClientFactory;
+  /** `reference`, `zoo:chat/no-dedupe` or the module path as given. */
+  name: string;
+  /** Requirements a zoo variant is documented to violate. */
+  violates?: string[];
+}
+
+/** Bad input about which client to run (exit 2). */
+export class ClientSpecError extends Error {
+  override readonly name = 'ClientSpecError';
+}
+
+/** Looks a protocol up by name, with a helpful error. */
+export function getProtocol(name: string): ProtocolDefinition {
+  const p = protocols.get(name);
+  if (!p) throw new ClientSpecError(`unknown protocol "${name}" (expected one of ${[...protocols.keys()].join(', ')})`);
+  return p;
+}
+
+/**
+ * Resolves `--client`: `reference` (default), `zoo:<protocol>/<variant>`, or a path to a
+ * module exporting `createClient` (or a default factory) and `protocol`.
+ */
+export async function resolveClient(spec: string | undefined, protocolName: string | undefined): Promise<ResolvedClient> {
+  if (spec === undefined || spec === 'reference') {
+    if (!protocolName) throw new ClientSpecError('--client reference needs --protocol');
+    const protocol = getProtocol(protocolName);
+    return { protocol, factory: protocol.reference, name: 'reference' };
+  }
+  const zoo = /^zoo:([a-z-]+)\/([a-z0-9-]+)$/.exec(spec);
+  if (zoo) {
+    const protocol = getProtocol(zoo[1]!);
+    if (protocolName && protocolName !== protocol.name) throw new ClientSpecError(`--client ${spec} is a ${protocol.name} client, but --protocol is ${protocolName}`);
+    const v = protocol.variants[zoo[2]!];
+    if (!v) throw new ClientSpecError(`unknown variant "${zoo[2]}" of ${protocol.name} (expected one of ${Object.keys(protocol.variants).join(', ')})`);
+    return { protocol, factory: v.create, name: spec, violates: v.violates };
+  }
+  if (spec.startsWith('zoo:')) throw new ClientSpecError(`--client ${spec}: expected zoo:<protocol>/<variant>, e.g. zoo:chat/no-dedupe`);
+  const path = resolve(spec);
+  if (!existsSync(path)) throw new ClientSpecError(`--client ${spec}: no such file (${path})`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new ClientSpecError(`--client ${spec}: the module failed to load: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const factory = (mod.createClient ?? mod.default) as unknown;
+  const declared = (mod.protocol ?? (mod.default as { protocol?: unknown } | undefined)?.protocol) as unknown;
+  const fromDefault = typeof mod.default === 'object' && mod.default !== null ? (mod.default as { createClient?: unknown }).createClient : undefined;
+  const fn = typeof factory === 'function' ? factory : fromDefault;
+  if (typeof fn !== 'function') {
+    throw new ClientSpecError(`--client ${spec}: expected the module to export a function "createClient" (or a default export), found ${Object.keys(mod).join(', ') || 'no exports'}`);
+  }
+  const name = protocolName ?? (typeof declared === 'string' ? declared : undefined);
+  if (!name) throw new ClientSpecError(`--client ${spec}: the module exports no "protocol" name; pass --protocol`);
+  if (protocolName && typeof declared === 'string' && declared !== protocolName) {
+    throw new ClientSpecError(`--client ${spec} declares protocol "${declared}", but --protocol is ${protocolName}`);
+  }
+  return { protocol: getProtocol(name), factory: fn as ClientFactory, name: spec };
+}

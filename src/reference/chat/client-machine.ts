@@ -1,0 +1,441 @@
+import type { ChatBugs } from './bugs.js';
+import { chatTiming, type ChatMessage, type ChatServerFrame, type ChatSnapshot } from './wire.js';
+
+/** Timing of a chat client (defaults: docs/protocols/chat.md). */
+export interface ChatClientConfig {
+  basePollInterval: number;
+  /** Adaptive polling (2/5/10 s); off means every `basePollInterval`. */
+  adaptive: boolean;
+  backoff: readonly number[];
+  pingInterval: number;
+  pongTimeout: number;
+  /** A poll or load that has not answered after this long is abandoned. */
+  requestTimeout: number;
+  /** Delay before retrying a failed send. */
+  outboxRetry: number;
+}
+
+/** The reference configuration. */
+export const defaultChatConfig: ChatClientConfig = {
+  basePollInterval: chatTiming.basePollInterval,
+  adaptive: true,
+  backoff: chatTiming.backoff,
+  pingInterval: chatTiming.pingInterval,
+  pongTimeout: chatTiming.pongTimeout,
+  requestTimeout: 5000,
+  outboxRetry: 3000,
+};
+
+/** A message waiting in the outbox (persisted). */
+export interface OutboxEntry {
+  clientMessageId: string;
+  conversation: string;
+  content: string;
+  /** When the user sent it (RFC 3339), for optimistic display. */
+  createdAt: string;
+}
+
+/** What happens to the client: user actions, transport events, timer expiries. */
+export type ChatEvent =
+  | { type: 'open'; conversation: string }
+  | { type: 'close' }
+  | { type: 'send'; text: string }
+  | { type: 'ws-open'; socket: number }
+  | { type: 'ws-frame'; socket: number; frame: ChatServerFrame }
+  | { type: 'ws-closed'; socket: number }
+  | { type: 'get-ok'; request: number; messages: ChatMessage[] }
+  | { type: 'get-failed'; request: number; status?: number }
+  | { type: 'post-ok'; clientMessageId: string; message: ChatMessage }
+  | { type: 'post-failed'; clientMessageId: string; status?: number }
+  | { type: 'timer'; key: string }
+  | { type: 'online' }
+  | { type: 'offline' }
+  | { type: 'foreground' };
+
+/** What the client asks its shell to do. */
+export type ChatCommand =
+  | { type: 'connect'; socket: number; conversation: string }
+  | { type: 'disconnect'; socket: number; code: number; reason: string }
+  | { type: 'ws-send'; socket: number; data: string }
+  | { type: 'get'; request: number; conversation: string }
+  | { type: 'post'; entry: OutboxEntry }
+  | { type: 'set-timer'; key: string; ms: number }
+  | { type: 'cancel-timer'; key: string }
+  | { type: 'persist-outbox'; outbox: OutboxEntry[]; counter: number };
+
+interface PollLoop {
+  conversation: string;
+  inFlight: number | undefined;
+}
+
+/**
+ * The chat client's decisions, with no I/O: events in, commands out, time passed in.
+ * Connect on open; health from `open` until close or a failed heartbeat; exactly one
+ * polling loop while unhealthy; backoff 2–32 s, five attempts; dedupe by id, order by
+ * timestamp; an outbox with stable client message ids; stop everything on 401.
+ */
+export class ChatMachine {
+  private conversation: string | null = null;
+  private messages: ChatMessage[] = [];
+  private ids = new Set<string>();
+  private socket: { id: number; conversation: string; state: 'connecting' | 'open' } | undefined;
+  private socketCounter = 0;
+  private requestCounter = 0;
+  private loopCounter = 0;
+  private loops = new Map<string, PollLoop>();
+  private loads = new Map<number, { conversation: string; loop?: string }>();
+  private attempts = 0;
+  private awaitingPong = false;
+  private lastSendAt = -Infinity;
+  private outboxInFlight: string | undefined;
+  private authError = false;
+  private online: boolean;
+  private cmds: ChatCommand[] = [];
+  private now = 0;
+
+  constructor(
+    private readonly config: ChatClientConfig,
+    private readonly bugs: ChatBugs,
+    private outbox: OutboxEntry[],
+    private cmidCounter: number,
+    online: boolean,
+    private readonly cmidPrefix: string,
+  ) {
+    this.online = online;
+  }
+
+  /** Feeds one event at virtual time `now`; returns the commands to carry out, in order. */
+  handle(event: ChatEvent, now: number): ChatCommand[] {
+    this.now = now;
+    this.cmds = [];
+    this.dispatch(event);
+    return this.cmds;
+  }
+
+  /** Starts work that needs no event (flushing an outbox restored from storage). */
+  start(now: number): ChatCommand[] {
+    this.now = now;
+    this.cmds = [];
+    this.flushOutbox();
+    return this.cmds;
+  }
+
+  /** What the user sees. */
+  snapshot(): ChatSnapshot {
+    const current = this.conversation;
+    const shown: ChatSnapshot['messages'] = this.messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.content,
+      timestamp: m.timestamp,
+      clientMessageId: m.clientMessageId,
+    }));
+    const acked = new Set(this.messages.map((m) => m.clientMessageId).filter(Boolean));
+    for (const e of this.outbox) {
+      if (e.conversation !== current || (acked.has(e.clientMessageId) && !this.bugs.noDedupe)) continue;
+      shown.push({ id: `local:${e.clientMessageId}`, role: 'user', content: e.content, timestamp: e.createdAt, clientMessageId: e.clientMessageId, pending: true });
+    }
+    if (!this.bugs.ordersByArrival) shown.sort(byTimestamp);
+    return {
+      conversation: current,
+      messages: shown,
+      connection: this.socket ? this.socket.state : current ? 'closed' : 'idle',
+      polling: this.loops.size > 0,
+      outbox: this.outbox.length,
+      authError: this.authError,
+    };
+  }
+
+  private dispatch(e: ChatEvent): void {
+    switch (e.type) {
+      case 'open':
+        return this.open(e.conversation);
+      case 'close':
+        this.leave();
+        this.conversation = null;
+        return;
+      case 'send':
+        return this.send(e.text);
+      case 'ws-open':
+        return this.onOpen(e.socket);
+      case 'ws-frame':
+        return this.onFrame(e.socket, e.frame);
+      case 'ws-closed':
+        if (this.socket?.id === e.socket) this.socketFailed();
+        return;
+      case 'get-ok':
+        return this.onGet(e.request, e.messages, undefined);
+      case 'get-failed':
+        return this.onGet(e.request, undefined, e.status);
+      case 'post-ok':
+        return this.onPosted(e.clientMessageId, e.message);
+      case 'post-failed':
+        return this.onPostFailed(e.clientMessageId, e.status);
+      case 'timer':
+        return this.onTimer(e.key);
+      case 'online':
+        this.online = true;
+        this.revive();
+        this.flushOutbox();
+        return;
+      case 'offline':
+        this.online = false;
+        return;
+      case 'foreground':
+        this.revive();
+        this.flushOutbox();
+        return;
+    }
+  }
+
+  private open(conversation: string): void {
+    if (this.conversation !== null) this.leave();
+    this.conversation = conversation;
+    if (!this.bugs.leaksOldConversation || this.messages.length === 0) this.clearMessages();
+    this.authError = false;
+    this.attempts = 0;
+    this.connect();
+    this.load(conversation);
+  }
+
+  /** Leaves the current conversation: its socket, polling and timers end (unless leaking). */
+  private leave(): void {
+    if (this.bugs.leaksOldConversation) return;
+    if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'conversation closed' });
+    this.socket = undefined;
+    this.stopPolling();
+    for (const key of ['reconnect', 'ping', 'pong-timeout']) this.cmd({ type: 'cancel-timer', key });
+    this.awaitingPong = false;
+    this.clearMessages();
+  }
+
+  private clearMessages(): void {
+    this.messages = [];
+    this.ids.clear();
+  }
+
+  private connect(): void {
+    const conversation = this.conversation;
+    if (!conversation || this.authError || !this.online) return;
+    const id = ++this.socketCounter;
+    this.socket = { id, conversation, state: 'connecting' };
+    this.cmd({ type: 'connect', socket: id, conversation });
+  }
+
+  private onOpen(id: number): void {
+    const s = this.socket;
+    if (!s || s.id !== id) {
+      if (!this.bugs.leaksOldConversation) this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
+      return;
+    }
+    s.state = 'open';
+    this.attempts = 0;
+    this.cmd({ type: 'cancel-timer', key: 'reconnect' });
+    if (!this.bugs.neverStopsPolling && !this.bugs.pollsWhileHealthy) this.stopPolling();
+    this.load(s.conversation);
+    this.flushOutbox();
+    if (!this.bugs.noHeartbeat) this.cmd({ type: 'set-timer', key: 'ping', ms: this.config.pingInterval });
+  }
+
+  private onFrame(id: number, frame: ChatServerFrame): void {
+    const s = this.socket;
+    if (!s || s.id !== id) {
+      if (this.bugs.leaksOldConversation && frame.type === 'message') this.merge([frame.message], true);
+      return;
+    }
+    this.awaitingPong = false;
+    this.cmd({ type: 'cancel-timer', key: 'pong-timeout' });
+    if (frame.type === 'message') this.merge([frame.message], false);
+  }
+
+  /** The socket closed, errored, failed to connect or failed its heartbeat. */
+  private socketFailed(): void {
+    this.socket = undefined;
+    this.awaitingPong = false;
+    this.cmd({ type: 'cancel-timer', key: 'ping' });
+    this.cmd({ type: 'cancel-timer', key: 'pong-timeout' });
+    if (this.authError) return;
+    this.startPolling();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.conversation || this.authError) return;
+    if (this.bugs.noBackoff) {
+      this.cmd({ type: 'set-timer', key: 'reconnect', ms: 1000 });
+      return;
+    }
+    const delay = this.config.backoff[this.attempts];
+    if (delay === undefined) return; // five attempts spent: polling only, until revived
+    this.attempts++;
+    this.cmd({ type: 'set-timer', key: 'reconnect', ms: delay });
+  }
+
+  /** Coming online or to the foreground: a client that gave up (or waits) tries again now. */
+  private revive(): void {
+    if (!this.conversation || this.socket || this.authError) return;
+    this.attempts = 0;
+    this.cmd({ type: 'cancel-timer', key: 'reconnect' });
+    this.connect();
+  }
+
+  private startPolling(): void {
+    const conversation = this.conversation;
+    if (!conversation) return;
+    if (!this.bugs.duplicatePoller && this.loops.size > 0) return;
+    const key = this.bugs.duplicatePoller ? `poll#${++this.loopCounter}` : 'poll';
+    this.loops.set(key, { conversation, inFlight: undefined });
+    this.poll(key);
+  }
+
+  private stopPolling(): void {
+    for (const key of this.loops.keys()) this.cmd({ type: 'cancel-timer', key });
+    this.loops.clear();
+  }
+
+  private poll(key: string): void {
+    const loop = this.loops.get(key);
+    if (!loop || loop.inFlight !== undefined) return;
+    const request = ++this.requestCounter;
+    loop.inFlight = request;
+    this.loads.set(request, { conversation: loop.conversation, loop: key });
+    this.cmd({ type: 'get', request, conversation: loop.conversation });
+  }
+
+  /** The catch-up load after opening a conversation or a socket. */
+  private load(conversation: string): void {
+    const request = ++this.requestCounter;
+    this.loads.set(request, { conversation });
+    this.cmd({ type: 'get', request, conversation });
+  }
+
+  private onGet(request: number, messages: ChatMessage[] | undefined, status: number | undefined): void {
+    const load = this.loads.get(request);
+    if (!load) return;
+    this.loads.delete(request);
+    if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
+    if (messages && (load.conversation === this.conversation || this.bugs.leaksOldConversation)) this.merge(messages, load.conversation !== this.conversation);
+    if (load.loop === undefined) return;
+    const loop = this.loops.get(load.loop);
+    if (!loop || loop.inFlight !== request) return;
+    loop.inFlight = undefined;
+    this.cmd({ type: 'set-timer', key: load.loop, ms: this.interval() });
+  }
+
+  private interval(): number {
+    if (!this.config.adaptive) return this.config.basePollInterval;
+    const since = this.now - this.lastSendAt;
+    const a = chatTiming.adaptive;
+    return since <= a.fastWindow ? a.fast : since <= a.mediumWindow ? a.medium : a.slow;
+  }
+
+  private onTimer(key: string): void {
+    if (this.loops.has(key)) return this.poll(key);
+    switch (key) {
+      case 'reconnect':
+        if (this.conversation && !this.socket) this.connect();
+        return;
+      case 'ping': {
+        const s = this.socket;
+        if (!s || s.state !== 'open' || this.bugs.noHeartbeat) return;
+        this.cmd({ type: 'ws-send', socket: s.id, data: JSON.stringify({ type: 'ping' }) });
+        this.awaitingPong = true;
+        this.cmd({ type: 'set-timer', key: 'pong-timeout', ms: this.config.pongTimeout });
+        this.cmd({ type: 'set-timer', key: 'ping', ms: this.config.pingInterval });
+        return;
+      }
+      case 'pong-timeout': {
+        const s = this.socket;
+        if (!s || !this.awaitingPong) return;
+        this.cmd({ type: 'disconnect', socket: s.id, code: 4000, reason: 'heartbeat timeout' });
+        this.socketFailed();
+        return;
+      }
+      case 'outbox-retry':
+        return this.flushOutbox();
+    }
+  }
+
+  private send(text: string): void {
+    if (!this.conversation) return;
+    this.lastSendAt = this.now;
+    this.authError = false;
+    this.outbox.push({ clientMessageId: this.nextCmid(), conversation: this.conversation, content: text, createdAt: new Date(this.epochNow()).toISOString() });
+    this.persist();
+    this.flushOutbox();
+  }
+
+  private flushOutbox(): void {
+    if (this.outboxInFlight !== undefined || this.authError || !this.online) return;
+    const first = this.outbox[0];
+    if (!first) return;
+    this.outboxInFlight = first.clientMessageId;
+    this.cmd({ type: 'post', entry: { ...first } });
+  }
+
+  private onPosted(cmid: string, message: ChatMessage): void {
+    if (this.outboxInFlight === cmid) this.outboxInFlight = undefined;
+    this.outbox = this.outbox.filter((e) => e.clientMessageId !== cmid);
+    this.persist();
+    if (message.conversationId === this.conversation) this.merge([message], false);
+    this.flushOutbox();
+  }
+
+  private onPostFailed(cmid: string, status: number | undefined): void {
+    if (this.outboxInFlight === cmid) this.outboxInFlight = undefined;
+    if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
+    if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429) {
+      // The server will never accept it: drop it rather than retry forever.
+      this.outbox = this.outbox.filter((e) => e.clientMessageId !== cmid);
+      this.persist();
+      return this.flushOutbox();
+    }
+    if (this.bugs.outboxResends) {
+      const entry = this.outbox.find((e) => e.clientMessageId === cmid);
+      if (entry) entry.clientMessageId = this.nextCmid();
+      this.persist();
+    }
+    this.cmd({ type: 'set-timer', key: 'outbox-retry', ms: this.config.outboxRetry });
+  }
+
+  private authFailed(): void {
+    this.authError = true;
+    this.stopPolling();
+    if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'unauthorized' });
+    this.socket = undefined;
+    for (const key of ['reconnect', 'ping', 'pong-timeout', 'outbox-retry']) this.cmd({ type: 'cancel-timer', key });
+  }
+
+  private merge(incoming: ChatMessage[], foreign: boolean): void {
+    for (const m of incoming) {
+      if (!foreign && m.conversationId !== this.conversation) continue;
+      if (!this.bugs.noDedupe && this.ids.has(m.id)) continue;
+      this.ids.add(m.id);
+      this.messages.push(m);
+    }
+    if (!this.bugs.ordersByArrival) this.messages.sort(byTimestamp);
+  }
+
+  private nextCmid(): string {
+    return `${this.cmidPrefix}-${++this.cmidCounter}`;
+  }
+
+  private persist(): void {
+    this.cmd({ type: 'persist-outbox', outbox: this.outbox.map((e) => ({ ...e })), counter: this.cmidCounter });
+  }
+
+  private epochNow(): number {
+    return this.epoch + this.now;
+  }
+
+  /** @internal set by the shell: wall-clock epoch of virtual time 0. */
+  epoch = 0;
+
+  private cmd(c: ChatCommand): void {
+    this.cmds.push(c);
+  }
+}
+
+function byTimestamp(a: { timestamp: string; id: string }, b: { timestamp: string; id: string }): number {
+  return a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

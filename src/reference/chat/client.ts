@@ -1,0 +1,155 @@
+import type { ClientEnv } from '../../sim/client-node.js';
+import type { ChatBugs } from './bugs.js';
+import { ChatMachine, defaultChatConfig, type ChatClientConfig, type ChatCommand, type ChatEvent, type OutboxEntry } from './client-machine.js';
+import { chatPaths, parseMessageList, parseSendAck, parseServerFrame, type ChatDriver, type ChatSnapshot } from './wire.js';
+
+const OUTBOX_KEY = 'chat.outbox';
+
+/** Options of the reference chat client. */
+export interface ChatClientOptions {
+  config?: Partial<ChatClientConfig>;
+  /** Known bugs to switch on (the faulty variants). */
+  bugs?: ChatBugs;
+}
+
+/**
+ * The reference chat client: a thin shell that carries out the {@link ChatMachine}'s
+ * commands with `env.WebSocket`, `env.fetch`, `env` timers and `env.storage`, and feeds
+ * what happens back in as events.
+ */
+export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}): ChatDriver {
+  const saved = readOutbox(env);
+  const machine = new ChatMachine({ ...defaultChatConfig, ...options.config }, options.bugs ?? {}, saved.outbox, saved.counter, env.isOnline(), env.node);
+  machine.epoch = env.Date.now() - env.performance.now();
+  const timers = new Map<string, ReturnType<ClientEnv['setTimeout']>>();
+  const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
+  let disposed = false;
+
+  const feed = (event: ChatEvent): void => {
+    if (disposed) return;
+    run(machine.handle(event, env.performance.now()));
+  };
+
+  const run = (cmds: ChatCommand[]): void => {
+    for (const c of cmds) execute(c);
+  };
+
+  const execute = (c: ChatCommand): void => {
+    switch (c.type) {
+      case 'connect': {
+        const ws = new env.WebSocket(chatPaths.socket(c.conversation, env.token));
+        sockets.set(c.socket, ws);
+        ws.onopen = () => feed({ type: 'ws-open', socket: c.socket });
+        ws.onmessage = (e) => {
+          let frame;
+          try {
+            frame = parseServerFrame(e.data);
+          } catch (err) {
+            env.log('ignored a malformed frame', { socket: c.socket, reason: (err as Error).message });
+            return;
+          }
+          feed({ type: 'ws-frame', socket: c.socket, frame });
+        };
+        ws.onclose = () => {
+          sockets.delete(c.socket);
+          feed({ type: 'ws-closed', socket: c.socket });
+        };
+        return;
+      }
+      case 'disconnect': {
+        const ws = sockets.get(c.socket);
+        sockets.delete(c.socket);
+        ws?.close(c.code === 1000 || (c.code >= 3000 && c.code <= 4999) ? c.code : 1000, c.reason);
+        return;
+      }
+      case 'ws-send': {
+        const ws = sockets.get(c.socket);
+        if (ws && ws.readyState === ws.OPEN) ws.send(c.data);
+        return;
+      }
+      case 'get':
+        void get(c.request, c.conversation);
+        return;
+      case 'post':
+        void post(c.entry);
+        return;
+      case 'set-timer': {
+        const old = timers.get(c.key);
+        if (old !== undefined) env.clearTimeout(old);
+        timers.set(
+          c.key,
+          env.setTimeout(() => {
+            timers.delete(c.key);
+            feed({ type: 'timer', key: c.key });
+          }, c.ms),
+        );
+        return;
+      }
+      case 'cancel-timer': {
+        const t = timers.get(c.key);
+        if (t !== undefined) env.clearTimeout(t);
+        timers.delete(c.key);
+        return;
+      }
+      case 'persist-outbox':
+        env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter }));
+        return;
+    }
+  };
+
+  const get = async (request: number, conversation: string): Promise<void> => {
+    try {
+      const r = await env.fetch(chatPaths.messages(conversation), { headers, signal: env.timeoutSignal(defaultChatConfig.requestTimeout) });
+      if (!r.ok) return feed({ type: 'get-failed', request, status: r.status });
+      feed({ type: 'get-ok', request, messages: parseMessageList(await r.json()) });
+    } catch {
+      feed({ type: 'get-failed', request });
+    }
+  };
+
+  const post = async (entry: OutboxEntry): Promise<void> => {
+    try {
+      const r = await env.fetch(chatPaths.messages(entry.conversation), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ content: entry.content, clientMessageId: entry.clientMessageId }),
+        signal: env.timeoutSignal(10_000),
+      });
+      if (!r.ok) return feed({ type: 'post-failed', clientMessageId: entry.clientMessageId, status: r.status });
+      feed({ type: 'post-ok', clientMessageId: entry.clientMessageId, message: parseSendAck(await r.json()) });
+    } catch {
+      feed({ type: 'post-failed', clientMessageId: entry.clientMessageId });
+    }
+  };
+
+  const onLifecycle = (e: Event): void => {
+    if (e.type === 'online' || e.type === 'offline' || e.type === 'foreground') feed({ type: e.type });
+  };
+  for (const t of ['online', 'offline', 'foreground']) env.lifecycle.addEventListener(t, onLifecycle);
+  run(machine.start(env.performance.now()));
+
+  return {
+    openConversation: (conversation) => feed({ type: 'open', conversation }),
+    closeConversation: () => feed({ type: 'close' }),
+    send: (text) => feed({ type: 'send', text }),
+    snapshot: (): ChatSnapshot => machine.snapshot(),
+    dispose: () => {
+      disposed = true;
+      for (const t of ['online', 'offline', 'foreground']) env.lifecycle.removeEventListener(t, onLifecycle);
+      for (const t of timers.values()) env.clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+function readOutbox(env: ClientEnv): { outbox: OutboxEntry[]; counter: number } {
+  const raw = env.storage.getItem(OUTBOX_KEY);
+  if (!raw) return { outbox: [], counter: 0 };
+  try {
+    const v = JSON.parse(raw) as { outbox?: OutboxEntry[]; counter?: number };
+    return { outbox: Array.isArray(v.outbox) ? v.outbox : [], counter: typeof v.counter === 'number' ? v.counter : 0 };
+  } catch {
+    return { outbox: [], counter: 0 };
+  }
+}
