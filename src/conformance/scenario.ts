@@ -167,6 +167,14 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
       if (sv.variant !== undefined && !variants.includes(sv.variant as string)) bad('server.variant', `one of ${variants.join(', ')}`, sv.variant);
       if (sv.options !== undefined && (sv.options === null || typeof sv.options !== 'object' || Array.isArray(sv.options))) bad('server.options', 'a mapping', sv.options);
       server = { variant: (sv.variant as string) ?? 'reference', options: (sv.options as Record<string, unknown>) ?? {} };
+      try {
+        protocol.server(server.variant, server.options);
+      } catch (e) {
+        // Option problems come back as {field, expected, found}; anything else is reported whole.
+        const list = (e as { problems?: { field: string; expected: string; found: string }[] }).problems;
+        if (Array.isArray(list)) for (const p of list) problems.push({ ...p, field: `server.options.${p.field}` });
+        else bad('server', `a server the ${protocol.name} protocol can build (${(e as Error).message})`, s.server);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { createDateClass, createPerformance, createTimers, type SimPerformance, type TimerApi } from './clock.js';
+import { createDateClass, createPerformance, createTimers, SimTimer, type SimPerformance, type TimerApi } from './clock.js';
 import type { Network } from './network.js';
 import type { Random } from './random.js';
 import type { Scheduler } from './scheduler.js';
@@ -80,7 +80,8 @@ export class ClientNode {
   online = true;
   foreground = true;
   readonly storage: SimStorage;
-  readonly lifecycle = new EventTarget();
+  /** Lifecycle events of the current incarnation (a restarted app gets a fresh target). */
+  lifecycle = new EventTarget();
   readonly inflight = new Map<string, (reason: string, error: Error) => void>();
   private incarnation = 0;
   private counters = { ws: 0, http: 0 };
@@ -108,6 +109,8 @@ export class ClientNode {
     trace.record(scheduler.now, 'client.restart', { node: this.name, incarnation: this.incarnation + 1 });
     this.incarnation++;
     this.currentEnv = undefined;
+    // The dead app's lifecycle listeners must not hear of later online/offline events.
+    this.lifecycle = new EventTarget();
     scheduler.cancelOwner(this.name);
     for (const conn of [...registry]) if (conn.node === this.name && !conn.clientDone) conn.peerVanished('client', 'the app was restarted');
     this.inflight.clear();
@@ -151,6 +154,7 @@ export class ClientNode {
     const { scheduler, trace } = k;
     const incarnation = this.incarnation;
     const alive = (): boolean => incarnation === this.incarnation;
+    const inert = (): SimTimer => new SimTimer(0, `${this.name}/timer#dead`, () => {});
     const ctx = {
       node: this.name,
       scheduler,
@@ -161,6 +165,7 @@ export class ClientNode {
       origin: k.origin,
       inflight: this.inflight,
       isOnline: () => this.online,
+      alive,
       nextId: (kind: 'ws' | 'http') => this.nextId(kind),
       countConnect: (s: string, u: string) => this.count('connect', s, u),
       countRequest: (s: string, u: string) => this.count('request', s, u),
@@ -179,8 +184,10 @@ export class ClientNode {
       node: this.name,
       WebSocket,
       fetch: (input, init) => (alive() ? fetch(input, init) : new Promise<Response>(() => {})),
-      setTimeout: (fn, delay, ...args) => (alive() ? timers.setTimeout(fn, delay, ...args) : timers.setTimeout(() => {}, 2 ** 31 - 1)),
-      setInterval: (fn, delay, ...args) => (alive() ? timers.setInterval(fn, delay, ...args) : timers.setTimeout(() => {}, 2 ** 31 - 1)),
+      // A dead incarnation's timers get a handle that is never scheduled (a queued no-op
+      // would keep runUntilIdle busy until the far future).
+      setTimeout: (fn, delay, ...args) => (alive() ? timers.setTimeout(fn, delay, ...args) : inert()),
+      setInterval: (fn, delay, ...args) => (alive() ? timers.setInterval(fn, delay, ...args) : inert()),
       clearTimeout: timers.clearTimeout,
       clearInterval: timers.clearInterval,
       Date: createDateClass(() => k.epoch + scheduler.now),

@@ -55,6 +55,19 @@ export interface HoldRule {
   /** Set once caught; `release` runs it. */
   held?: { envelope: Envelope; release: () => void };
   released: boolean;
+  /** Called when the rule catches its envelope (a timed hold starts counting then). */
+  onCatch?: () => void;
+}
+
+/** A frame waiting in a stream's send queue. */
+export interface StreamItem {
+  envelope: Envelope;
+  deliver: () => void;
+  /** Runs when the frame's bytes have left the sender (for `bufferedAmount`). */
+  onWire?: () => void;
+  hold?: HoldRule;
+  /** Held back by a buggy intermediary: later frames may overtake it. */
+  late?: boolean;
 }
 
 /** One direction of a TCP connection: frames leave in order and arrive in order, exactly once. */
@@ -63,7 +76,7 @@ export interface Stream {
   readonly node: string;
   readonly dir: Dir;
   readonly path: string;
-  queue: { envelope: Envelope; deliver: () => void; hold?: HoldRule }[];
+  queue: StreamItem[];
   /** Virtual time the last scheduled frame arrives: nothing may arrive before it. */
   lastAt: number;
   /** Half-open: the path is black-holed, frames vanish. */
@@ -180,12 +193,23 @@ export class Network {
     return [...this.streams];
   }
 
-  /** Sends one frame on a stream: delivered in order, exactly once, after the head-of-line delay. */
-  sendOnStream(stream: Stream, envelope: Envelope, deliver: () => void): void {
-    if (stream.dead) return this.dropped(envelope, 'half-open');
+  /**
+   * Sends one frame on a stream: delivered in order, exactly once, after the head-of-line
+   * delay. `onWire` runs once when its bytes leave the sender (also when they leave into
+   * a black hole), never while the stream is blocked.
+   */
+  sendOnStream(stream: Stream, envelope: Envelope, deliver: () => void, onWire?: () => void): void {
+    if (stream.dead) {
+      this.leaves(stream, envelope, onWire, this.scheduler.now);
+      return this.dropped(envelope, 'half-open');
+    }
+    const item: StreamItem = { envelope, deliver, onWire };
     const ir = this.intermediaryFor(envelope);
     if (ir) {
-      if (this.random.chance(ir.drop)) return this.dropped(envelope, `ws-intermediary (fault entry ${ir.entry})`);
+      if (this.random.chance(ir.drop)) {
+        this.leaves(stream, envelope, onWire, this.scheduler.now);
+        return this.dropped(envelope, `ws-intermediary (fault entry ${ir.entry})`, true);
+      }
       if (this.random.chance(ir.duplicate)) {
         this.trace.record(this.scheduler.now, 'net.dup', {
           id: envelope.id,
@@ -196,16 +220,18 @@ export class Network {
         });
         stream.queue.push({ envelope, deliver });
       }
-      if (this.random.chance(ir.reorder) && stream.queue.length > 0) {
-        // A buggy proxy lets this frame overtake the one queued before it.
-        stream.queue.splice(stream.queue.length - 1, 0, { envelope, deliver });
+      if (this.random.chance(ir.reorder)) {
+        // A buggy proxy holds this frame back long enough for the next ones to overtake it.
+        item.late = true;
         this.trace.record(this.scheduler.now, 'net.reorder', { id: envelope.id, dir: envelope.dir, n: envelope.n, intermediary: true });
-        return this.pump(stream);
       }
     }
     const hold = this.catchHold(envelope);
-    if (hold) hold.held = { envelope, release: () => this.pump(stream) };
-    stream.queue.push(hold ? { envelope, deliver, hold } : { envelope, deliver });
+    if (hold) {
+      hold.held = { envelope, release: () => this.pump(stream) };
+      item.hold = hold;
+    }
+    stream.queue.push(item);
     this.pump(stream);
   }
 
@@ -213,7 +239,10 @@ export class Network {
   pump(stream: Stream): void {
     while (stream.queue.length > 0) {
       if (stream.dead) {
-        for (const q of stream.queue) this.dropped(q.envelope, 'half-open');
+        for (const q of stream.queue) {
+          this.leaves(stream, q.envelope, q.onWire, this.scheduler.now);
+          this.dropped(q.envelope, 'half-open');
+        }
         stream.queue.length = 0;
         return;
       }
@@ -223,15 +252,23 @@ export class Network {
       stream.queue.shift();
       const { envelope, deliver } = head;
       const link = this.link(stream.node, stream.dir);
-      const delay = this.delayFor(envelope, link) + this.retransmissions(stream, link);
-      const at = Math.max(this.scheduler.now + delay, stream.lastAt);
-      stream.lastAt = at;
+      const { delay, sent } = this.timing(envelope, link);
       const owner = stream.dir === 'to-server' ? 'server' : stream.node;
+      let at = Math.max(this.scheduler.now + delay + this.retransmissions(stream, link), stream.lastAt);
+      if (head.late) at += 2 * typicalLatency(link.latency) + 1;
+      else stream.lastAt = at;
+      this.leaves(stream, envelope, head.onWire, sent);
       this.scheduler.scheduleAt(at, owner, 'net', envelope.id, () => {
         if (stream.dead) return this.dropped(envelope, 'half-open');
         deliver();
       });
     }
+  }
+
+  /** Runs `onWire` when a frame's last byte has left, as a later task: as in browsers,
+   * `bufferedAmount` never drops within the task that called `send()`. */
+  private leaves(stream: Stream, envelope: Envelope, onWire: (() => void) | undefined, at: number): void {
+    if (onWire) this.scheduler.scheduleAt(at, stream.node, 'net', envelope.id, onWire);
   }
 
   /** Re-pumps every stream: called when a partition heals or a hold is released. */
@@ -240,27 +277,35 @@ export class Network {
   }
 
   /** Records a lost envelope. */
-  dropped(envelope: Envelope, reason: string): void {
+  dropped(envelope: Envelope, reason: string, intermediary?: boolean): void {
     this.trace.record(this.scheduler.now, 'net.drop', {
       id: envelope.id,
       envelope: envelope.type,
       dir: envelope.dir,
       n: envelope.n,
       reason,
+      intermediary: intermediary || undefined,
     });
   }
 
   private delayFor(envelope: Envelope, link: LinkConfig): number {
+    return this.timing(envelope, link).delay;
+  }
+
+  /** The delay until `envelope` arrives, and the time its last byte leaves the sender (bandwidth). */
+  private timing(envelope: Envelope, link: LinkConfig): { delay: number; sent: number } {
+    const now = this.scheduler.now;
     let delay = sampleLatency(link.latency, this.random);
     for (const s of this.spikes) if (appliesTo(s, envelope.node, envelope.dir)) delay += s.extra;
+    let sent = now;
     if (link.bandwidth > 0) {
       const key = `${envelope.node}>${envelope.dir}`;
-      const start = Math.max(this.scheduler.now, this.busyUntil.get(key) ?? 0);
-      const done = start + (envelope.bytes / link.bandwidth) * 1000;
-      this.busyUntil.set(key, done);
-      delay += done - this.scheduler.now;
+      const start = Math.max(now, this.busyUntil.get(key) ?? 0);
+      sent = start + (envelope.bytes / link.bandwidth) * 1000;
+      this.busyUntil.set(key, sent);
+      delay += sent - now;
     }
-    return delay;
+    return { delay, sent };
   }
 
   /** TCP hides loss as delay: each lost transmission costs one retransmission timeout, doubling. */
@@ -298,6 +343,7 @@ export class Network {
         name: h.name,
         entry: h.entry,
       });
+      h.onCatch?.();
       return h;
     }
     return undefined;

@@ -72,6 +72,8 @@ export class ServerHost implements UpgradeTarget {
   readonly timeoutRules: EdgeTimeoutRule[] = [];
   readonly refuseRules: RefuseRule[] = [];
   private readonly sockets = new Set<ServerSocket>();
+  /** HTTP exchanges the application has not answered yet (reset by a restart). */
+  private readonly working = new Set<() => void>();
 
   constructor(
     private readonly factory: ServerFactory | undefined,
@@ -127,12 +129,20 @@ export class ServerHost implements UpgradeTarget {
       dup: req.duplicate || undefined,
       body: req.body || undefined,
     });
-    const generation = this.generation;
+    // Until answered, a restart resets the exchange at once (the process and its TCP
+    // connections die), rather than leaving the client to wait for its timeout.
+    let done = false;
+    const lost = (): void => {
+      if (done) return;
+      done = true;
+      this.trace.record(this.scheduler.now, 'http.lost', { id: req.id, reason: 'server restarted before answering' });
+      reply({ kind: 'reset' });
+    };
+    this.working.add(lost);
     const finish = (res: SimHttpResponse): void => {
-      if (generation !== this.generation) {
-        this.trace.record(this.scheduler.now, 'http.lost', { id: req.id, reason: 'server restarted before answering' });
-        return reply({ kind: 'reset' });
-      }
+      if (done) return;
+      done = true;
+      this.working.delete(lost);
       this.trace.record(this.scheduler.now, 'http.respond', {
         id: req.id,
         status: res.status,
@@ -170,7 +180,11 @@ export class ServerHost implements UpgradeTarget {
     if (refuse) return conn.sendRefusal(refuse.status);
     const app = this.app;
     const decide = (d: number | void | { protocol: string }): void => {
-      if (conn.clientDone) return;
+      if (conn.clientDone) {
+        // The client gave up before the upgrade was decided: no socket, forget the connection.
+        conn.ended('server');
+        return;
+      }
       if (typeof d === 'number') return conn.sendRefusal(d);
       const socket = new ServerSocket(conn, this.scheduler, this.trace, this.network.timeouts.closeTimeout);
       conn.server = socket;
@@ -210,6 +224,9 @@ export class ServerHost implements UpgradeTarget {
     this.generation++;
     this.down = true;
     this.scheduler.cancelOwner('server', ['timer']);
+    const working = [...this.working];
+    this.working.clear();
+    for (const lost of working) lost();
     for (const conn of [...this.registry]) {
       if (conn.serverDone || !conn.server) continue;
       const socket = conn.server as ServerSocket;

@@ -45,7 +45,9 @@ function start(e: FaultEntry, entry: number, t: FaultTargets): void {
   const connsOf = (node: string | undefined, path: string | undefined): WsConnection[] =>
     [...t.registry].filter(
       (c) =>
-        !(c.clientDone && c.serverDone) && (node === undefined || c.node === node) && (path === undefined || pathMatches(path, c.path)),
+        ((c.client !== undefined && !c.clientDone) || (c.server !== undefined && !c.serverDone)) &&
+        (node === undefined || c.node === node) &&
+        (path === undefined || pathMatches(path, c.path)),
     );
 
   switch (e.kind) {
@@ -169,7 +171,9 @@ function start(e: FaultEntry, entry: number, t: FaultTargets): void {
     case 'hold': {
       const rule: HoldRule = { entry, name: e.name, node: e.node, match: e.match ?? {}, seen: 0, released: false };
       net.holds.push(rule);
-      if (e.duration !== undefined) scheduler.schedule(e.duration, 'sim', 'sim', `fault#${entry}`, () => release(rule, t, entry));
+      // A timed hold keeps the envelope `duration` ms from the moment it catches it.
+      const d = e.duration;
+      if (d !== undefined) rule.onCatch = () => scheduler.schedule(d, 'sim', 'sim', `fault#${entry}`, () => release(rule, t, entry));
       return;
     }
     case 'release': {

@@ -26,29 +26,45 @@ type Listener = EventListenerOrEventListenerObject;
  */
 export class GuardedEventTarget extends EventTarget {
   readonly #wrappers = new Map<string, Map<Listener, EventListener>>();
-  readonly #handlers = new Map<string, ((ev: Event) => unknown) | null>();
+  readonly #handlerTypes: ReadonlySet<string>;
+  readonly #handlers = new Map<string, { fn: (ev: Event) => unknown; listener: EventListener }>();
 
   constructor(
     handlerTypes: readonly string[],
     private readonly report: (error: unknown, type: string) => void,
   ) {
     super();
-    for (const type of handlerTypes) {
-      this.#handlers.set(type, null);
-      super.addEventListener(type, (ev) => {
-        const h = this.#handlers.get(type);
-        if (typeof h === 'function') this.#invoke(() => h.call(this, ev), type);
-      });
-    }
+    this.#handlerTypes = new Set(handlerTypes);
   }
 
   /** @internal reads an `on<type>` attribute. */
   protected getHandler(type: string): ((ev: any) => unknown) | null {
-    return this.#handlers.get(type) ?? null;
+    return this.#handlers.get(type)?.fn ?? null;
   }
-  /** @internal sets an `on<type>` attribute; non-functions clear it, as in browsers. */
+  /**
+   * @internal sets an `on<type>` attribute; non-functions clear it, as in browsers. As in
+   * the HTML spec, the handler's listener is registered when the attribute first becomes
+   * non-null (so it runs in that position among `addEventListener` listeners), keeps its
+   * place when replaced, and is removed when cleared.
+   */
   protected setHandler(type: string, fn: unknown): void {
-    this.#handlers.set(type, typeof fn === 'function' ? (fn as (ev: Event) => unknown) : null);
+    if (!this.#handlerTypes.has(type)) return;
+    const current = this.#handlers.get(type);
+    if (typeof fn !== 'function') {
+      if (current) super.removeEventListener(type, current.listener);
+      this.#handlers.delete(type);
+      return;
+    }
+    if (current) {
+      current.fn = fn as (ev: Event) => unknown;
+      return;
+    }
+    const entry = {
+      fn: fn as (ev: Event) => unknown,
+      listener: (ev: Event) => this.#invoke(() => entry.fn.call(this, ev), type),
+    };
+    this.#handlers.set(type, entry);
+    super.addEventListener(type, entry.listener);
   }
 
   override addEventListener(type: string, listener: Listener | null, options?: AddEventListenerOptions | boolean): void {

@@ -33,9 +33,15 @@ export type SimFetch = (input: string | URL | Request, init?: RequestInit) => Pr
  * failures); offline and refused connections fail with `TypeError` too.
  */
 export function createFetch(ctx: FetchContext): SimFetch {
-  return async function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    const parts = await readRequest(input, init, ctx.origin);
-    return exchange(ctx, parts);
+  return function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    // The request leaves in the same task (and virtual instant) fetch was called in, as on
+    // the platform; only a body that can be read asynchronously only (Blob, Request) waits.
+    try {
+      const parts = readRequest(input, init, ctx.origin);
+      return isPromise(parts) ? parts.then((p) => exchange(ctx, p)) : exchange(ctx, parts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   };
 }
 
@@ -47,16 +53,16 @@ interface RequestParts {
   signal: AbortSignal | undefined;
 }
 
-async function readRequest(input: string | URL | Request, init: RequestInit | undefined, origin: URL): Promise<RequestParts> {
+function readRequest(input: string | URL | Request, init: RequestInit | undefined, origin: URL): RequestParts | Promise<RequestParts> {
   if (input instanceof Request) {
-    const body = init?.body != null ? await bodyText(init.body) : input.body ? await input.clone().text() : '';
-    return {
+    const base = {
       url: new URL(input.url),
       method: (init?.method ?? input.method).toUpperCase(),
       headers: new Headers(init?.headers ?? input.headers),
-      body,
       signal: init?.signal ?? input.signal,
     };
+    const body = init?.body != null ? bodyText(init.body) : input.body ? input.clone().text() : '';
+    return isPromise(body) ? body.then((b) => ({ ...base, body: b })) : { ...base, body };
   }
   let url: URL;
   try {
@@ -65,16 +71,18 @@ async function readRequest(input: string | URL | Request, init: RequestInit | un
     throw new TypeError(`Failed to parse URL from ${String(input)}`);
   }
   const method = (init?.method ?? 'GET').toUpperCase();
-  const body = init?.body == null ? '' : await bodyText(init.body);
-  if ((method === 'GET' || method === 'HEAD') && body !== '') throw new TypeError('Request with GET/HEAD method cannot have body.');
+  if ((method === 'GET' || method === 'HEAD') && init?.body != null) throw new TypeError('Request with GET/HEAD method cannot have body.');
   const headers = new Headers(init?.headers);
   if (init?.body instanceof URLSearchParams && !headers.has('content-type'))
     headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
   else if (typeof init?.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
-  return { url, method, headers, body, signal: init?.signal ?? undefined };
+  else if (init?.body instanceof Blob && init.body.type && !headers.has('content-type')) headers.set('content-type', init.body.type);
+  const signal = init?.signal ?? undefined;
+  const body = init?.body == null ? '' : bodyText(init.body);
+  return isPromise(body) ? body.then((b) => ({ url, method, headers, body: b, signal })) : { url, method, headers, body, signal };
 }
 
-async function bodyText(body: BodyInit): Promise<string> {
+function bodyText(body: BodyInit): string | Promise<string> {
   if (typeof body === 'string') return body;
   if (body instanceof URLSearchParams) return body.toString();
   if (body instanceof ArrayBuffer) return new TextDecoder().decode(body);
@@ -83,6 +91,10 @@ async function bodyText(body: BodyInit): Promise<string> {
   throw new TypeError(
     `fetch body of type ${Object.prototype.toString.call(body)} is not supported in a simulation; send a string, URLSearchParams, bytes or a Blob`,
   );
+}
+
+function isPromise<T>(v: unknown): v is Promise<T> {
+  return !!v && typeof (v as Promise<T>).then === 'function';
 }
 
 function networkError(message: string, code: string): TypeError {
@@ -149,8 +161,13 @@ function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
           network.sendDatagram(
             { id, type: 'http.response', node: ctx.node, dir: 'to-client', bytes: 100 + byteLength(text), path, text },
             () => {
-              if (settled) {
-                trace.record(scheduler.now, 'http.discard', { id, reason: duplicate ? 'duplicate answer' : 'the client stopped waiting' });
+              if (settled || !ctx.inflight.has(id)) {
+                const reason = !settled
+                  ? 'the app that sent it was restarted'
+                  : duplicate
+                    ? 'duplicate answer'
+                    : 'the client stopped waiting';
+                trace.record(scheduler.now, 'http.discard', { id, reason });
                 return;
               }
               if (r.kind === 'refused') return fail('refused', networkError(`connect ECONNREFUSED ${ctx.origin.host}`, 'ECONNREFUSED'));

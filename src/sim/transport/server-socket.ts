@@ -19,7 +19,6 @@ export class ServerSocket implements ServerEndpoint {
   private readonly messageListeners: MessageListener[] = [];
   private readonly closeListeners: CloseListener[] = [];
   private closeTimer: Task | undefined;
-  private closeCode: number | undefined;
 
   constructor(
     private readonly conn: WsConnection,
@@ -75,7 +74,6 @@ export class ServerSocket implements ServerEndpoint {
   close(code?: number, reason = ''): void {
     if (this.readyState !== 1) return;
     this.readyState = 2;
-    this.closeCode = code;
     this.trace.record(this.scheduler.now, 'ws.closing', { id: this.id, side: 'server', code, reason: reason || undefined });
     this.conn.sendClose('to-client', { code, reason });
     this.closeTimer = this.scheduler.schedule(this.closeTimeout, 'server', 'net', this.id, () => {
@@ -94,7 +92,8 @@ export class ServerSocket implements ServerEndpoint {
       this.readyState = 2;
       this.conn.sendClose('to-client', { code, reason });
     }
-    this.finish(code ?? this.closeCode ?? 1005, reason, true);
+    // The code of the close frame received (none: 1005), as the `ws` package reports it.
+    this.finish(code ?? 1005, reason, true);
   }
   /** @internal */ abort(reason: string): void {
     if (this.readyState === 3) return;

@@ -31,15 +31,18 @@ export class SimResponse extends Response {
       if (nullBodyStatus.has(this.status)) this.#stream = null;
       else {
         const bytes = encoder.encode(this.#text) as Uint8Array<ArrayBuffer>;
-        this.#stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
-          start: (c) => {
-            c.enqueue(bytes);
-            c.close();
+        // The bytes are handed out on the first read (highWaterMark 0: nothing is pulled
+        // eagerly), which is what marks the body disturbed, as on the platform.
+        this.#stream = new ReadableStream<Uint8Array<ArrayBuffer>>(
+          {
+            pull: (c) => {
+              this.#used = true;
+              if (bytes.byteLength > 0) c.enqueue(bytes);
+              c.close();
+            },
           },
-          pull: () => {
-            this.#used = true;
-          },
-        });
+          { highWaterMark: 0 },
+        );
       }
     }
     return this.#stream;
@@ -60,7 +63,7 @@ export class SimResponse extends Response {
     return this.#consume().then(() => new Blob([this.#text], { type: this.headers.get('content-type') ?? '' }));
   }
   override clone(): Response {
-    if (this.#used) throw new TypeError('Response.clone: Body has already been consumed.');
+    if (this.#used || this.#stream?.locked) throw new TypeError('Response.clone: Body has already been consumed.');
     return new SimResponse(this.#text, { status: this.status, statusText: this.statusText, headers: this.headers }, this.#url);
   }
   #consume(): Promise<void> {

@@ -16,6 +16,8 @@ export interface WsClientContext {
   /** The simulated server's origin, `http://lockstep.test`. */
   readonly origin: URL;
   isOnline(): boolean;
+  /** False once the app incarnation that owns this class was restarted: its sockets never connect. */
+  alive?(): boolean;
   nextId(kind: 'ws' | 'http'): string;
   /** Counts a connection attempt; stops the run on a tight reconnect loop. */
   countConnect(subject: string, url: string): void;
@@ -62,7 +64,7 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
   #buffered = 0;
   #conn: WsConnection | undefined;
   #closeTimer: Task | undefined;
-  #closeCode: number | undefined;
+  #inert = false;
   readonly #ctx: WsClientContext;
 
   constructor(url: string | URL, protocols?: string | string[], options?: SimWebSocketOptions) {
@@ -80,6 +82,12 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
         'SyntaxError',
       );
     this.#ctx = ctx;
+    if (ctx.alive && !ctx.alive()) {
+      // Code of a restarted (dead) app: the socket stays CONNECTING and never fires.
+      this.simId = `${ctx.node}/ws#dead`;
+      this.#inert = true;
+      return;
+    }
     this.simId = ctx.nextId('ws');
     ctx.trace.record(ctx.scheduler.now, 'ws.connect', {
       id: this.simId,
@@ -187,7 +195,7 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
         'SyntaxError',
       );
     }
-    if (this.#state === CLOSING || this.#state === CLOSED) return;
+    if (this.#state === CLOSING || this.#state === CLOSED || this.#inert) return;
     this.#ctx.trace.record(this.#ctx.scheduler.now, 'ws.closing', { id: this.simId, side: 'client', code, reason: why || undefined });
     if (this.#state === CONNECTING) {
       this.#state = CLOSING;
@@ -196,7 +204,6 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
       return;
     }
     this.#state = CLOSING;
-    this.#closeCode = code;
     this.#conn!.sendClose('to-server', { code, reason: why });
     this.#closeTimer = this.#ctx.scheduler.schedule(this.#ctx.network.timeouts.closeTimeout, this.#ctx.node, 'net', this.simId, () => {
       if (this.#state !== CLOSED)
@@ -237,8 +244,9 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
       this.#finish(code ?? 1005, reason, true, undefined, false);
       return;
     }
-    // The echo of our own close (or a simultaneous close from the server).
-    this.#finish(code ?? this.#closeCode ?? 1005, reason, true, undefined, false);
+    // The echo of our own close (or a simultaneous close from the server). As in browsers,
+    // the close event carries the code of the frame received: none means 1005.
+    this.#finish(code ?? 1005, reason, true, undefined, false);
   }
   /** @internal */ abort(reason: string): void {
     if (this.#state === CLOSED) return;

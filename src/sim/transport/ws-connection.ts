@@ -88,6 +88,7 @@ export class WsConnection {
     this.net.sendOnStream(this.down, this.envelope('ws.accept', 'to-client', 0), () => {
       if (!this.clientDone) this.client?.failed(status === 0 ? 'connection refused' : `upgrade refused with HTTP ${status}`, status);
     });
+    if (this.clientDone) this.dispose();
   }
 
   /** Sends a data frame from one end. */
@@ -104,13 +105,17 @@ export class WsConnection {
       binary: binary || undefined,
     });
     const env = this.envelope('ws.frame', dir, bytes, text, n);
-    this.net.sendOnStream(dir === 'to-server' ? this.up : this.down, env, () => {
-      onWire?.();
-      this.trace.record(this.scheduler.now, 'ws.recv', { id: this.id, dir, n });
-      if (dir === 'to-server') {
-        if (!this.serverDone) this.server?.message(data, binary);
-      } else if (!this.clientDone) this.client?.message(data, binary);
-    });
+    this.net.sendOnStream(
+      dir === 'to-server' ? this.up : this.down,
+      env,
+      () => {
+        this.trace.record(this.scheduler.now, 'ws.recv', { id: this.id, dir, n });
+        if (dir === 'to-server') {
+          if (!this.serverDone) this.server?.message(data, binary);
+        } else if (!this.clientDone) this.client?.message(data, binary);
+      },
+      onWire,
+    );
   }
 
   /** Sends a close frame from one end; `onArrive` runs at the other end. */
@@ -154,6 +159,14 @@ export class WsConnection {
     const stream = dir === 'to-server' ? this.up : this.down;
     if (side === 'client') this.clientDone = true;
     else this.serverDone = true;
+    if (side === 'client' && this.up.queue[0]?.envelope.type === 'ws.connect') {
+      // The handshake never left the device (a partition held it): the server will never
+      // hear of this connection, not even after the partition heals.
+      for (const q of this.up.queue) this.net.dropped(q.envelope, 'abandoned before the handshake left');
+      this.up.queue.length = 0;
+      this.dispose();
+      return;
+    }
     if (stream.dead) return;
     this.net.sendOnStream(stream, this.envelope('ws.close', dir, 0), () => {
       if (side === 'client') {
