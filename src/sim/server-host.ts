@@ -230,13 +230,7 @@ export class ServerHost implements UpgradeTarget {
     for (const conn of [...this.registry]) {
       if (conn.serverDone || !conn.server) continue;
       const socket = conn.server as ServerSocket;
-      if (opts.closeCode === 1012 && socket.readyState === 1) {
-        conn.sendClose('to-client', { code: 1012, reason: 'Service Restart' });
-        conn.serverDone = true;
-      } else {
-        conn.peerVanished('server', 'server restarted');
-      }
-      socket.readyState = 3;
+      socket.shutdown(opts.closeCode);
       this.sockets.delete(socket);
     }
     if (opts.state === 'lose') this.app = undefined;

@@ -148,7 +148,6 @@ export class MockSocketConnection {
   readonly listeners: Record<string, Listener[]> = {};
   #finished = false;
   #detached = false;
-  #swept = false;
   readonly #socket: ServerSocket;
   readonly #ctx: BridgeContext;
 
@@ -289,18 +288,6 @@ export class MockSocketConnection {
     else ctx.run(notify);
   }
 
-  /**
-   * @internal A server restart closed this end without a close event (the kernel marks
-   * the socket CLOSED): it leaves `server.clients()` now, and its listeners get close
-   * 1006 in a task of their own.
-   */
-  sweep(): void {
-    if (this.#finished || this.#detached || this.#swept || this.#socket.readyState !== CLOSED) return;
-    this.#swept = true;
-    this.#ctx.forget(this);
-    this.#ctx.env.setTimeout(() => this.finish(1006, 'server restarted', false), 0);
-  }
-
   /** @internal See {@link MockSocketServerFactory.detach}. */
   detach(): void {
     if (this.#detached) return;
@@ -364,8 +351,6 @@ export function mockSocketServer(server: Server | (() => Server), options: MockS
       current!.stop();
       current = run(create);
       releaseGlobalWebSocket(current);
-    } else {
-      for (const c of [...live]) c.sweep();
     }
     const mock = current!;
     assertNoGlobalMock();
@@ -384,17 +369,12 @@ export function mockSocketServer(server: Server | (() => Server), options: MockS
         if (i >= 0) clients!.splice(i, 1);
       },
     };
-    const sweep = (): void => {
-      for (const c of [...live]) c.sweep();
-    };
-
     const app: ServerApp = {
       upgrade(req) {
         if (!pathMatches(pattern, req.path)) {
           if (inner?.upgrade) return inner.upgrade(req);
           return inner?.connection ? undefined : 404;
         }
-        sweep();
         if (!registryOf(mock)) return 0; // closed or stopped: nobody listens any more
         const opts = (mock.options ?? {}) as NonNullable<Server['options']>;
         if (typeof opts.verifyClient === 'function' && !run(() => opts.verifyClient!())) return 401;
@@ -421,7 +401,6 @@ export function mockSocketServer(server: Server | (() => Server), options: MockS
         run(() => (mock.dispatchEvent as (e: unknown, ...a: unknown[]) => boolean)({ type: 'connection' }, conn));
       },
       recover() {
-        sweep();
         inner?.recover?.();
       },
     };
@@ -486,23 +465,9 @@ function assertNoGlobalMock(): void {
   }
 }
 
-/**
- * Aborts a server socket without a closing handshake, as a server resetting its TCP
- * socket. The kernel has no public call for it yet (a `ServerSocket.terminate()` is
- * wanted, and used as soon as it exists); until then this reaches the socket's
- * connection: `peerVanished('server')` (the client aborts after one trip) and the
- * socket's `abort()` (this end closes with 1006 now).
- */
+/** Aborts a server socket without a closing handshake, as a server resetting its TCP socket. */
 function terminate(socket: ServerSocket, reason: string): void {
-  const s = socket as unknown as {
-    terminate?: (reason: string) => void;
-    conn?: { peerVanished(side: 'server', reason: string): void };
-    abort(reason: string): void;
-  };
-  if (typeof s.terminate === 'function') return s.terminate(reason);
-  if (!s.conn) throw new Error(`${socket.id}: cannot abort the connection: this lockstep kernel has no ServerSocket.terminate()`);
-  s.conn.peerVanished('server', reason); // the client learns after one trip
-  s.abort(reason); // this end is closed now
+  socket.terminate(reason);
 }
 
 /** Runs `body`, collecting exceptions thrown by the guarded listener calls; rethrows afterwards so the kernel traces `server.error`. */

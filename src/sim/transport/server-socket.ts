@@ -95,6 +95,31 @@ export class ServerSocket implements ServerEndpoint {
     // The code of the close frame received (none: 1005), as the `ws` package reports it.
     this.finish(code ?? 1005, reason, true);
   }
+  /**
+   * Drops the connection without a closing handshake (a TCP reset from the server): this
+   * end closes with 1006 now, the client after one trip, if the path lets the reset through.
+   */
+  terminate(reason = 'terminated by the server'): void {
+    if (this.readyState === 3) return;
+    this.conn.peerVanished('server', reason);
+    this.finish(1006, '', false, reason);
+  }
+
+  /**
+   * @internal The server process goes down: 1012 sends a "service restart" close frame
+   * first, 1006 is a crash. Close listeners run either way, so an application's
+   * bookkeeping of its connections stays right across a restart that keeps state.
+   */
+  shutdown(code: 1006 | 1012): void {
+    if (this.readyState === 3) return;
+    if (code === 1012 && this.readyState === 1) {
+      this.conn.sendClose('to-client', { code: 1012, reason: 'Service Restart' });
+      this.finish(1012, 'Service Restart', false, 'server restarted');
+      return;
+    }
+    this.terminate('server restarted');
+  }
+
   /** @internal */ abort(reason: string): void {
     if (this.readyState === 3) return;
     this.finish(1006, '', false, reason);
