@@ -5,6 +5,8 @@ import type { Scheduler, Task } from './scheduler.js';
  * it has `ref`/`unref`/`hasRef`/`refresh`, and like a browser's id it converts to a number. */
 export class SimTimer {
   /** @internal */ task: Task | undefined;
+  /** @internal Set by clearTimeout/clearInterval: a cleared timer cannot be refreshed back to life. */
+  cleared = false;
   private referenced = true;
   constructor(
     /** Numeric id, unique per node. */
@@ -27,7 +29,8 @@ export class SimTimer {
   hasRef(): boolean {
     return this.referenced;
   }
-  /** Restarts the timer from now with its original delay, as Node's `timeout.refresh()`. */
+  /** Restarts the timer from now with its original delay, as Node's `timeout.refresh()`
+   * (a timer that already fired runs again; a cleared one stays cleared). */
   refresh(): this {
     this.restart(this);
     return this;
@@ -47,8 +50,10 @@ export interface TimerApi {
 
 /**
  * Creates the timer functions of one node. Delays follow the HTML timer rules: negative
- * or missing delays are 0, and timers nested more than 5 deep are clamped to at least
- * 4 ms — so a zero-delay loop still advances virtual time, as in a browser.
+ * or missing delays are 0, and a timer created by a timer task whose nesting level is
+ * greater than 5 (the seventh link of a `setTimeout` chain, the seventh run of an
+ * interval) waits at least 4 ms — so a zero-delay loop still advances virtual time, as
+ * in a browser. Intervals wait at least 1 ms between runs, as in Node and browsers.
  */
 export function createTimers(scheduler: Scheduler, owner: string): TimerApi {
   let nextId = 1;
@@ -61,6 +66,7 @@ export function createTimers(scheduler: Scheduler, owner: string): TimerApi {
     timer.task = task;
   };
 
+  /** HTML's "timer nesting level" of the running task, 0 outside this node's timer tasks. */
   const currentLevel = (): number => {
     const cur = scheduler.current;
     return cur && cur.owner === owner && cur.kind === 'timer' ? (nesting.get(cur) ?? 0) : 0;
@@ -75,29 +81,37 @@ export function createTimers(scheduler: Scheduler, owner: string): TimerApi {
     let ms = Number(delay);
     if (!Number.isFinite(ms) || ms < 0) ms = 0;
     const id = nextId++;
-    const level = currentLevel() + 1;
-    const clamp = (d: number): number => (level > 5 ? Math.max(d, 4) : d);
+    const level = currentLevel();
+    // HTML timer initialization: clamp when the calling task's nesting level is > 5.
+    const clampAt = (lvl: number): number => (lvl > 5 ? Math.max(ms, 4) : ms);
+    const periodAt = (lvl: number): number => (repeat ? Math.max(clampAt(lvl), 1) : clampAt(lvl));
     const callback = fn as (...a: unknown[]) => void;
     const timer: SimTimer = new SimTimer(id, `${owner}/timer#${id}${callback.name ? `(${callback.name})` : ''}`, (t) => {
+      if (t.cleared) return;
       scheduler.cancel(t.task);
-      arm(t, clamp(ms), fire, level);
+      arm(t, periodAt(level), fire, level + 1);
       live.set(t.id, t);
     });
     const fire = (): void => {
-      if (repeat) arm(timer, Math.max(clamp(ms), 1), fire, level);
-      else live.delete(id);
+      if (repeat) {
+        // The next run is set up by this run's task, one nesting level deeper.
+        const lvl = currentLevel();
+        arm(timer, periodAt(lvl), fire, lvl + 1);
+      } else live.delete(id);
       callback(...args);
     };
     live.set(id, timer);
-    arm(timer, clamp(ms), fire, level);
+    arm(timer, clampAt(level), fire, level + 1);
     return timer;
   };
 
   const clear = (handle: SimTimer | number | undefined | null): void => {
     if (handle === undefined || handle === null) return;
+    if (handle instanceof SimTimer) handle.cleared = true;
     const id = typeof handle === 'number' ? handle : handle instanceof SimTimer ? handle.id : Number(handle);
     const timer = live.get(id);
-    if (!timer) return;
+    if (!timer || (handle instanceof SimTimer && timer !== handle)) return;
+    timer.cleared = true;
     scheduler.cancel(timer.task);
     live.delete(id);
   };
@@ -124,9 +138,15 @@ export function createDateClass(epochMs: () => number): DateConstructor {
     static override now(): number {
       return epochMs();
     }
+    // Every Date is a Date: one made by structuredClone or by a library that captured the
+    // real constructor must still pass `instanceof Date` while globals are installed.
+    static override [Symbol.hasInstance](this: unknown, v: unknown): boolean {
+      if (this === SimDate || this === callable) return v instanceof RealDate;
+      return Function.prototype[Symbol.hasInstance].call(this, v);
+    }
   }
   // Calling Date() without `new` returns a string in JavaScript.
-  const callable = new Proxy(SimDate, {
+  const callable: typeof SimDate = new Proxy(SimDate, {
     apply: () => new RealDate(epochMs()).toString(),
   });
   return callable as unknown as DateConstructor;

@@ -29,6 +29,13 @@ export function installGlobals(env: ClientEnv, random: Random, scheduler: Schedu
     previousAfterTask?.();
     flush();
   };
+  // Draws made outside any task (while the client is built, between runs) are recorded at
+  // the time they happened, before the next task moves the clock.
+  const previousBeforeTask = scheduler.beforeTask;
+  scheduler.beforeTask = () => {
+    previousBeforeTask?.();
+    flush();
+  };
   set(globalThis, 'setTimeout', env.setTimeout);
   set(globalThis, 'clearTimeout', env.clearTimeout);
   set(globalThis, 'setInterval', env.setInterval);
@@ -48,6 +55,7 @@ export function installGlobals(env: ClientEnv, random: Random, scheduler: Schedu
   return () => {
     flush();
     scheduler.afterTask = previousAfterTask;
+    scheduler.beforeTask = previousBeforeTask;
     for (const [target, key, d] of saved.reverse()) restoreProperty(target, key, d);
   };
 }

@@ -55,9 +55,14 @@ export function resolveTimeouts(c: NetworkConfig): NetworkTimeouts {
   };
 }
 
-/** The link of `node` in direction `dir`, most specific setting first. */
+/** The link of `node` in direction `dir`, most specific setting first. A setting left
+ * undefined (or null, as an empty YAML value) does not override a less specific one. */
 export function resolveLink(c: NetworkConfig, node: string, dir: 'to-server' | 'to-client'): LinkConfig {
   const perDir = dir === 'to-server' ? c.toServer : c.toClient;
   const perNode = c.nodes?.[node]?.[dir === 'to-server' ? 'toServer' : 'toClient'];
-  return { ...defaultLink, ...c.link, ...perDir, ...perNode };
+  return { ...defaultLink, ...defined(c.link), ...defined(perDir), ...defined(perNode) };
+}
+
+function defined(l: Partial<LinkConfig> | undefined): Partial<LinkConfig> {
+  return l ? (Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined && v !== null)) as Partial<LinkConfig>) : {};
 }

@@ -84,9 +84,10 @@ export class Random {
   }
 }
 
-/** Seeds are unsigned 32-bit integers; strings are hashed to one. */
+/** Seeds are unsigned 32-bit integers; strings of digits (`"42"`, `"-5"`, as a command line
+ * passes them) mean that number, other strings are hashed to one. */
 export function normalizeSeed(seed: number | string): number {
-  if (typeof seed === 'string') return /^\d+$/.test(seed) ? Number(seed) >>> 0 : hashString(seed);
+  if (typeof seed === 'string') return /^-?\d{1,300}$/.test(seed) ? normalizeSeed(Number(seed)) : hashString(seed);
   if (!Number.isFinite(seed)) throw new TypeError(`seed must be a finite number or a string, found ${seed}`);
   return Math.trunc(seed) >>> 0;
 }

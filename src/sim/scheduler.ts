@@ -30,10 +30,16 @@ export interface GuardOptions {
   sameInstantLimit: number;
 }
 
-/** Defaults generous enough for any sane client and tight enough to fail in milliseconds. */
+/**
+ * Defaults generous enough for any sane client and tight enough to fail in milliseconds.
+ * A zero-delay timer loop runs at most 250 times per virtual second (the HTML 4 ms clamp),
+ * so the timer-storm limit must sit below that to catch `setInterval(fn, 0)` and a
+ * recursive `setTimeout(fn, 0)`; 200 timer callbacks per second is still more than three
+ * 60 fps animation loops.
+ */
 export const defaultGuards: GuardOptions = {
   maxEvents: 5_000_000,
-  timerStormPerSecond: 1_000,
+  timerStormPerSecond: 200,
   sameInstantLimit: 20_000,
 };
 
@@ -57,8 +63,13 @@ export class Scheduler {
   private instant = { at: -1, count: 0 };
   /** The task currently executing (and whose microtasks are draining). */
   current: Task | undefined;
+  /** True only while the synchronous part of {@link Scheduler.current} runs (traps use it to
+   * tell which of several overlapping runs made a call). */
+  inTask = false;
   /** Called when a task throws; the run goes on unless the error stops it. */
   onTaskError: (task: Task, error: unknown) => void = () => {};
+  /** Called before each task runs, while the clock still shows the previous time. */
+  beforeTask: (() => void) | undefined;
   /** Called after each task and its microtasks (used to batch per-task trace lines). */
   afterTask: (() => void) | undefined;
   /** Called once when a guard or trap stops the run, before the run rejects. */
@@ -71,11 +82,21 @@ export class Scheduler {
     return this.scheduleAt(this.now + Math.max(0, delay), owner, kind, subject, fn);
   }
 
-  /** Queues `fn` at absolute virtual time `at` (clamped to now). */
+  /** Queues `fn` at absolute virtual time `at` (clamped to now). A NaN time is a bug in the
+   * caller and throws: it would silently break the queue's order. */
   scheduleAt(at: number, owner: string, kind: TaskKind, subject: string, fn: () => void): Task {
+    if (Number.isNaN(at)) throw new TypeError(`${subject}: cannot schedule at virtual time NaN (owner ${owner})`);
     const task: Task = { at: roundTime(Math.max(at, this.now)), seq: this.nextSeq++, owner, kind, subject, fn, cancelled: false };
     this.push(task);
     return task;
+  }
+
+  /** Puts a popped task back in the queue at `at`, behind everything already queued for
+   * that instant. The task object stays the same, so handles holding it can still cancel it. */
+  private requeue(task: Task, at: number): void {
+    task.at = roundTime(Math.max(at, this.now));
+    task.seq = this.nextSeq++;
+    this.push(task);
   }
 
   /** Cancels a queued task; cancelling twice or after it ran is harmless. */
@@ -94,7 +115,12 @@ export class Scheduler {
     }
     const parked = this.suspended.get(owner);
     if (parked) {
-      for (const t of parked) if (!kinds || kinds.includes(t.kind)) t.cancelled = true;
+      for (const t of parked) {
+        if (!t.cancelled && (!kinds || kinds.includes(t.kind))) {
+          t.cancelled = true;
+          n++;
+        }
+      }
     }
     return n;
   }
@@ -109,7 +135,7 @@ export class Scheduler {
     const parked = this.suspended.get(owner);
     if (!parked) return;
     this.suspended.delete(owner);
-    for (const t of parked) if (!t.cancelled) this.scheduleAt(this.now, t.owner, t.kind, t.subject, t.fn);
+    for (const t of parked) if (!t.cancelled) this.requeue(t, this.now);
   }
 
   /** Delays `owner`'s timers to the next multiple of `ms` (background throttling); `undefined` lifts it. */
@@ -151,9 +177,17 @@ export class Scheduler {
 
   /**
    * Runs every task due up to and including virtual time `until`, then sets the clock
-   * to `until`. Rejects with {@link SimulationStopped} if a guard or trap fired.
+   * to `until` (`Infinity` runs until the queue is empty and leaves the clock at the last
+   * event). Rejects with {@link SimulationStopped} if a guard or trap fired, and with a
+   * `TypeError` for a NaN `until`.
    */
   async runUntil(until: number): Promise<void> {
+    await this.runTo(until, true);
+  }
+
+  private async runTo(until: number, advance: boolean): Promise<void> {
+    if (typeof until !== 'number' || Number.isNaN(until))
+      throw new TypeError(`run until: expected a virtual time in ms, found ${String(until)} (a run to NaN would never end)`);
     if (this.running) throw new Error('the scheduler is already running: await the first run before starting another');
     this.running = true;
     try {
@@ -164,33 +198,43 @@ export class Scheduler {
         if (!task || task.at > until) break;
         this.pop();
         if (this.park(task)) continue;
+        this.beforeTask?.();
         this.now = task.at;
         this.guard(task);
         this.current = task;
+        this.inTask = true;
         try {
           task.fn();
         } catch (e) {
           if (e instanceof SimulationStopped) this.stop(e);
           else this.onTaskError(task, e);
+        } finally {
+          this.inTask = false;
         }
         await drainMicrotasks();
         this.afterTask?.();
         this.current = undefined;
       }
       if (this.stopError) throw this.stopError;
-      this.now = Math.max(this.now, roundTime(until));
+      // Running "forever" ends when the queue is empty; the clock stays at the last event.
+      if (advance && Number.isFinite(until)) this.now = Math.max(this.now, roundTime(until));
     } finally {
       this.current = undefined;
       this.running = false;
     }
   }
 
-  /** Runs until the queue is empty; if work remains past `horizon`, stops with a message naming it. */
+  /**
+   * Runs until the queue is empty, leaving the clock at the last event; if work is still
+   * queued past `horizon`, the clock stops at the horizon and the run stops with a message
+   * naming the owner, the task and the times.
+   */
   async runUntilIdle(horizon: number): Promise<void> {
-    await this.runUntil(horizon);
+    await this.runTo(horizon, false);
     this.dropCancelledTop();
     const next = this.heap[0];
     if (next) {
+      this.now = Math.max(this.now, roundTime(horizon));
       const err = new SimulationStopped(
         'horizon',
         next.owner,
@@ -214,7 +258,7 @@ export class Scheduler {
       if (every !== undefined && every > 0) {
         const aligned = Math.ceil(task.at / every) * every;
         if (aligned > task.at) {
-          this.scheduleAt(aligned, task.owner, task.kind, task.subject, task.fn);
+          this.requeue(task, aligned);
           return true;
         }
       }
@@ -245,7 +289,7 @@ export class Scheduler {
             task.owner,
             task.subject,
             task.at,
-            `${task.owner}: ${g.sameInstantLimit} events ran at the single virtual instant ${task.at} ms without time advancing (a zero-delay loop); the last was ${task.subject}.`,
+            `${task.owner}: zero-delay loop: more than ${g.sameInstantLimit} events ran at virtual time ${task.at} ms without time advancing; the last was ${task.subject}. Give the loop a delay, or raise guards.sameInstantLimit if this much work at one instant is expected.`,
           ),
         );
         throw this.stopError;
@@ -267,7 +311,7 @@ export class Scheduler {
             task.owner,
             task.subject,
             task.at,
-            `${task.owner}: timer storm: more than ${g.timerStormPerSecond} timer callbacks fired within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${task.subject} at ${task.at} ms.`,
+            `${task.owner}: timer storm: more than ${g.timerStormPerSecond} timer callbacks fired within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${task.subject} at virtual time ${task.at} ms. Look for setInterval(fn, 0) or a setTimeout loop without a real delay, or raise guards.timerStormPerSecond.`,
           ),
         );
         throw this.stopError;

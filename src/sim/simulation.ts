@@ -68,8 +68,13 @@ export class Simulation {
 
   constructor(opts: SimulationOptions) {
     this.seed = normalizeSeed(opts.seed);
-    this.faults = validateFaultPlan(opts.faults ?? [], opts.faultsSource ?? 'fault plan');
-    const guards = { ...defaultGuards, ...defaultNetworkGuards, ...opts.guards };
+    const clients = opts.clients ?? ['c1'];
+    checkClientNames(clients);
+    this.faults = validateFaultPlan(opts.faults ?? [], opts.faultsSource ?? 'fault plan', { clients });
+    // A guard given as undefined (a scenario that leaves it empty) keeps its default: it must
+    // never silently switch the guard off.
+    const given = Object.fromEntries(Object.entries(opts.guards ?? {}).filter(([, v]) => v !== undefined && v !== null));
+    const guards = { ...defaultGuards, ...defaultNetworkGuards, ...given } as GuardOptions & NetworkGuards;
     this.scheduler = new Scheduler(guards);
     this.random = Random.root(this.seed);
     this.startTime = opts.startTime ?? defaultStartTime;
@@ -83,7 +88,6 @@ export class Simulation {
       });
     this.scheduler.onStop = (e) =>
       this.trace.record(this.scheduler.now, 'guard.stop', { reason: e.reason, owner: e.owner, subject: e.subject, message: e.message });
-    const clients = opts.clients ?? ['c1'];
     this.trace.record(0, 'sim.start', {
       seed: this.seed,
       startTime: new Date(this.startTime).toISOString(),
@@ -219,5 +223,19 @@ export class Simulation {
   /** The error that stopped the run, if a guard or trap fired. */
   get stopped(): SimulationStopped | undefined {
     return this.scheduler.stopped;
+  }
+}
+
+/** Node names are owners in the event queue: `server`, `sim` and `net` are taken, and each name must be unique. */
+function checkClientNames(clients: readonly string[]): void {
+  if (!Array.isArray(clients)) throw new TypeError('clients: expected a list of client node names such as ["c1"]');
+  const seen = new Set<string>();
+  for (const c of clients) {
+    if (typeof c !== 'string' || c === '' || c.includes('/'))
+      throw new TypeError(`clients: expected node names such as "c1" (no "/"), found ${JSON.stringify(c)}`);
+    if (c === 'server' || c === 'sim' || c === 'net')
+      throw new TypeError(`clients: "${c}" is reserved for the kernel; name client nodes such as "c1"`);
+    if (seen.has(c)) throw new TypeError(`clients: "${c}" is listed twice`);
+    seen.add(c);
   }
 }

@@ -21,5 +21,9 @@ export class SimulationStopped extends Error {
     message: string,
   ) {
     super(message);
+    // The message is the guard's verdict, shared by the rejected run, `sim.stopped` and the
+    // trace's `guard.stop` line: code that annotates errors it catches (`e.message = …`)
+    // must not rewrite it. Assignments are ignored rather than thrown, so such code still runs.
+    Object.defineProperty(this, 'message', { get: () => message, set: () => {}, enumerable: false, configurable: true });
   }
 }

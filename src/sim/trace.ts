@@ -27,24 +27,39 @@ export class Trace {
   private parsed: TraceEvent[] | undefined;
   private seq = 0;
 
-  /** Appends one step at virtual time `t`. Returns its sequence number. */
+  /**
+   * Appends one step at virtual time `t`. Returns its sequence number. Throws a
+   * `TypeError` naming the step and the field for a reserved key (`t`, `seq`, `ev`) or a
+   * value canonical JSON cannot hold (NaN, ±Infinity, a function, a cycle); nothing is
+   * recorded then and no sequence number is used, so `seq` never has gaps.
+   */
   record(t: number, ev: string, fields?: Record<string, unknown>): number {
-    const seq = this.seq++;
-    let line = `{"t":${formatTime(t)},"seq":${seq},"ev":${JSON.stringify(ev)}`;
-    if (fields) {
-      const keys = Object.keys(fields)
-        .filter((k) => fields[k] !== undefined)
-        .sort();
-      for (const k of keys) {
-        if (k === 't' || k === 'seq' || k === 'ev') throw new TypeError(`trace field "${k}" is reserved`);
-        line += `,${JSON.stringify(k)}:${canonicalJson(fields[k])}`;
+    if (!Number.isFinite(t)) throw new TypeError(`trace step "${ev}": virtual time must be a finite number, found ${t}`);
+    const time = roundTime(t);
+    const seq = this.seq;
+    let line = `{"t":${JSON.stringify(time)},"seq":${seq},"ev":${JSON.stringify(ev)}`;
+    const keys = fields
+      ? Object.keys(fields)
+          .filter((k) => fields[k] !== undefined)
+          .sort()
+      : [];
+    for (const k of keys) {
+      if (k === 't' || k === 'seq' || k === 'ev') throw new TypeError(`trace field "${k}" is reserved (step "${ev}")`);
+      let json: string;
+      try {
+        json = canonicalJson(fields![k]);
+      } catch (e) {
+        throw new TypeError(`trace step "${ev}", field "${k}": ${(e as Error).message}`);
       }
+      line += `,${JSON.stringify(k)}:${json}`;
     }
     line += '}';
+    this.seq++;
     this.lines.push(line);
     this.parsed = undefined;
     if (this.listeners.length > 0) {
-      const event = { t, seq, ev, ...fields };
+      const event: Record<string, unknown> = { t: time, seq, ev };
+      for (const k of keys) event[k] = fields![k];
       for (const l of this.listeners) l(line, event);
     }
     return seq;
@@ -94,10 +109,6 @@ export class Trace {
 /** Virtual times are kept to whole microseconds so that float noise never reaches a trace. */
 export function roundTime(ms: number): number {
   return Math.round(ms * 1000) / 1000;
-}
-
-function formatTime(t: number): string {
-  return JSON.stringify(roundTime(t));
 }
 
 /** Parses JSON Lines back into events, naming the line of any malformed entry. */

@@ -25,20 +25,56 @@ const how: Record<string, string> = {
     'use env.fetch and env.WebSocket from the driver env, or run the client with installed globals (Simulation.installGlobals), or route it through the msw adapter (lockstep/msw)',
 };
 
+/** Schedulers whose runs are trapped right now (several when runs overlap in one process). */
+const active: Scheduler[] = [];
+let removeTraps: (() => void) | undefined;
+
 /**
  * While a simulation runs with an injected `env`, anything that would reach the real
  * world — `Math.random`, real timers, real `fetch`/`WebSocket`, Node's sockets — throws
  * a {@link SimulationStopped} that names the call, the node and the virtual time, and
  * stops the run. Returns a function that removes the traps.
+ *
+ * Runs of several simulations may overlap (`Promise.all([a.run(…), b.run(…)])`): the traps
+ * are installed once, by the first run, and removed when the last one ends, so that the
+ * real functions always come back; a trapped call stops the simulation whose task is
+ * executing.
  */
 export function installTraps(scheduler: Scheduler): () => void {
+  active.push(scheduler);
+  if (active.length === 1) removeTraps = patchAll();
+  let removed = false;
+  return () => {
+    if (removed) return;
+    removed = true;
+    active.splice(active.lastIndexOf(scheduler), 1);
+    if (active.length === 0) {
+      removeTraps?.();
+      removeTraps = undefined;
+    }
+  };
+}
+
+/** The scheduler a trapped call belongs to: the one running a task's synchronous part, else one
+ * whose task's microtasks are draining, else the latest run. */
+function culprit(): Scheduler {
+  return active.find((s) => s.inTask) ?? [...active].reverse().find((s) => s.current) ?? active[active.length - 1]!;
+}
+
+function patchAll(): () => void {
   const patches: Patch[] = [];
   const trap = (target: object, key: string, label: string, kind: keyof typeof how): void => {
-    patches.push({ target, key, descriptor: Object.getOwnPropertyDescriptor(target, key) });
+    const descriptor = Object.getOwnPropertyDescriptor(target, key);
+    patches.push({ target, key, descriptor });
+    const original = descriptor?.value as ((...a: unknown[]) => unknown) | undefined;
     Object.defineProperty(target, key, {
       configurable: true,
       writable: true,
-      value: function trapped() {
+      value: function trapped(this: unknown, ...args: unknown[]): unknown {
+        // A reference to the trap kept past the end of every run is just the real function again.
+        if (active.length === 0 && typeof original === 'function')
+          return new.target ? Reflect.construct(original, args, new.target) : original.apply(this, args);
+        const scheduler = culprit();
         const cur = scheduler.current;
         const owner = cur?.owner ?? 'a client';
         const err = new SimulationStopped(

@@ -3,7 +3,7 @@ import { faultKinds, type FaultEntry, type FaultPlan } from './plan.js';
 
 /** One problem found in a fault plan: where it is, what was expected, what was found. */
 export interface PlanProblem {
-  /** Index of the entry in the plan (0-based). */
+  /** Index of the entry in the plan (0-based), or -1 for the plan itself (not a list). */
   entry: number;
   /** The field at fault (`at`, `match.nth`), or `''` for the entry itself. */
   field: string;
@@ -20,7 +20,10 @@ export class FaultPlanError extends Error {
   ) {
     super(
       problems
-        .map((p) => `${source}: entry ${p.entry}${p.field ? `, field "${p.field}"` : ''}: expected ${p.expected}, found ${p.found}`)
+        .map(
+          (p) =>
+            `${source}${p.entry >= 0 ? `: entry ${p.entry}` : ''}${p.field ? `, field "${p.field}"` : ''}: expected ${p.expected}, found ${p.found}`,
+        )
         .join('\n'),
     );
   }
@@ -35,7 +38,10 @@ const probability: Check = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? u
 const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a whole number ≥ 1');
 const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
 const nodeName: Check = (v) => (typeof v === 'string' && /^[a-z][a-z0-9-]*$/.test(v) ? undefined : 'a client node name such as "c1"');
-const path: Check = (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'a path starting with "/" (a "*" matches anything)');
+const path: Check = (v) =>
+  typeof v === 'string' && (v.startsWith('/') || v.startsWith('*'))
+    ? undefined
+    : 'a path starting with "/", or a glob where "*" matches anything ("/api/*", "*")';
 const oneOf =
   (...allowed: (string | number)[]): Check =>
   (v) =>
@@ -85,15 +91,20 @@ const schema: Record<FaultEntry['kind'], { fields: Record<string, Check | 'match
   },
 };
 
+/** Own properties only: a field or kind named `constructor` or `__proto__` is just unknown. */
+const lookup = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+
 /**
  * Checks that `input` is a well-formed fault plan and returns it typed. Throws a
  * {@link FaultPlanError} listing every problem with the entry, the field, what was
- * expected and what was found. `source` names the file or scenario in messages.
+ * expected and what was found. `source` names the file or scenario in messages. With
+ * `clients`, a `node` must name one of them (a fault on a node that does not exist would
+ * silently do nothing).
  */
-export function validateFaultPlan(input: unknown, source = 'fault plan'): FaultPlan {
+export function validateFaultPlan(input: unknown, source = 'fault plan', opts: { clients?: readonly string[] } = {}): FaultPlan {
   const problems: PlanProblem[] = [];
   if (!Array.isArray(input)) {
-    throw new FaultPlanError([{ entry: 0, field: '', expected: 'a list of fault entries', found: describeFound(input) }], source);
+    throw new FaultPlanError([{ entry: -1, field: '', expected: 'a list of fault entries', found: describeFound(input) }], source);
   }
   input.forEach((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -102,7 +113,7 @@ export function validateFaultPlan(input: unknown, source = 'fault plan'): FaultP
     }
     const e = raw as Record<string, unknown>;
     const kind = e.kind;
-    if (typeof kind !== 'string' || !(kind in schema)) {
+    if (typeof kind !== 'string' || !Object.hasOwn(schema, kind)) {
       const hint = typeof kind === 'string' ? suggest(kind, faultKinds) : undefined;
       problems.push({
         entry: i,
@@ -119,7 +130,7 @@ export function validateFaultPlan(input: unknown, source = 'fault plan'): FaultP
     }
     for (const [k, v] of Object.entries(e)) {
       if (k === 'kind') continue;
-      const check = s.fields[k];
+      const check = lookup(s.fields, k);
       if (!check) {
         const hint = suggest(k, Object.keys(s.fields));
         problems.push({
@@ -137,6 +148,14 @@ export function validateFaultPlan(input: unknown, source = 'fault plan'): FaultP
       }
       const expected = check(v);
       if (expected) problems.push({ entry: i, field: k, expected, found: describeFound(v) });
+      else if (k === 'node' && opts.clients && !opts.clients.includes(v as string)) {
+        problems.push({
+          entry: i,
+          field: k,
+          expected: `one of the simulation's client nodes (${opts.clients.map((c) => `"${c}"`).join(', ')})`,
+          found: describeFound(v),
+        });
+      }
     }
   });
   if (problems.length > 0) throw new FaultPlanError(problems, source);
@@ -160,7 +179,7 @@ function checkMatch(v: unknown, entry: number, problems: PlanProblem[]): void {
     return;
   }
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    const check = holdMatch[k];
+    const check = lookup(holdMatch, k);
     if (!check) {
       const hint = suggest(k, Object.keys(holdMatch));
       problems.push({
