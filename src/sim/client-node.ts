@@ -142,7 +142,7 @@ export class ClientNode {
         this.name,
         subject,
         scheduler.now,
-        `${this.name}: ${kind === 'connect' ? 'tight reconnect loop' : 'request storm'}: more than ${limit} ${kind === 'connect' ? 'WebSocket connection attempts' : 'HTTP requests'} within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${subject} to ${url} at ${scheduler.now} ms.`,
+        `${this.name}: ${kind === 'connect' ? 'tight reconnect loop' : 'request storm'}: more than ${limit} ${kind === 'connect' ? 'WebSocket connection attempts' : 'HTTP requests'} within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${subject} to ${url} at virtual time ${scheduler.now} ms.`,
       );
       scheduler.stop(err);
       throw err;
@@ -153,7 +153,9 @@ export class ClientNode {
     const k = this.k;
     const { scheduler, trace } = k;
     const incarnation = this.incarnation;
-    const alive = (): boolean => incarnation === this.incarnation;
+    // A killed app, and every app once a guard or trap has stopped the run, is inert: its
+    // requests never settle and its sockets never connect, so a retry loop cannot spin.
+    const alive = (): boolean => incarnation === this.incarnation && !scheduler.stopped;
     const inert = (): SimTimer => new SimTimer(0, `${this.name}/timer#dead`, () => {});
     const ctx = {
       node: this.name,

@@ -138,11 +138,9 @@ describe('guards stop runaway clients with a readable error, never a hang', () =
     );
   });
 
-  // Known bug in src/sim/client-node.ts (not kernel-core code; reported): once the
-  // request-storm guard has fired, every further fetch rejects at once, so a client that
-  // retries on rejection spins in a microtask loop that never yields to the scheduler and
-  // the process hangs. Un-skip when `fetch` stops throwing again after the stop.
-  it.skip('a request storm: retrying at once on every failure while offline', async () => {
+  // Once a guard has stopped the run, fetch never settles: a client that retries on every
+  // rejection cannot spin in a microtask loop that would never yield back to the scheduler.
+  it('a request storm: retrying at once on every failure while offline', async () => {
     await expectStopped(
       { faults: [{ kind: 'client-offline', at: 0 }] },
       (env) => {

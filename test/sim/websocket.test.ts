@@ -412,10 +412,10 @@ describe('WebSocket: events and handlers', () => {
     expect(seen).toEqual(['listener x', 'handler x', 'listener y', 'handler y']);
     const errors = events(sim, 'client.error');
     expect(errors.map((e) => [e.node, e.subject, e.message])).toEqual([
-      ['c1', 'c1/ws#1', 'c1/ws#1 message listener: boom'],
-      ['c1', 'c1/ws#1', 'c1/ws#1 message listener: bang'],
-      ['c1', 'c1/ws#1', 'c1/ws#1 message listener: boom'],
-      ['c1', 'c1/ws#1', 'c1/ws#1 message listener: bang'],
+      ['c1', 'c1/ws#1 message listener', 'boom'],
+      ['c1', 'c1/ws#1 message listener', 'bang'],
+      ['c1', 'c1/ws#1 message listener', 'boom'],
+      ['c1', 'c1/ws#1 message listener', 'bang'],
     ]);
     expect(sim.stopped).toBeUndefined();
   });

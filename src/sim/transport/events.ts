@@ -1,3 +1,4 @@
+import { SimulationStopped } from '../stopped.js';
 /**
  * `CloseEvent` as browsers dispatch it on a WebSocket (Node 20 has no global one).
  */
@@ -98,10 +99,16 @@ export class GuardedEventTarget extends EventTarget {
     try {
       const r = fn();
       if (r && typeof (r as Promise<unknown>).then === 'function') {
-        (r as Promise<unknown>).then(undefined, (e: unknown) => this.report(e, type));
+        (r as Promise<unknown>).then(undefined, (e: unknown) => this.#reportUnlessStopped(e, type));
       }
     } catch (e) {
-      this.report(e, type);
+      this.#reportUnlessStopped(e, type);
     }
+  }
+
+  /** A guard or trap that fired inside a listener already stopped the run and traced why: it is not a client error. */
+  #reportUnlessStopped(e: unknown, type: string): void {
+    if (e instanceof SimulationStopped) return;
+    this.report(e, type);
   }
 }

@@ -70,9 +70,7 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
   constructor(url: string | URL, protocols?: string | string[], options?: SimWebSocketOptions) {
     const ctx = (new.target as typeof SimWebSocket).context;
     if (!ctx) throw new TypeError('SimWebSocket is abstract: use the WebSocket class of a simulated client (env.WebSocket)');
-    super(['open', 'message', 'error', 'close'], (e, type) =>
-      ctx.reportError(this.simId, withContext(e, `${this.simId} ${type} listener`)),
-    );
+    super(['open', 'message', 'error', 'close'], (e, type) => ctx.reportError(`${this.simId} ${type} listener`, e));
     const parsed = parseWsUrl(url, ctx.origin);
     this.url = parsed.href;
     const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
@@ -320,12 +318,4 @@ function stateName(s: number): string {
 /** Tokens in query strings are replaced by `***` in traces, so traces can be shared. */
 export function redactToken(url: string): string {
   return url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1***');
-}
-
-function withContext(e: unknown, where: string): unknown {
-  if (e instanceof Error) {
-    e.message = `${where}: ${e.message}`;
-    return e;
-  }
-  return new Error(`${where}: ${String(e)}`);
 }
