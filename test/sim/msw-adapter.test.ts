@@ -1,7 +1,7 @@
 import http, { request as namedHttpRequest } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { delay, http as mswHttp, HttpResponse, ws } from 'msw';
+import { delay, http as mswHttp, HttpResponse, passthrough, ws } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mswServer, routeThroughSimulation, type MswBridge } from '../../src/sim/adapters/msw.js';
@@ -147,7 +147,12 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
     bridge = routeThroughSimulation(sim, 'c1');
     const seen: HttpResult[] = [];
     await sim.withGlobals('c1', async () => {
-      sim.at(0, 'c1', 'load', () => void httpJson('http://lockstep.test/api/items/7', { request: namedHttpRequest }).then((r) => seen.push(r)));
+      sim.at(
+        0,
+        'c1',
+        'load',
+        () => void httpJson('http://lockstep.test/api/items/7', { request: namedHttpRequest }).then((r) => seen.push(r)),
+      );
       await sim.run(100);
     });
     expect(seen.map((r) => r.data)).toEqual([{ id: '7', at: 20 }]);
@@ -172,7 +177,12 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
 
     expect(during).toEqual({ httpRequestIsBridged: true, fetchIsTrapped: true });
     expect(seen).toHaveLength(2);
-    expect(seen).toEqual(expect.arrayContaining([{ id: '1', at: 30 }, { id: '2', at: 30 }]));
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        { id: '1', at: 30 },
+        { id: '2', at: 30 },
+      ]),
+    );
     expect(sim.stopped).toBeUndefined();
     expect(events(sim).filter((e) => e.ev === 'client.random')).toEqual([]);
   });
@@ -227,7 +237,9 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
     const seen: string[] = [];
     await sim.withGlobals('c1', async () => {
       sim.at(100, 'c1', 'start', () => {
-        void sdkFetch('http://lockstep.test/a', { signal: AbortSignal.timeout(300) }).catch((e: Error) => seen.push(`fetch ${sim.now} ${e.name}`));
+        void sdkFetch('http://lockstep.test/a', { signal: AbortSignal.timeout(300) }).catch((e: Error) =>
+          seen.push(`fetch ${sim.now} ${e.name}`),
+        );
         const req = http.request('http://lockstep.test/b');
         req.on('error', (e: NodeJS.ErrnoException) => seen.push(`http ${sim.now} ${e.code}`));
         req.end();
@@ -252,7 +264,14 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
         faults: [{ kind: 'partition', at: 4000, duration: 1500 }],
       });
       const b = mode === 'bridge' ? routeThroughSimulation(sim, 'c1') : undefined;
-      const get = mode === 'bridge' ? (url: string) => httpJson(url).then((r) => r.data) : (url: string) => sim.env('c1').fetch(url).then((r) => r.json());
+      const get =
+        mode === 'bridge'
+          ? (url: string) => httpJson(url).then((r) => r.data)
+          : (url: string) =>
+              sim
+                .env('c1')
+                .fetch(url)
+                .then((r) => r.json());
       try {
         await sim.withGlobals('c1', async () => {
           let n = 0;
@@ -289,12 +308,23 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
       const outcomes: string[] = [];
       await sim.withGlobals('c1', async () => {
         let n = 0;
-        setInterval(() => {
-          const id = ++n;
-          const done = (how: string) => outcomes.push(`${id}:${how}@${Date.now() - sim.startTime}`);
-          if (id % 2) void httpJson(`http://lockstep.test/api/items/${id}`).then((r) => done(`${r.status}`), (e: NodeJS.ErrnoException) => done(e.code!));
-          else void sdkFetch(`http://lockstep.test/api/items/${id}`).then((r) => done(`${r.status}`), (e: TypeError) => done(e.name));
-        }, 250 + Math.floor(Math.random() * 100));
+        setInterval(
+          () => {
+            const id = ++n;
+            const done = (how: string) => outcomes.push(`${id}:${how}@${Date.now() - sim.startTime}`);
+            if (id % 2)
+              void httpJson(`http://lockstep.test/api/items/${id}`).then(
+                (r) => done(`${r.status}`),
+                (e: NodeJS.ErrnoException) => done(e.code!),
+              );
+            else
+              void sdkFetch(`http://lockstep.test/api/items/${id}`).then(
+                (r) => done(`${r.status}`),
+                (e: TypeError) => done(e.name),
+              );
+          },
+          250 + Math.floor(Math.random() * 100),
+        );
         await sim.run(8000);
       });
       bridge.close();
@@ -382,6 +412,26 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
     expect(globalThis.setTimeout).toBe(host.setTimeout);
   });
 
+  it('stays consistent across runs: a bridged call before a run and another during it leave working globals behind', async () => {
+    const sim = new Simulation({ seed: 1, server: itemsServer });
+    bridge = routeThroughSimulation(sim, 'c1');
+    const sdkFetch = globalThis.fetch;
+    const seen: unknown[] = [];
+    // Outside any task (msw's id draw happens here, then the run's traps go over it) …
+    void sdkFetch('http://lockstep.test/api/items/1').then((r) => seen.push(r.status));
+    // … and inside one, over the traps.
+    sim.at(100, 'c1', 'load', () => void httpJson('http://lockstep.test/api/items/2').then((r) => seen.push(r.status)));
+    await sim.run(500);
+    expect(seen).toEqual([200, 200]);
+    expect(() => Math.random()).not.toThrow(); // not the run's (removed) trap
+    expect(sim.stopped).toBeUndefined();
+    bridge.close();
+    bridge = undefined;
+    expect(Math.random).toBe(host.random);
+    expect(globalThis.setTimeout).toBe(host.setTimeout);
+    expect(globalThis.Date).toBe(host.Date);
+  });
+
   it('refuses a second bridge, another listening msw server, a run in progress and an unknown node, with a message', async () => {
     const sim = new Simulation({ seed: 1, server: itemsServer });
     expect(() => routeThroughSimulation(sim, 'c9')).toThrow(/no client node "c9"/);
@@ -456,6 +506,7 @@ describe('mswServer: msw handlers act as the simulated server', () => {
     }),
     mswHttp.get('/api/stamp', () => HttpResponse.json({ now: new Date().toISOString(), ms: Date.now(), r: Math.random() })),
     mswHttp.get('/api/gone', () => HttpResponse.error()),
+    mswHttp.get('/api/upstream', () => passthrough()),
   ];
 
   function setup(opts: Partial<SimulationOptions> = {}) {
@@ -507,18 +558,40 @@ describe('mswServer: msw handlers act as the simulated server', () => {
     }
   });
 
+  it('a delay() that spans two runs resumes on the server clock; the host globals are left as they were', async () => {
+    const { sim, env } = setup();
+    let answered: number | undefined;
+    sim.at(100, 'c1', 'load', () => void env.fetch('/api/slow').then(() => (answered = sim.now)));
+    await sim.run(300); // served at 120, asleep until 620
+    // Between the runs the kernel's traps are gone; what the server scope still covers
+    // while the delay is pending (Date, clearTimeout) passes every call through unchanged.
+    expect({ random: Math.random, setTimeout: globalThis.setTimeout }).toEqual({ random: host.random, setTimeout: host.setTimeout });
+    expect(Date.now()).toBeGreaterThan(Date.UTC(2025, 0, 1));
+    expect(new Date(0)).toBeInstanceOf(host.Date);
+    await sim.run(700);
+    expect(answered).toBe(640);
+    expect(timeline(sim, 'c1/http#1')).toEqual(['100 http.request', '120 http.serve', '620 http.respond', '640 http.response']);
+    expect({ random: Math.random, setTimeout: globalThis.setTimeout, Date: globalThis.Date }).toEqual({
+      random: host.random,
+      setTimeout: host.setTimeout,
+      Date: host.Date,
+    });
+  });
+
   it('unhandled requests get 404 and a server.log line; passthrough and HttpResponse.error() are logged', async () => {
     const { sim, env } = setup({ network: { requestTimeout: 3000 } });
     const seen: string[] = [];
     env.setTimeout(() => {
-      void env.fetch('/api/nothing-here').then((r) => seen.push(`${r.status}`));
-      void env.fetch('/api/gone').catch((e: TypeError & { cause: { code: string } }) => seen.push(`${sim.now} ${e.cause.code}`));
+      void env.fetch('/api/nothing-here').then((r) => seen.push(`nothing-here ${r.status}`));
+      void env.fetch('/api/upstream').then((r) => seen.push(`upstream ${r.status}`));
+      void env.fetch('/api/gone').catch((e: TypeError & { cause: { code: string } }) => seen.push(`gone ${sim.now} ${e.cause.code}`));
     }, 0);
     await sim.run(5000);
-    expect(seen).toEqual(['404', '3000 ETIMEDOUT']);
+    expect(seen).toEqual(['nothing-here 404', 'upstream 404', 'gone 3000 ETIMEDOUT']);
     expect(events(sim).filter((e) => e.ev === 'server.log')).toMatchObject([
       { t: 20, msg: 'msw: no handler for GET /api/nothing-here', id: 'c1/http#1', method: 'GET', path: '/api/nothing-here' },
-      { t: 20, msg: 'msw: HttpResponse.error() for GET /api/gone: the request gets no answer', id: 'c1/http#2' },
+      { t: 20, msg: 'msw: passthrough() for GET /api/upstream: there is no real server behind the simulated one', id: 'c1/http#2' },
+      { t: 20, msg: 'msw: HttpResponse.error() for GET /api/gone: the request gets no answer', id: 'c1/http#3' },
     ]);
   });
 
@@ -573,20 +646,16 @@ describe('mswServer: msw handlers act as the simulated server', () => {
       refused.onclose = (e) => seen.push(`${sim.now} refused ${e.code}`);
     }, 0);
     await sim.run(2000);
-    expect(seen).toEqual([
-      '40 open chat.v1',
-      '40 welcome to general',
-      '40 refused 1006',
-      '80 echo:hi',
-      '380 late',
-      '420 close 1005',
-    ]);
+    expect(seen).toEqual(['40 open chat.v1', '40 welcome to general', '40 refused 1006', '80 echo:hi', '380 late', '420 close 1005']);
     expect(events(sim).filter((e) => e.ev === 'server.log')).toMatchObject([{ msg: 'msw: no WebSocket handler for /ws/elsewhere' }]);
   });
 
   it('same seed → same trace hash across two runs', async () => {
     const run = async (seed: number) => {
-      const { sim, env } = setup({ seed, network: { link: { latency: { kind: 'uniform', min: 5, max: 80 }, loss: 0.1 }, requestTimeout: 1000 } });
+      const { sim, env } = setup({
+        seed,
+        network: { link: { latency: { kind: 'uniform', min: 5, max: 80 }, loss: 0.1 }, requestTimeout: 1000 },
+      });
       let n = 0;
       env.setInterval(() => {
         const path = ['/api/items/1', '/api/slow', '/api/stamp'][n++ % 3]!;
@@ -621,5 +690,100 @@ describe('both directions: an unmodified client against msw handlers', () => {
       await sim.run(1000);
     });
     expect(seen).toEqual([[140, 200, { id: '9' }]]);
+  });
+});
+
+// The code samples of docs/adapters/msw.md, as they appear there (imports aside).
+describe('docs/adapters/msw.md', () => {
+  it('sample 1: msw handlers as the simulated server', async () => {
+    const handlers = [
+      mswHttp.get('/api/items/:id', ({ params }) => HttpResponse.json({ id: params.id })),
+      mswHttp.post('/api/items', async ({ request }) => {
+        await delay(500); // 500 ms of virtual time, on the server's clock
+        return HttpResponse.json(await request.json(), { status: 201 });
+      }),
+    ];
+
+    const sim = new Simulation({ seed: 1, server: mswServer(handlers) });
+    const env = sim.env('c1');
+    const seen: unknown[] = [];
+    sim.at(0, 'c1', 'create an item', async () => {
+      const res = await env.fetch('/api/items', { method: 'POST', body: JSON.stringify({ name: 'tea' }) });
+      seen.push([sim.now, res.status, await res.json()]);
+    });
+    await sim.run(1000);
+
+    expect(seen).toEqual([[540, 201, { name: 'tea' }]]); // 20 ms there, 500 ms delay(), 20 ms back
+  });
+
+  it('sample 2: an unmodified client through the simulated network, against msw handlers', async () => {
+    // Client code as it is: node:http (what axios uses in Node), global timers and clock.
+    function getJson(url: string): Promise<{ status: number; body: string }> {
+      return new Promise((resolve, reject) => {
+        http
+          .get(url, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on('error', reject);
+      });
+    }
+    function startPolling(log: string[]): void {
+      setInterval(() => {
+        getJson('http://lockstep.test/api/status').then(
+          (r) => log.push(`${performance.now()} ${r.status} ${r.body}`),
+          (e: NodeJS.ErrnoException) => log.push(`${performance.now()} ${e.code}`),
+        );
+      }, 1000);
+    }
+
+    async function simulate(seed: number) {
+      const sim = new Simulation({
+        seed,
+        server: mswServer([mswHttp.get('/api/status', () => HttpResponse.json({ ok: true }))]),
+        faults: [
+          { kind: 'http-status', at: 1500, duration: 1000, status: 503 },
+          { kind: 'client-offline', at: 3500, duration: 1000 },
+        ],
+      });
+      const bridge = routeThroughSimulation(sim, 'c1');
+      const log: string[] = [];
+      try {
+        await sim.withGlobals('c1', async () => {
+          sim.at(0, 'c1', 'start the client', () => startPolling(log));
+          await sim.run(5500);
+        });
+      } finally {
+        bridge.close();
+      }
+      return { log, hash: sim.trace.hash() };
+    }
+
+    const first = await simulate(7);
+    expect(first.log).toEqual(['1040 200 {"ok":true}', '2040 503 ', '3040 200 {"ok":true}', '4000 ENETUNREACH', '5040 200 {"ok":true}']);
+    expect((await simulate(7)).hash).toBe(first.hash); // same seed, same trace
+  });
+
+  it('sample 3: ws.link() handlers', async () => {
+    const chat = ws.link('ws://lockstep.test/chat');
+    const handlers = [
+      chat.addEventListener('connection', ({ client }) => {
+        client.addEventListener('message', (event) => chat.broadcast(`${client.id}: ${String(event.data)}`));
+      }),
+    ];
+
+    const sim = new Simulation({ seed: 1, server: mswServer(handlers), clients: ['c1', 'c2'] });
+    const heard: string[] = [];
+    for (const node of ['c1', 'c2']) {
+      const env = sim.env(node);
+      const socket = new env.WebSocket('/chat');
+      socket.onmessage = (e) => heard.push(`${node} heard "${String(e.data)}" at ${sim.now}`);
+      if (node === 'c1') socket.onopen = () => socket.send('hello');
+    }
+    await sim.run(1000);
+
+    expect(heard).toEqual(['c1 heard "c1/ws#1: hello" at 80', 'c2 heard "c1/ws#1: hello" at 80']);
   });
 });

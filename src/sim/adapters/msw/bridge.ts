@@ -106,10 +106,10 @@ let open: MswBridge | undefined;
  * globals, the simulated one: both reach the simulation); read *before* the bridge opened
  * → the real one, which msw cannot see. So open the bridge before creating (or
  * importing) a client that captures `fetch`. Installing the globals before or after
- * opening the bridge both work; restore them in reverse order (`withGlobals` inside the
- * bridge's lifetime does that). While msw starts, the bridge hides `globalThis.WebSocket`,
- * so msw's WebSocket interception (which deviates from browsers, see TOOLCHAIN.md) never
- * wraps the simulated `WebSocket`.
+ * opening the bridge both work, and so does restoring them before or after `close()`
+ * (which only undoes what is still the bridge's). While msw starts, the bridge hides
+ * `globalThis.WebSocket`, so msw's WebSocket interception (which deviates from
+ * browsers, see TOOLCHAIN.md) never wraps the simulated `WebSocket`.
  *
  * **One at a time, outside runs.** msw's interceptors are process-wide: one bridge may be
  * open at a time, no other msw server may be listening, and the bridge is opened and
@@ -120,8 +120,12 @@ let open: MswBridge | undefined;
  * axios' `timeout`) run on the host's real timers, below the globals, so they do not fire
  * at the virtual time they mean: use an `AbortSignal` (`AbortSignal.timeout` is virtual
  * under the globals) or the simulated OS timeout. `XMLHttpRequest` (jsdom, happy-dom) is
- * intercepted by msw too, but only with the globals installed. Each bridged request costs
- * msw's interception on top of the simulated exchange (see docs/adapters/msw.md).
+ * intercepted by msw too, but only with the globals installed. msw's interception takes a
+ * few microtask turns: a request made in a task of the simulation (a timer, `sim.at`, a
+ * response handler) leaves at that task's virtual time, but one made by test code outside
+ * any task enters the simulation only when the next task runs, so start clients from a
+ * task. Each bridged request costs msw's interception on top of the simulated exchange
+ * (see docs/adapters/msw.md).
  *
  * @param sim the simulation
  * @param node the client node the traffic belongs to (default `c1`)
@@ -152,9 +156,12 @@ export function routeThroughSimulation(sim: Simulation, node = 'c1'): MswBridge 
       // destroying its ClientRequest, which must cancel the simulated exchange too.
       const raw = rawClientRequest(request);
       let init: RequestInit | undefined;
+      let answered = false;
       if (raw) {
         const cancel = new AbortController();
-        raw.once('close', () => cancel.abort());
+        raw.once('close', () => {
+          if (!answered) cancel.abort();
+        });
         init = { signal: cancel.signal };
       }
       try {
@@ -163,6 +170,8 @@ export function routeThroughSimulation(sim: Simulation, node = 'c1'): MswBridge 
         // A node:http caller hears of a failure on its ClientRequest, as from a real socket.
         raw?.destroy(nodeSystemError(error));
         return new FailedExchange(error);
+      } finally {
+        answered = true;
       }
     }),
   );

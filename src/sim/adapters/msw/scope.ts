@@ -30,12 +30,17 @@ import { restoreProperty } from '../../traps.js';
  *
  * How: while a scope may be entered, a router function sits on top of each of those
  * globals. Out of scope it calls whatever it covers (a trap, a client's global, the real
- * one), so other code sees no difference. The router is (re)installed at every entry (a
- * request or WebSocket event reaching the server, a server timer firing, a bridged call)
- * and removed once no work that needs it is pending and it is still on top. The kernel's
- * own restores (traps at the end of `sim.run`, the function `installGlobals` returns) put
- * back the descriptors they saved, which takes the router off too; it returns at the next
- * entry. It never removes anything it did not install.
+ * one), so other code sees no difference. A router is installed at every entry where
+ * none of ours is on top (a request or WebSocket event reaching the server, a server
+ * timer firing, a bridged call), each one covering exactly what was there then, and they
+ * are taken off once no work that needs them is pending (no request being answered, no
+ * open msw WebSocket, no open bridge). The kernel's own restores (traps at the end of
+ * `sim.run`, the function `installGlobals` returns) put back the descriptors they saved,
+ * which takes a router laid over them off too. So between runs with server work still
+ * pending (a `delay()` in progress), the globals the kernel does not manage (`Date`, the
+ * `clear*` functions) may still be routers — passing every call through unchanged — and
+ * an abandoned simulation with a WebSocket still open leaves them there for good.
+ * Nothing is ever removed that was not installed here.
  */
 
 const scope = new AsyncLocalStorage<ServerEnv>();
@@ -44,28 +49,23 @@ const scope = new AsyncLocalStorage<ServerEnv>();
 let idWindow: { ids: Random; budget: number } | undefined;
 
 type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * One global the router covers. `make` builds a router for it over `below`, the
+ * descriptor it covers. Each installation is a new router with its own `below`: when a
+ * layer laid over a router later puts that router back (the kernel restores the exact
+ * descriptor it saved), the router still covers what it covered when it was installed.
+ */
 interface Slot {
   target: Record<string, unknown>;
   key: string;
-  router: unknown;
-  /** The descriptor the router covered when it was last installed. */
-  below: PropertyDescriptor | undefined;
+  make(below: () => unknown): unknown;
 }
 
 const slots: Slot[] = [];
+/** Every router installed so far → the descriptor it covers. */
+const routers = new WeakMap<object, PropertyDescriptor | undefined>();
 let pending = 0;
-
-function belowValue(slot: Slot): unknown {
-  const d = slot.below;
-  return d ? ('value' in d ? d.value : d.get?.call(slot.target)) : undefined;
-}
-
-/** Calls what the router covers. */
-function callBelow(slot: Slot, thisArg: unknown, args: unknown[]): unknown {
-  const fn = belowValue(slot);
-  if (typeof fn !== 'function') throw new TypeError(`${slot.key} is not a function`);
-  return (fn as Fn).apply(thisArg, args);
-}
 
 function serverEnv(): ServerEnv | undefined {
   return scope.getStore();
@@ -84,96 +84,118 @@ function wrapTimer(fn: unknown): Fn {
   return wrapped;
 }
 
-function defineSlot(target: object, key: string, makeRouter: (slot: Slot) => unknown): void {
-  const slot: Slot = { target: target as Record<string, unknown>, key, router: undefined, below: undefined };
-  slot.router = makeRouter(slot);
-  slots.push(slot);
-}
-
 function named<F extends Fn>(name: string, fn: F): F {
   Object.defineProperty(fn, 'name', { value: name });
   return fn;
 }
 
+function call(below: () => unknown, key: string, thisArg: unknown, args: unknown[]): unknown {
+  const fn = below();
+  if (typeof fn !== 'function') throw new TypeError(`${key} is not a function`);
+  return (fn as Fn).apply(thisArg, args);
+}
+
 for (const key of ['setTimeout', 'setInterval', 'setImmediate'] as const) {
-  defineSlot(globalThis, key, (slot) =>
-    named(key, function (this: unknown, fn: unknown, ...rest: unknown[]): unknown {
-      const env = serverEnv();
-      if (!env) return callBelow(slot, this, [fn, ...rest]);
-      if (key === 'setImmediate') return env.setTimeout(wrapTimer(fn), 0, ...rest);
-      const [delay, ...args] = rest;
-      return env[key](wrapTimer(fn), delay as number | undefined, ...args);
-    }),
-  );
+  slots.push({
+    target: globalThis as unknown as Record<string, unknown>,
+    key,
+    make: (below) =>
+      named(key, function (this: unknown, fn: unknown, ...rest: unknown[]): unknown {
+        const env = serverEnv();
+        if (!env) return call(below, key, this, [fn, ...rest]);
+        if (key === 'setImmediate') return env.setTimeout(wrapTimer(fn), 0, ...rest);
+        const [delay, ...args] = rest;
+        return env[key](wrapTimer(fn), delay as number | undefined, ...args);
+      }),
+  });
 }
 for (const key of ['clearTimeout', 'clearInterval', 'clearImmediate'] as const) {
-  defineSlot(globalThis, key, (slot) =>
-    named(key, function (this: unknown, handle: unknown): unknown {
-      const env = serverEnv();
-      // Only the server's own timers are cleared through its env; a client's timer or a
-      // host timer handed to clearTimeout in scope goes to what the router covers.
-      const own = handle instanceof SimTimer ? handle.subject.startsWith('server/') : typeof handle === 'number';
-      if (!env || !own) return callBelow(slot, this, [handle]);
-      return env.clearTimeout(handle as SimTimer | number);
-    }),
-  );
+  slots.push({
+    target: globalThis as unknown as Record<string, unknown>,
+    key,
+    make: (below) =>
+      named(key, function (this: unknown, handle: unknown): unknown {
+        const env = serverEnv();
+        // Only the server's own timers are cleared through its env; a client's timer or a
+        // host timer handed to clearTimeout in scope goes to what the router covers.
+        const own = handle instanceof SimTimer ? handle.subject.startsWith('server/') : typeof handle === 'number';
+        if (!env || !own) return call(below, key, this, [handle]);
+        return env.clearTimeout(handle as SimTimer | number);
+      }),
+  });
 }
-defineSlot(Math, 'random', (slot) =>
-  named('random', function (this: unknown): unknown {
-    const env = scope.getStore();
-    if (env) return env.random.next();
-    if (idWindow && idWindow.budget > 0) {
-      idWindow.budget--;
-      return idWindow.ids.next();
-    }
-    return callBelow(slot, this, []);
-  }),
-);
-defineSlot(globalThis, 'Date', (slot) => {
-  // A proxy over whatever `Date` it covers: in server scope `new Date()`, `Date()` and
+slots.push({
+  target: Math as unknown as Record<string, unknown>,
+  key: 'random',
+  make: (below) =>
+    named('random', function (this: unknown): unknown {
+      const env = serverEnv();
+      if (env) return env.random.next();
+      if (idWindow && idWindow.budget > 0) {
+        idWindow.budget--;
+        return idWindow.ids.next();
+      }
+      return call(below, 'random', this, []);
+    }),
+});
+slots.push({
+  target: globalThis as unknown as Record<string, unknown>,
+  key: 'Date',
+  // A proxy over the `Date` it covers: in server scope `new Date()`, `Date()` and
   // `Date.now()` read the server's virtual clock; everything else (parsing, `Date.UTC`,
   // `instanceof`) is the covered class's own.
-  const now = named('now', function now(): number {
-    const env = serverEnv();
-    return env ? env.Date.now() : (belowValue(slot) as DateConstructor).now();
-  });
-  return new Proxy(function Date() {} as unknown as DateConstructor, {
-    construct(_t, args, newTarget) {
+  make: (below) => {
+    const Below = (): DateConstructor => below() as DateConstructor;
+    const now = named('now', function now(): number {
       const env = serverEnv();
-      const Below = (env ? env.Date : belowValue(slot)) as DateConstructor;
-      return Reflect.construct(Below, args, newTarget === slot.router ? Below : newTarget);
-    },
-    apply(_t, thisArg, args) {
-      const env = serverEnv();
-      return Reflect.apply((env ? env.Date : belowValue(slot)) as DateConstructor, thisArg, args);
-    },
-    get(_t, prop) {
-      return prop === 'now' ? now : Reflect.get(belowValue(slot) as object, prop);
-    },
-    has(_t, prop) {
-      return Reflect.has(belowValue(slot) as object, prop);
-    },
-    getPrototypeOf() {
-      return Reflect.getPrototypeOf(belowValue(slot) as object);
-    },
-  });
+      return env ? env.Date.now() : Below().now();
+    });
+    const proxy: DateConstructor = new Proxy(function Date() {} as unknown as DateConstructor, {
+      construct(_t, args, newTarget) {
+        const env = serverEnv();
+        const D = env ? env.Date : Below();
+        return Reflect.construct(D, args, newTarget === proxy ? D : newTarget);
+      },
+      apply(_t, thisArg, args) {
+        const env = serverEnv();
+        return Reflect.apply(env ? env.Date : Below(), thisArg, args);
+      },
+      get(_t, prop) {
+        return prop === 'now' ? now : Reflect.get(Below(), prop);
+      },
+      has(_t, prop) {
+        return Reflect.has(Below(), prop);
+      },
+      getPrototypeOf() {
+        return Reflect.getPrototypeOf(Below());
+      },
+    });
+    return proxy;
+  },
 });
 
-/** Puts the router on top of every global where it is not already, remembering what it covers. */
+function valueOf(target: object, d: PropertyDescriptor | undefined): unknown {
+  return d ? ('value' in d ? d.value : d.get?.call(target)) : undefined;
+}
+
+/** Puts a router on top of every global where one of ours is not on top already. */
 export function ensureRouter(): void {
   for (const slot of slots) {
-    if (slot.target[slot.key] === slot.router) continue;
-    slot.below = Object.getOwnPropertyDescriptor(slot.target, slot.key);
-    Object.defineProperty(slot.target, slot.key, { configurable: true, writable: true, enumerable: false, value: slot.router });
+    const top = slot.target[slot.key];
+    if (typeof top === 'function' && routers.has(top)) continue;
+    const covered = Object.getOwnPropertyDescriptor(slot.target, slot.key);
+    const router = slot.make(() => valueOf(slot.target, covered)) as object;
+    routers.set(router, covered);
+    Object.defineProperty(slot.target, slot.key, { configurable: true, writable: true, enumerable: false, value: router });
   }
 }
 
-/** Takes the router off every global where it is still on top. */
+/** Takes our routers off every global where they are on top (buried ones surface and go too). */
 function removeRouter(): void {
   for (const slot of slots) {
-    if (slot.target[slot.key] !== slot.router) continue;
-    restoreProperty(slot.target, slot.key, slot.below);
-    slot.below = undefined;
+    for (let top = slot.target[slot.key]; typeof top === 'function' && routers.has(top); top = slot.target[slot.key]) {
+      restoreProperty(slot.target, slot.key, routers.get(top));
+    }
   }
   // Nothing can be in server scope any more: let Node stop tracking async context (an
   // enabled AsyncLocalStorage hooks every promise of the process).

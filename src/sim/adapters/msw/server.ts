@@ -97,7 +97,11 @@ function createApp(handlers: readonly AnyHandler[], env: ServerEnv): ServerApp {
   };
 }
 
-async function resolveHttp(handlers: readonly AnyHandler[], req: SimHttpRequest, env: ServerEnv): Promise<SimHttpResponse | typeof noAnswer> {
+async function resolveHttp(
+  handlers: readonly AnyHandler[],
+  req: SimHttpRequest,
+  env: ServerEnv,
+): Promise<SimHttpResponse | typeof noAnswer> {
   const response = await getResponse(requestHandlers(handlers), req.toRequest(), { baseUrl: req.url.origin });
   const where = { id: req.id, method: req.method, path: req.path };
   if (!response) {
@@ -268,10 +272,14 @@ class NoOriginalServer {
     );
   }
   send(): void {
-    throw new Error(`lockstep/msw: server.send() is not supported for ${this.url.href}: there is no original server (see server.connect())`);
+    throw new Error(
+      `lockstep/msw: server.send() is not supported for ${this.url.href}: there is no original server (see server.connect())`,
+    );
   }
   close(): void {
-    throw new Error(`lockstep/msw: server.close() is not supported for ${this.url.href}: there is no original server (see server.connect())`);
+    throw new Error(
+      `lockstep/msw: server.close() is not supported for ${this.url.href}: there is no original server (see server.connect())`,
+    );
   }
   addEventListener(): void {}
   removeEventListener(): void {}
