@@ -239,7 +239,7 @@ export function sockets(events: readonly TraceEvent[], node?: string): SocketLif
     if (e.ev === 'client.restart' || (e.ev === 'client.action' && e.do === 'restart')) {
       const n = str(e, 'node');
       for (const s of alive) {
-        if (s.node === n && s.endAt === Infinity && s.restartAt === undefined) {
+        if (s.node === n && s.closeAt === undefined && s.failAt === undefined && s.restartAt === undefined) {
           s.restartAt = e.t;
           s.restartSeq = e.seq;
         }
@@ -362,12 +362,15 @@ export function socketOpenAt(s: SocketLife, t: number): boolean {
 
 /** The last frame that arrived on the socket at or before `t` (before step `seq` when given). */
 export function lastFrameBefore(s: SocketLife, t: number, seq = Infinity): Frame | undefined {
-  let found: Frame | undefined;
-  for (const f of s.received) {
-    if (f.t < t || (f.t === t && f.seq < seq)) found = f;
-    else break;
+  let lo = 0;
+  let hi = s.received.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const f = s.received[mid]!;
+    if (f.t < t || (f.t === t && f.seq < seq)) lo = mid + 1;
+    else hi = mid;
   }
-  return found;
+  return lo === 0 ? undefined : s.received[lo - 1];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -566,8 +569,15 @@ function appliesTo(w: FaultWindow, node: string | undefined): boolean {
 }
 
 /** The windows of `kind` in force at time `t` (on `node`, when given). */
-export function faultsActiveAt(windows: readonly FaultWindow[], kind: FaultEntry['kind'] | string, t: number, node?: string): FaultWindow[] {
-  return windows.filter((w) => w.kind === kind && appliesTo(w, node) && w.start <= t && (t < w.end || (w.start === w.end && t === w.start)));
+export function faultsActiveAt(
+  windows: readonly FaultWindow[],
+  kind: FaultEntry['kind'] | string,
+  t: number,
+  node?: string,
+): FaultWindow[] {
+  return windows.filter(
+    (w) => w.kind === kind && appliesTo(w, node) && w.start <= t && (t < w.end || (w.start === w.end && t === w.start)),
+  );
 }
 
 /** `true` when a fault of `kind` was in force at time `t` (on `node`, when given). */
@@ -583,7 +593,9 @@ export function faultsDuring(
   to: number,
   node?: string,
 ): FaultWindow[] {
-  return windows.filter((w) => w.kind === kind && appliesTo(w, node) && w.start <= to && (from < w.end || (w.start === w.end && w.start >= from)));
+  return windows.filter(
+    (w) => w.kind === kind && appliesTo(w, node) && w.start <= to && (from < w.end || (w.start === w.end && w.start >= from)),
+  );
 }
 
 /** The time of `sim.heal`, or `undefined` when the run never reached its heal phase. */

@@ -202,7 +202,7 @@ export class Simulation {
    * stops the run with a message saying what to use instead.
    */
   async runUntil(t: number): Promise<void> {
-    const untrap = this.restoreGlobals ? undefined : installTraps(this.scheduler);
+    const untrap = installTraps(this.scheduler, { world: !this.restoreGlobals });
     try {
       await this.scheduler.runUntil(t);
     } finally {
@@ -212,7 +212,7 @@ export class Simulation {
 
   /** Runs until nothing is left to do; stops with a message naming the busy work if it is still busy at `horizon`. */
   async runUntilIdle(horizon: number): Promise<void> {
-    const untrap = this.restoreGlobals ? undefined : installTraps(this.scheduler);
+    const untrap = installTraps(this.scheduler, { world: !this.restoreGlobals });
     try {
       await this.scheduler.runUntilIdle(horizon);
     } finally {

@@ -422,3 +422,26 @@ describe('one client factory, env or globals', () => {
     expect((await withEnv()).sim.trace.hash()).toBe(a.sim.trace.hash());
   });
 });
+
+describe('node sockets are trapped with installed globals too', () => {
+  it('stops a run whose client reaches for node:net while globals are installed', async () => {
+    const { Simulation } = await import('../../src/sim/simulation.js');
+    const net = await import('node:net');
+    const sim = new Simulation({ seed: 1 });
+    let caught: unknown;
+    await sim.withGlobals('c1', async () => {
+      setTimeout(() => {
+        try {
+          net.connect(9, '127.0.0.1');
+        } catch (e) {
+          caught = e;
+        }
+      }, 5);
+      await sim.run(100).catch(() => undefined);
+    });
+    expect((caught as Error).name).toBe('SimulationStopped');
+    expect(sim.stopped?.reason).toBe('nondeterminism');
+    expect(sim.stopped?.message).toContain('node:net connect()');
+    expect(net.connect.name).not.toBe('trapped');
+  });
+});

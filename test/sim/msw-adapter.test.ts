@@ -158,7 +158,7 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
     expect(seen.map((r) => r.data)).toEqual([{ id: '7', at: 20 }]);
   });
 
-  it('works with an injected env too: the traps leave the bridged node:http in charge, and msw draws no real random number', async () => {
+  it('works with an injected env too: the traps leave the bridged node:http and fetch in charge, and msw draws no real random number', async () => {
     const sim = new Simulation({ seed: 1, server: itemsServer });
     bridge = routeThroughSimulation(sim, 'c1');
     const bridged = { request: http.request, fetch: globalThis.fetch };
@@ -169,13 +169,13 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
     const sdkFetch = globalThis.fetch;
     env.setTimeout(() => {
       during.httpRequestIsBridged = http.request === bridged.request;
-      during.fetchIsTrapped = globalThis.fetch !== bridged.fetch;
+      during.fetchIsBridged = globalThis.fetch === bridged.fetch;
       void httpJson('http://lockstep.test/api/items/1').then((r) => seen.push(r.data));
       void sdkFetch('http://lockstep.test/api/items/2').then(async (r) => seen.push(await r.json()));
     }, 10);
     await sim.run(1000); // no globals: the kernel's traps are armed during the run
 
-    expect(during).toEqual({ httpRequestIsBridged: true, fetchIsTrapped: true });
+    expect(during).toEqual({ httpRequestIsBridged: true, fetchIsBridged: true });
     expect(seen).toHaveLength(2);
     expect(seen).toEqual(
       expect.arrayContaining([
