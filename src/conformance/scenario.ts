@@ -88,7 +88,7 @@ export function loadScenarioFile(path: string, protocols: ReadonlyMap<string, Pr
 export function parseScenario(text: string, file: string, protocols: ReadonlyMap<string, ProtocolDefinition>): ResolvedScenario {
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+    data = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100, logLevel: 'error' });
   } catch (e) {
     const msg = e instanceof YAMLParseError ? e.message.split('\n')[0]! : (e as Error).message;
     throw new ScenarioError(file, [{ field: '', expected: 'YAML', found: `a syntax error: ${msg}` }]);

@@ -59,6 +59,8 @@ export class Scheduler {
   private running = false;
   private readonly suspended = new Map<string, Task[]>();
   private readonly throttled = new Map<string, number>();
+  /** Timers pushed to a throttle boundary, with the time they were due: lifting the throttle restores them. */
+  private readonly deferred = new Map<string, Map<Task, number>>();
   private stormBucket = new Map<string, { second: number; count: number }>();
   private instant = { at: -1, count: 0 };
   /** The task currently executing (and whose microtasks are draining). */
@@ -140,8 +142,23 @@ export class Scheduler {
 
   /** Delays `owner`'s timers to the next multiple of `ms` (background throttling); `undefined` lifts it. */
   throttle(owner: string, ms: number | undefined): void {
-    if (ms === undefined) this.throttled.delete(owner);
-    else this.throttled.set(owner, ms);
+    if (ms !== undefined) {
+      this.throttled.set(owner, ms);
+      return;
+    }
+    this.throttled.delete(owner);
+    // Back in the foreground, a timer deferred to the next boundary is due when it was
+    // meant to be (or now, if that has passed), as a browser runs it on return.
+    const deferred = this.deferred.get(owner);
+    this.deferred.delete(owner);
+    if (!deferred) return;
+    const live = [...deferred].filter(([t, at]) => !t.cancelled && t.at > at).sort((a, b) => a[1] - b[1] || a[0].seq - b[0].seq);
+    if (live.length === 0) return;
+    for (const [t, at] of live) {
+      t.at = roundTime(Math.max(at, this.now));
+      t.seq = this.nextSeq++;
+    }
+    this.heap.sort((a, b) => a.at - b.at || a.seq - b.seq);
   }
 
   /** True while `owner` is suspended. */
@@ -191,6 +208,9 @@ export class Scheduler {
     if (this.running) throw new Error('the scheduler is already running: await the first run before starting another');
     this.running = true;
     try {
+      // Work queued before the run (a client created, a request started) happens "now",
+      // before the first task, as it would have if it had been a task itself.
+      await drainMicrotasks();
       for (;;) {
         if (this.stopError) throw this.stopError;
         this.dropCancelledTop();
@@ -198,6 +218,7 @@ export class Scheduler {
         if (!task || task.at > until) break;
         this.pop();
         if (this.park(task)) continue;
+        if (this.deferred.size > 0) this.deferred.get(task.owner)?.delete(task);
         this.beforeTask?.();
         this.now = task.at;
         this.guard(task);
@@ -258,6 +279,9 @@ export class Scheduler {
       if (every !== undefined && every > 0) {
         const aligned = Math.ceil(task.at / every) * every;
         if (aligned > task.at) {
+          let d = this.deferred.get(task.owner);
+          if (!d) this.deferred.set(task.owner, (d = new Map()));
+          d.set(task, task.at);
           this.requeue(task, aligned);
           return true;
         }

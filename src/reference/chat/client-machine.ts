@@ -196,6 +196,7 @@ export class ChatMachine {
     this.attempts = 0;
     this.connect();
     this.load(conversation);
+    if (this.bugs.pollsWhileHealthy) this.startPolling();
   }
 
   /** Leaves the current conversation: its socket, polling and timers end (unless leaking). */
@@ -204,7 +205,7 @@ export class ChatMachine {
     if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'conversation closed' });
     this.socket = undefined;
     this.stopPolling();
-    for (const key of ['reconnect', 'ping', 'pong-timeout']) this.cmd({ type: 'cancel-timer', key });
+    for (const key of ['reconnect', 'ping', 'pong-timeout', 'catch-up']) this.cmd({ type: 'cancel-timer', key });
     this.awaitingPong = false;
     this.clearMessages();
   }
@@ -315,7 +316,12 @@ export class ChatMachine {
     this.loads.delete(request);
     if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
     if (messages && (load.conversation === this.conversation || this.bugs.leaksOldConversation)) this.merge(messages, load.conversation !== this.conversation);
-    if (load.loop === undefined) return;
+    if (load.loop === undefined) {
+      // A failed catch-up load is retried: with a healthy socket nothing else would fetch
+      // what was stored while the client had none.
+      if (!messages && load.conversation === this.conversation && !this.authError) this.cmd({ type: 'set-timer', key: 'catch-up', ms: this.config.outboxRetry });
+      return;
+    }
     const loop = this.loops.get(load.loop);
     if (!loop || loop.inFlight !== request) return;
     loop.inFlight = undefined;
@@ -353,13 +359,21 @@ export class ChatMachine {
       }
       case 'outbox-retry':
         return this.flushOutbox();
+      case 'catch-up':
+        if (this.conversation && !this.authError && this.loops.size === 0) this.load(this.conversation);
+        return;
     }
   }
 
   private send(text: string): void {
     if (!this.conversation) return;
     this.lastSendAt = this.now;
-    this.authError = false;
+    if (this.authError) {
+      // The user acted again: try once more (a fresh token may be in place).
+      this.authError = false;
+      this.revive();
+      if (this.socket?.state !== 'open') this.load(this.conversation);
+    }
     this.outbox.push({ clientMessageId: this.nextCmid(), conversation: this.conversation, content: text, createdAt: new Date(this.epochNow()).toISOString() });
     this.persist();
     this.flushOutbox();
@@ -403,7 +417,7 @@ export class ChatMachine {
     this.stopPolling();
     if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'unauthorized' });
     this.socket = undefined;
-    for (const key of ['reconnect', 'ping', 'pong-timeout', 'outbox-retry']) this.cmd({ type: 'cancel-timer', key });
+    for (const key of ['reconnect', 'ping', 'pong-timeout', 'outbox-retry', 'catch-up']) this.cmd({ type: 'cancel-timer', key });
   }
 
   private merge(incoming: ChatMessage[], foreign: boolean): void {
