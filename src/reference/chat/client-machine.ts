@@ -58,6 +58,7 @@ export type ChatCommand =
   | { type: 'disconnect'; socket: number; code: number; reason: string }
   | { type: 'ws-send'; socket: number; data: string }
   | { type: 'get'; request: number; conversation: string }
+  | { type: 'abort'; request: number }
   | { type: 'post'; entry: OutboxEntry }
   | { type: 'set-timer'; key: string; ms: number }
   | { type: 'cancel-timer'; key: string }
@@ -84,6 +85,8 @@ export class ChatMachine {
   private loopCounter = 0;
   private loops = new Map<string, PollLoop>();
   private loads = new Map<number, { conversation: string; loop?: string }>();
+  /** A catch-up load is owed: none has succeeded since the last one was asked for. */
+  private catchUpOwed = false;
   private attempts = 0;
   private awaitingPong = false;
   private lastSendAt = -Infinity;
@@ -289,8 +292,15 @@ export class ChatMachine {
     this.poll(key);
   }
 
+  /** Ends every polling loop, aborting a poll still in flight so no two polls ever overlap. */
   private stopPolling(): void {
-    for (const key of this.loops.keys()) this.cmd({ type: 'cancel-timer', key });
+    for (const [key, loop] of this.loops) {
+      this.cmd({ type: 'cancel-timer', key });
+      if (loop.inFlight !== undefined) {
+        this.loads.delete(loop.inFlight);
+        this.cmd({ type: 'abort', request: loop.inFlight });
+      }
+    }
     this.loops.clear();
   }
 
@@ -305,6 +315,7 @@ export class ChatMachine {
 
   /** The catch-up load after opening a conversation or a socket. */
   private load(conversation: string): void {
+    this.catchUpOwed = true;
     const request = ++this.requestCounter;
     this.loads.set(request, { conversation });
     this.cmd({ type: 'get', request, conversation });
@@ -317,9 +328,11 @@ export class ChatMachine {
     if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
     if (messages && (load.conversation === this.conversation || this.bugs.leaksOldConversation)) this.merge(messages, load.conversation !== this.conversation);
     if (load.loop === undefined) {
-      // A failed catch-up load is retried: with a healthy socket nothing else would fetch
-      // what was stored while the client had none.
-      if (!messages && load.conversation === this.conversation && !this.authError) this.cmd({ type: 'set-timer', key: 'catch-up', ms: this.config.outboxRetry });
+      if (messages && load.conversation === this.conversation) this.catchUpOwed = false;
+      // A failed catch-up load is retried (unless a later one succeeded): with a healthy
+      // socket nothing else would fetch what was stored while the client had none.
+      else if (!messages && this.catchUpOwed && load.conversation === this.conversation && !this.authError)
+        this.cmd({ type: 'set-timer', key: 'catch-up', ms: this.config.outboxRetry });
       return;
     }
     const loop = this.loops.get(load.loop);
@@ -360,7 +373,7 @@ export class ChatMachine {
       case 'outbox-retry':
         return this.flushOutbox();
       case 'catch-up':
-        if (this.conversation && !this.authError && this.loops.size === 0) this.load(this.conversation);
+        if (this.catchUpOwed && this.conversation && !this.authError && this.loops.size === 0) this.load(this.conversation);
         return;
     }
   }

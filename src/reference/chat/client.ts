@@ -23,6 +23,7 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
   machine.epoch = env.Date.now() - env.performance.now();
   const timers = new Map<string, ReturnType<ClientEnv['setTimeout']>>();
   const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const requests = new Map<number, AbortController>();
   const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
   let disposed = false;
 
@@ -71,6 +72,10 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
       case 'get':
         void get(c.request, c.conversation);
         return;
+      case 'abort':
+        requests.get(c.request)?.abort();
+        requests.delete(c.request);
+        return;
       case 'post':
         void post(c.entry);
         return;
@@ -99,12 +104,17 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
   };
 
   const get = async (request: number, conversation: string): Promise<void> => {
+    const abort = new AbortController();
+    requests.set(request, abort);
     try {
-      const r = await env.fetch(chatPaths.messages(conversation), { headers, signal: env.timeoutSignal(defaultChatConfig.requestTimeout) });
+      const signal = AbortSignal.any([abort.signal, env.timeoutSignal(defaultChatConfig.requestTimeout)]);
+      const r = await env.fetch(chatPaths.messages(conversation), { headers, signal });
       if (!r.ok) return feed({ type: 'get-failed', request, status: r.status });
       feed({ type: 'get-ok', request, messages: parseMessageList(await r.json()) });
     } catch {
       feed({ type: 'get-failed', request });
+    } finally {
+      requests.delete(request);
     }
   };
 
