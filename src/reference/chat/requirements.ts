@@ -25,8 +25,8 @@
  *   closed, or the client called `close()`, e.g. on a heartbeat timeout) while its
  *   conversation stayed open (not at the instant the user closed or switched it, and not
  *   by an app restart).
- * - **auth error**: from a `401` response (to a request of the current app, for the
- *   conversation open at that moment) until the user acts again on that node
+ * - **auth error**: from a `401` response (to a request of the current app, whatever
+ *   conversation it was for: the token is what was refused) until the user acts again on that node
  *   (`openConversation`, `send`, or relaunching the app).
  */
 import type { Action, FaultWindow, HttpExchange, Snapshot, SocketLife } from '../../conformance/trace-query.js';
@@ -397,8 +397,6 @@ function authWindows(requests: ChatRequest[], sessions: Session[], actions: Acti
   for (const x of sorted) {
     const at = x.responseSeq!;
     if ((restartsOf.get(x.node) ?? []).some((r) => r.seq > x.requestSeq && r.seq < at)) continue; // an earlier app's request
-    const session = sessions.find((s) => s.node === x.node && s.startSeq <= at && at < s.endSeq);
-    if (session && x.conversation !== undefined && x.conversation !== session.conversation) continue; // a late answer for a closed conversation
     if (out.some((w) => w.node === x.node && w.fromSeq < at && at < w.toSeq)) continue;
     const next = actions.find(
       (a) => a.node === x.node && a.seq > at && (a.do === 'openConversation' || a.do === 'send' || a.do === 'restart'),
