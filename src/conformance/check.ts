@@ -39,6 +39,8 @@ export interface ScenarioOutcome {
 export interface ClientCheckResult {
   protocol: string;
   client: string;
+  /** The server variant, when not the reference server. */
+  server?: string;
   scenarios: ScenarioOutcome[];
   property?: { runs: number; seed: number; counterexample?: Counterexample; failureFile?: string; replay?: string };
   requirements: RequirementResult[];
@@ -58,6 +60,8 @@ export interface CheckOptions {
   /** Where to write failure records (default: reports/failures). */
   failureDir: string;
   globals?: boolean;
+  /** Run against this server variant instead of each scenario's own server. */
+  server?: string;
   shard?: { index: number; count: number };
   onProgress?: (done: number, total: number, failures: number) => void;
 }
@@ -82,8 +86,12 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
   const { protocol } = o.client;
   const files = o.scenarioFiles ?? scenarioFilesOf(protocol.name);
   const shard = o.shard ?? { index: 0, count: 1 };
-  const scenarios = files.map((f) => loadScenarioFile(f, protocols)).filter((_, i) => i % shard.count === shard.index);
-  const isReference = o.client.name === 'reference';
+  const scenarios = files
+    .map((f) => loadScenarioFile(f, protocols))
+    .filter((_, i) => i % shard.count === shard.index)
+    .map((sc) => (o.server ? { ...sc, server: { variant: o.server, options: sc.server.options } } : sc));
+  // Scenario expectations describe the reference client against the scenario's own server.
+  const isReference = o.client.name === 'reference' && o.server === undefined;
   const total = scenarios.length + o.runs;
   let done = 0;
   let failures = 0;
@@ -109,6 +117,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
       seed: o.seed,
       shard: o.shard,
       globals: o.globals,
+      server: o.server,
       onRun: (r, i) => {
         if (runFailed(protocol, r).length) failures++;
         runs.push({ name: `property run ${i}`, findings: r.findings });
@@ -118,7 +127,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     property = { runs: outcome.runs, seed: o.seed };
     if (outcome.counterexample) {
       const cx = outcome.counterexample;
-      const file = join(o.failureDir, `${protocol.name}--${clientSlug(o.client.name)}.json`);
+      const file = join(o.failureDir, `${protocol.name}--${clientSlug(o.client.name)}${o.server ? `--server-${clientSlug(o.server)}` : ''}.json`);
       const record: FailureRecord = {
         format: 'lockstep-failure',
         version: 1,
@@ -158,7 +167,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
   });
   const broken = outcomes.some((s) => s.mismatches.length || s.stopped || s.error) || !!property?.counterexample;
   const exitCode = requirements.some((r) => r.verdict === 'fail') || broken ? 1 : 0;
-  return { protocol: protocol.name, client: o.client.name, scenarios: outcomes, property, requirements, exitCode, wallMs: performance.now() - started };
+  return { protocol: protocol.name, client: o.client.name, server: o.server, scenarios: outcomes, property, requirements, exitCode, wallMs: performance.now() - started };
 }
 
 function summarize(sc: ResolvedScenario, r: RunResult, isReference: boolean): ScenarioOutcome {

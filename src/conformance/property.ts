@@ -17,6 +17,8 @@ export interface PropertyOptions {
   /** Only runs whose index `i` satisfies `i % shardCount === shardIndex` (0-based). */
   shard?: { index: number; count: number };
   globals?: boolean;
+  /** A server variant of the protocol to run against (default: the reference server). */
+  server?: string;
   /** Called after each generated (not shrinking) run. */
   onRun?: (result: RunResult, index: number) => void;
 }
@@ -92,7 +94,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
       heal: model.heal,
       clients: model.clients,
       network: model.network ?? {},
-      server: { variant: 'reference', options: {} },
+      server: { variant: o.server ?? 'reference', options: {} },
       faults: drawn.faults,
       actions: drawn.actions,
       requirements: protocol.requirements.map((r) => r.id),
@@ -127,7 +129,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
     heal: model.heal,
     clients: model.clients,
     network: model.network ?? {},
-    server: { variant: 'reference', options: {} },
+    server: { variant: o.server ?? 'reference', options: {} },
     faults: drawn.faults,
     actions: drawn.actions,
     requirements: protocol.requirements.map((r) => r.id),

@@ -13,6 +13,7 @@ export interface JsonReport {
   clients: {
     protocol: string;
     client: string;
+    server?: string;
     exitCode: 0 | 1;
     requirements: ClientCheckResult['requirements'];
     scenarios: { name: string; file?: string; hash: string; mismatches: ClientCheckResult['scenarios'][number]['mismatches']; stopped?: string; error?: string; findings: ClientCheckResult['scenarios'][number]['findings'] }[];
@@ -30,6 +31,7 @@ export function buildJsonReport(results: ClientCheckResult[], options: JsonRepor
     clients: results.map((r) => ({
       protocol: r.protocol,
       client: r.client,
+      server: r.server,
       exitCode: r.exitCode,
       requirements: r.requirements,
       scenarios: r.scenarios.map((s) => ({ name: s.name, file: s.file, hash: s.hash, mismatches: s.mismatches, stopped: s.stopped, error: s.error, findings: s.findings })),

@@ -11,6 +11,7 @@ const flags: Record<string, FlagSpec> = {
   protocol: { value: true, help: 'the protocol to check (chat, ...)' },
   all: { value: false, help: 'check every protocol (reference clients)' },
   client: { value: true, help: 'reference (default), zoo:<protocol>/<variant>, or a module path' },
+  server: { value: true, help: 'a server variant to run against (lockstep list shows them; default: reference)' },
   runs: { value: true, help: 'property runs per client (default 1000; 0: scenarios only)' },
   seed: { value: true, help: 'seed of the property runs (default 1)' },
   report: { value: true, help: 'write report.json (and failure records) into this directory' },
@@ -50,12 +51,17 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
   if (!all && !protocolName && !clientSpec) throw new UsageError(`lockstep check: which protocol? pass --protocol (${[...protocols.keys()].join(', ')}) or --all`);
 
   const clients: ResolvedClient[] = all ? await Promise.all([...protocols.keys()].map((p) => resolveClient('reference', p))) : [await resolveClient(clientSpec, protocolName)];
+  const server = stringFlag(args, 'server');
+  if (server !== undefined) {
+    if (all) throw new UsageError('lockstep check: --server needs --protocol (server variants belong to one protocol)');
+    checkServerVariant(clients[0]!, server);
+  }
   const results: ClientCheckResult[] = [];
   const failureDir = join(reportDir ?? 'reports', 'failures');
   for (const client of clients) {
     const started = Date.now();
     let lastPrint = 0;
-    out(`${client.protocol.name} / ${client.name}: ${runs} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''} and the scenarios in scenarios/${client.protocol.name}/`);
+    out(`${client.protocol.name} / ${client.name}${server ? ` against server ${server}` : ''}: ${runs} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''} and the scenarios in scenarios/${client.protocol.name}/`);
     const result = await checkClient(
       {
         client,
@@ -63,6 +69,7 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
         seed,
         failureDir,
         globals: args.flags.has('globals'),
+        server: server === 'reference' ? undefined : server,
         shard,
         onProgress: (done, total, failures) => {
           const now = Date.now();
@@ -95,4 +102,10 @@ function parseShard(v: string | undefined): { index: number; count: number } | u
   const m = /^(\d+)\/(\d+)$/.exec(v);
   if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`lockstep check: --shard expects i/n with 1 ≤ i ≤ n (e.g. 2/4), found "${v}"`);
   return { index: Number(m[1]) - 1, count: Number(m[2]) };
+}
+
+/** Rejects a server variant the protocol does not have. */
+export function checkServerVariant(client: ResolvedClient, server: string): void {
+  const known = ['reference', ...Object.keys(client.protocol.serverVariants)];
+  if (!known.includes(server)) throw new UsageError(`lockstep: unknown server variant "${server}" of ${client.protocol.name} (expected one of ${known.join(', ')})`);
 }

@@ -5,10 +5,12 @@ import { runFailed } from '../../conformance/property.js';
 import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { writeOutputFile } from '../output-file.js';
 import { findingLine } from '../print.js';
+import { checkServerVariant } from './check.js';
 import { formatTimeline } from '../timeline.js';
 
 const flags: Record<string, FlagSpec> = {
   client: { value: true, help: 'reference (default), zoo:<protocol>/<variant>, or a module path' },
+  server: { value: true, help: "a server variant instead of the scenario's server" },
   seed: { value: true, help: "override the scenario's seed" },
   trace: { value: true, help: 'write the trace (JSON Lines) to this file (one scenario only)' },
   force: { value: false, help: 'overwrite the --trace file if it exists' },
@@ -40,6 +42,11 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     const scenario = loadScenarioFile(file, protocols);
     if (args.flags.has('seed')) scenario.seed = intFlag(args, 'seed', scenario.seed, 'run');
     const client = await resolveClient(stringFlag(args, 'client'), scenario.protocol);
+    const server = stringFlag(args, 'server');
+    if (server !== undefined) {
+      checkServerVariant(client, server);
+      scenario.server = { variant: server, options: scenario.server.options };
+    }
     const r = await runScenario({ protocol: client.protocol, scenario, client: client.factory, clientName: client.name, globals: args.flags.has('globals') });
     out(`== ${file} — ${client.name}, seed ${scenario.seed}${scenario.description ? `: ${scenario.description}` : ''}`);
     if (!args.flags.has('quiet')) out(formatTimeline(r.trace.events()));
@@ -52,7 +59,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
       writeOutputFile(traceFile, r.trace.toJsonl(), args.flags.has('force'), 'run');
       out(`trace written to ${traceFile}`);
     }
-    const isReference = client.name === 'reference';
+    const isReference = client.name === 'reference' && server === undefined;
     const mismatch = r.findings.some((f) => isReference && f.verdict !== (scenario.expect[f.requirement] ?? 'pass') && f.verdict !== 'not-exercised');
     if ((isReference ? mismatch : runFailed(client.protocol, r).length > 0) || r.stopped || r.error) code = 1;
   }
