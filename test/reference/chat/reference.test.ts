@@ -30,3 +30,26 @@ describe('the reference chat client', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('the same factory with installed globals', () => {
+  it('gives the same trace as with the injected env, and unmodified code sees the simulated globals', async () => {
+    const { runScenario } = await import('../../../src/conformance/runner.js');
+    const { loadScenarioFile } = await import('../../../src/conformance/scenario.js');
+    const { createChatClient } = await import('../../../src/reference/chat/client.js');
+    const { chatProtocol } = await import('../../../src/reference/chat/index.js');
+    const scenario = loadScenarioFile('scenarios/chat/tc3-disconnect-during-chat.yaml', protocols);
+    // A client written against the globals: it ignores env's transports and timers.
+    const globalsClient = (env: Parameters<typeof createChatClient>[0]) =>
+      createChatClient({
+        ...env,
+        WebSocket: globalThis.WebSocket as unknown as typeof env.WebSocket,
+        fetch: (...a: Parameters<typeof fetch>) => globalThis.fetch(...a),
+        setTimeout: ((fn: () => void, ms?: number) => globalThis.setTimeout(fn, ms)) as typeof env.setTimeout,
+        clearTimeout: ((h: unknown) => globalThis.clearTimeout(h as never)) as typeof env.clearTimeout,
+      });
+    const viaEnv = await runScenario({ protocol: chatProtocol, scenario, client: chatProtocol.reference, clientName: 'reference' });
+    const viaGlobals = await runScenario({ protocol: chatProtocol, scenario, client: globalsClient, clientName: 'globals', globals: true });
+    expect(viaGlobals.findings.filter((f) => f.verdict === 'fail')).toEqual([]);
+    expect(viaGlobals.hash).toBe(viaEnv.hash);
+  });
+});
