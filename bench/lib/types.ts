@@ -1,3 +1,9 @@
+/** Length and sha256 of a kernel trace. */
+export interface TraceSummary {
+  length: number;
+  hash: string;
+}
+
 /** What one run of one implementation of a workload reports (besides its wall time, which the worker measures). */
 export interface RunDetail {
   /** Virtual milliseconds the run covered. */
@@ -5,7 +11,7 @@ export interface RunDetail {
   /** Events (scheduler tasks) executed. */
   events: number;
   /** Kernel runs: the trace, which proves the full workload ran. */
-  trace?: { length: number; hash: string };
+  trace?: TraceSummary;
   /** Workload-specific counts (frames received, polls completed, …), checked by `verify`. */
   counts: Record<string, number>;
 }
@@ -13,8 +19,13 @@ export interface RunDetail {
 /** The implementations a workload can be run on. */
 export type ImplName = 'kernel' | 'baseline';
 
+/** What a run returns; `trace` is summarized (hashed) after the clock has stopped. */
+export interface RunOutcome extends Omit<RunDetail, 'trace'> {
+  trace?: () => TraceSummary;
+}
+
 /** Runs one implementation once, from setup to the end of the simulated work. */
-export type RunFn = () => Promise<RunDetail>;
+export type RunFn = () => Promise<RunOutcome>;
 
 /** One printed figure, with an optional target. */
 export interface Figure {
@@ -33,6 +44,9 @@ export interface Figure {
 export interface ImplTiming {
   /** Wall ms of each timed run, in run order. */
   ms: number[];
+  /** CPU ms (user + system, all threads of the process) of each timed run: far less
+   * sensitive than wall time to other processes competing for the cores. */
+  cpuMs: number[];
   /** Detail of every timed run. */
   details: RunDetail[];
 }
@@ -41,6 +55,8 @@ export interface ImplTiming {
 export interface TimingResult {
   workload: string;
   warmup: number;
+  /** How each timed run was prepared (see bench/worker.ts). */
+  settle: string;
   impls: Partial<Record<ImplName, ImplTiming>>;
   maxRssKb: number;
 }
@@ -56,6 +72,7 @@ export interface MemoryResult {
   /** Peak resident set of the whole process, from `process.resourceUsage().maxRSS`. */
   maxRssKb: number;
   ms: number;
+  cpuMs: number;
   detail: RunDetail;
 }
 

@@ -44,7 +44,7 @@ describe('the same factory with installed globals', () => {
         ...env,
         WebSocket: globalThis.WebSocket as unknown as typeof env.WebSocket,
         fetch: (...a: Parameters<typeof fetch>) => globalThis.fetch(...a),
-        setTimeout: ((fn: () => void, ms?: number) => globalThis.setTimeout(fn, ms)) as typeof env.setTimeout,
+        setTimeout: ((fn: () => void, ms?: number) => globalThis.setTimeout(fn, ms)) as unknown as typeof env.setTimeout,
         clearTimeout: ((h: unknown) => globalThis.clearTimeout(h as never)) as typeof env.clearTimeout,
       });
     const viaEnv = await runScenario({ protocol: chatProtocol, scenario, client: chatProtocol.reference, clientName: 'reference' });
