@@ -20,13 +20,3 @@ export const real = {
   WebSocket: (globalThis as { WebSocket?: unknown }).WebSocket,
   abortSignalTimeout: AbortSignal.timeout.bind(AbortSignal),
 } as const;
-
-/**
- * Lets every microtask and `process.nextTick` callback queued so far (and those they
- * queue in turn) run before the kernel fires its next event. One real macrotask turn
- * does exactly that; nothing real is allowed to be pending inside a simulation, so the
- * turn cannot let nondeterminism in.
- */
-export function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => real.setImmediate(resolve));
-}

@@ -21,6 +21,13 @@ export type TraceListener = (line: string, event: Readonly<Record<string, unknow
  * recorded, so later mutation of a payload cannot change history. See
  * `docs/trace-format.md`.
  */
+const noKeys: string[] = [];
+
+/** Keys an engine orders numerically ahead of others in an object ("0", "42"). */
+function isIndexKey(k: string): boolean {
+  return k.length > 0 && k.length < 11 && k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57 && String(Number(k) >>> 0) === k;
+}
+
 export class Trace {
   private readonly lines: string[] = [];
   private readonly listeners: TraceListener[] = [];
@@ -37,29 +44,50 @@ export class Trace {
     if (!Number.isFinite(t)) throw new TypeError(`trace step "${ev}": virtual time must be a finite number, found ${t}`);
     const time = roundTime(t);
     const seq = this.seq;
-    let line = `{"t":${JSON.stringify(time)},"seq":${seq},"ev":${JSON.stringify(ev)}`;
-    const keys = fields
-      ? Object.keys(fields)
-          .filter((k) => fields[k] !== undefined)
-          .sort()
-      : [];
+    const keys = fields ? Object.keys(fields).sort() : noKeys;
+    // Lines are built as one flat string: a tree of concatenated pieces would be kept for
+    // the whole run (a 100k-line trace then costs three times the memory and most of the
+    // garbage collector's time). Primitive fields, the common case, go through a single
+    // JSON.stringify of an object built in canonical key order; nested values use
+    // canonical JSON and a join.
+    let flat = true;
     for (const k of keys) {
+      const v = fields![k];
+      if (v === undefined) continue;
       if (k === 't' || k === 'seq' || k === 'ev') throw new TypeError(`trace field "${k}" is reserved (step "${ev}")`);
-      let json: string;
-      try {
-        json = canonicalJson(fields![k]);
-      } catch (e) {
-        throw new TypeError(`trace step "${ev}", field "${k}": ${(e as Error).message}`);
-      }
-      line += `,${JSON.stringify(k)}:${json}`;
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new TypeError(`trace step "${ev}", field "${k}": canonical JSON cannot hold ${v}`);
+      } else if (v !== null && typeof v !== 'string' && typeof v !== 'boolean') flat = false;
+      // Integer-like keys would be reordered by the engine: only the join keeps code-point order.
+      if (flat && isIndexKey(k)) flat = false;
     }
-    line += '}';
+    let line: string;
+    if (flat) {
+      const obj: Record<string, unknown> = { t: time, seq, ev };
+      for (const k of keys) if (fields![k] !== undefined) obj[k] = fields![k];
+      line = JSON.stringify(obj);
+    } else {
+      const parts = [`{"t":${JSON.stringify(time)},"seq":${seq},"ev":${JSON.stringify(ev)}`];
+      for (const k of keys) {
+        const v = fields![k];
+        if (v === undefined) continue;
+        let json: string;
+        try {
+          json = canonicalJson(v);
+        } catch (e) {
+          throw new TypeError(`trace step "${ev}", field "${k}": ${(e as Error).message}`);
+        }
+        parts.push(`,${JSON.stringify(k)}:${json}`);
+      }
+      parts.push('}');
+      line = parts.join('');
+    }
     this.seq++;
     this.lines.push(line);
     this.parsed = undefined;
     if (this.listeners.length > 0) {
       const event: Record<string, unknown> = { t: time, seq, ev };
-      for (const k of keys) event[k] = fields![k];
+      for (const k of keys) if (fields![k] !== undefined) event[k] = fields![k];
       for (const l of this.listeners) l(line, event);
     }
     return seq;

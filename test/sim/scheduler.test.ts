@@ -123,8 +123,9 @@ describe('Scheduler: the event queue', () => {
     s.scheduleAt(10, 'c1', 'sim', 'b', () => log.push(`b@${s.now}`));
     s.scheduleAt(11, 'c1', 'sim', 'c', () => log.push(`c@${s.now}`));
     await s.runUntil(20);
-    // Tasks run inside a promise continuation, so nextTick callbacks follow the promise jobs (Node's order).
-    expect(log).toEqual(['a@10', 'a.then@10', 'a.micro@10', 'a.tick@10', 'b@10', 'c@11']);
+    // Each task runs as an event-loop callback, as a real timer's would: nextTick callbacks
+    // come first, then the promise jobs (Node's order), all before the next task.
+    expect(log).toEqual(['a@10', 'a.tick@10', 'a.then@10', 'a.micro@10', 'b@10', 'c@11']);
   });
 
   it('reports a task’s exception to onTaskError and goes on', async () => {

@@ -105,12 +105,13 @@ function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
   const { scheduler, trace, network } = ctx;
   const id = ctx.nextId('http');
   const href = p.url.href;
+  const bodyBytes = p.body === '' ? 0 : byteLength(p.body);
   trace.record(scheduler.now, 'http.request', {
     id,
     node: ctx.node,
     method: p.method,
     url: redactToken(href),
-    bytes: byteLength(p.body) || undefined,
+    bytes: bodyBytes || undefined,
   });
   ctx.countRequest(id, href);
   return new Promise<Response>((resolve, reject) => {
@@ -153,9 +154,9 @@ function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
     }
     const path = p.url.pathname;
     network.sendDatagram(
-      { id, type: 'http.request', node: ctx.node, dir: 'to-server', bytes: 200 + byteLength(p.body), path, text: p.body },
+      { id, type: 'http.request', node: ctx.node, dir: 'to-server', bytes: 200 + bodyBytes, path, text: p.body },
       (duplicate) => {
-        const req = new SimHttpRequest(id, ctx.node, p.method, href, p.headers, p.body, duplicate);
+        const req = new SimHttpRequest(id, ctx.node, p.method, p.url, p.headers, p.body, duplicate);
         ctx.server.handleHttp(req, (r) => {
           const text = r.kind === 'response' ? responseBodyText(r.res) : '';
           network.sendDatagram(

@@ -8,14 +8,14 @@ export class SimHttpRequest {
     /** The client node that sent it. */
     readonly node: string,
     readonly method: string,
-    url: string,
+    url: string | URL,
     readonly headers: Headers,
     /** The body as text (`''` when there is none). */
     readonly body: string,
     /** True for the second copy a retrying proxy delivered. */
     readonly duplicate = false,
   ) {
-    this.url = new URL(url);
+    this.url = typeof url === 'string' ? new URL(url) : url;
   }
   /** The path without the query string. */
   get path(): string {

@@ -317,5 +317,6 @@ function stateName(s: number): string {
 
 /** Tokens in query strings are replaced by `***` in traces, so traces can be shared. */
 export function redactToken(url: string): string {
+  if (!url.includes('token=')) return url;
   return url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1***');
 }
