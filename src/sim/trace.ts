@@ -23,13 +23,25 @@ export type TraceListener = (line: string, event: Readonly<Record<string, unknow
  */
 const noKeys: string[] = [];
 
+/** Lines per joined chunk (about 100–300 KB: large enough for V8's large-object space). */
+const chunkLines = 2048;
+
 /** Keys an engine orders numerically ahead of others in an object ("0", "42"). */
 function isIndexKey(k: string): boolean {
   return k.length > 0 && k.length < 11 && k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57 && String(Number(k) >>> 0) === k;
 }
 
 export class Trace {
-  private readonly lines: string[] = [];
+  /**
+   * Older lines, joined into chunks of {@link chunkLines} lines (each ending in `\n`).
+   * A long trace is mostly kept lines; holding them as a few large strings instead of
+   * 100,000 small ones keeps them out of the young generation, so the garbage collector
+   * neither copies them nor grows the young generation for them.
+   */
+  private readonly chunks: string[] = [];
+  /** The newest lines, not yet joined into a chunk. */
+  private pending: string[] = [];
+  private count = 0;
   private readonly listeners: TraceListener[] = [];
   private parsed: TraceEvent[] | undefined;
   private seq = 0;
@@ -83,7 +95,12 @@ export class Trace {
       line = parts.join('');
     }
     this.seq++;
-    this.lines.push(line);
+    this.count++;
+    this.pending.push(line);
+    if (this.pending.length === chunkLines) {
+      this.chunks.push(`${this.pending.join('\n')}\n`);
+      this.pending = [];
+    }
     this.parsed = undefined;
     if (this.listeners.length > 0) {
       const event: Record<string, unknown> = { t: time, seq, ev };
@@ -104,29 +121,33 @@ export class Trace {
 
   /** Number of recorded steps. */
   get length(): number {
-    return this.lines.length;
+    return this.count;
   }
 
   /** The trace as JSON Lines (each line ends with `\n`). */
   toJsonl(): string {
-    return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
+    return this.chunks.join('') + (this.pending.length === 0 ? '' : `${this.pending.join('\n')}\n`);
   }
 
   /** The raw lines, in order. */
   rawLines(): readonly string[] {
-    return this.lines;
+    const out: string[] = [];
+    for (const c of this.chunks) out.push(...c.slice(0, -1).split('\n'));
+    out.push(...this.pending);
+    return out;
   }
 
   /** The steps as objects (parsed once, cached until the next record). */
   events(): readonly TraceEvent[] {
-    this.parsed ??= this.lines.map((l) => JSON.parse(l) as TraceEvent);
+    this.parsed ??= this.rawLines().map((l) => JSON.parse(l) as TraceEvent);
     return this.parsed;
   }
 
   /** sha256 of {@link Trace.toJsonl}, hex: the determinism fingerprint. */
   hash(): string {
     const h = createHash('sha256');
-    for (const l of this.lines) {
+    for (const c of this.chunks) h.update(c);
+    for (const l of this.pending) {
       h.update(l);
       h.update('\n');
     }
