@@ -77,21 +77,29 @@ export interface NodeKernel {
  * requests die with it, its functions become inert, the storage stays.
  */
 export class ClientNode {
+  /** Whether the device has a network (see the `client-offline` fault). */
   online = true;
+  /** Whether the app is in the foreground (see the `app-background` fault). */
   foreground = true;
+  /** Persistent storage: survives an app restart. */
   readonly storage: SimStorage;
   /** Lifecycle events of the current incarnation (a restarted app gets a fresh target). */
   lifecycle = new EventTarget();
+  /** @internal Pending `fetch` calls of the current incarnation, by exchange id: failed when the device goes offline. */
   readonly inflight = new Map<string, (reason: string, error: Error) => void>();
   private incarnation = 0;
   private counters = { ws: 0, http: 0 };
   private storm = new Map<string, { second: number; count: number }>();
   private currentEnv: ClientEnv | undefined;
 
+  /** @internal Created by the {@link Simulation}. */
   constructor(
+    /** The node name (`c1`). */
     readonly name: string,
+    /** The user's auth token. */
     readonly token: string,
     private readonly k: NodeKernel,
+    /** The node's seeded random stream (`env.random()`, `Math.random` with globals installed). */
     readonly random: Random,
   ) {
     this.storage = new SimStorage(name, k.scheduler, k.trace);
@@ -111,12 +119,14 @@ export class ClientNode {
     this.currentEnv = undefined;
     // The dead app's lifecycle listeners must not hear of later online/offline events.
     this.lifecycle = new EventTarget();
-    scheduler.cancelOwner(this.name);
+    // The app's timers and in-flight deliveries die with it; the harness's user actions
+    // for this node (kind 'sim') stay scheduled: the user goes on using the relaunched app.
+    scheduler.cancelOwner(this.name, ['timer', 'net']);
     for (const conn of [...registry]) if (conn.node === this.name && !conn.clientDone) conn.peerVanished('client', 'the app was restarted');
     this.inflight.clear();
   }
 
-  /** Connections of this node whose client end is still alive. */
+  /** @internal Connections of this node whose client end is still alive. */
   connections(): WsConnection[] {
     return [...this.k.registry].filter((c) => c.node === this.name && !c.clientDone);
   }

@@ -35,6 +35,7 @@ export class SimTimer {
     this.restart(this);
     return this;
   }
+  /** The timer's numeric id, as Node's `Timeout` gives (so `+handle` and `clearTimeout(id)` work). */
   [Symbol.toPrimitive](): number {
     return this.id;
   }
@@ -42,9 +43,13 @@ export class SimTimer {
 
 /** The timer functions client or server code sees; all run on virtual time. */
 export interface TimerApi {
+  /** Runs `fn` once after `delay` virtual ms (HTML semantics: the 4 ms clamp after five nested levels). */
   setTimeout(fn: (...args: unknown[]) => void, delay?: number, ...args: unknown[]): SimTimer;
+  /** Cancels a timer; ignores anything that is not a live timer. */
   clearTimeout(handle: SimTimer | number | undefined | null): void;
+  /** Runs `fn` every `delay` virtual ms. */
   setInterval(fn: (...args: unknown[]) => void, delay?: number, ...args: unknown[]): SimTimer;
+  /** Cancels an interval; ignores anything that is not a live timer. */
   clearInterval(handle: SimTimer | number | undefined | null): void;
 }
 
@@ -154,7 +159,9 @@ export function createDateClass(epochMs: () => number): DateConstructor {
 
 /** The subset of `performance` client code uses, on virtual time. */
 export interface SimPerformance {
+  /** Virtual milliseconds since the simulation started. */
   now(): number;
+  /** The virtual wall-clock time (ms since the epoch) at which the simulation started. */
   readonly timeOrigin: number;
 }
 

@@ -9,9 +9,30 @@ import type { Random } from './random.js';
  */
 export type LatencySpec =
   | number
-  | { kind: 'fixed'; ms: number }
-  | { kind: 'uniform'; min: number; max: number }
-  | { kind: 'lognormal'; median: number; sigma: number; max?: number };
+  | {
+      /** Always the same latency. */
+      kind: 'fixed';
+      /** The latency, ms. */
+      ms: number;
+    }
+  | {
+      /** Uniformly distributed between `min` and `max`. */
+      kind: 'uniform';
+      /** The smallest latency, ms. */
+      min: number;
+      /** The largest latency, ms. */
+      max: number;
+    }
+  | {
+      /** Log-normally distributed: a long tail. */
+      kind: 'lognormal';
+      /** The median latency, ms. */
+      median: number;
+      /** The spread of the underlying normal distribution (0.5: the 99th percentile near 3.2× the median). */
+      sigma: number;
+      /** The tail's cap, ms (default: none). */
+      max?: number;
+    };
 
 /** Draws one latency. Fixed latencies draw nothing from `random`. */
 export function sampleLatency(spec: LatencySpec, random: Random): number {

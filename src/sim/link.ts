@@ -23,7 +23,15 @@ export interface NetworkConfig {
   /** Server→client overrides. */
   toClient?: Partial<LinkConfig>;
   /** Per client node overrides, e.g. `{ c2: { toClient: { latency: 300 } } }`. */
-  nodes?: Record<string, { toServer?: Partial<LinkConfig>; toClient?: Partial<LinkConfig> }>;
+  nodes?: Record<
+    string,
+    {
+      /** This node's client→server overrides. */
+      toServer?: Partial<LinkConfig>;
+      /** This node's server→client overrides. */
+      toClient?: Partial<LinkConfig>;
+    }
+  >;
   /** ms after which an unanswered HTTP request fails, as the OS or URLSession would (default 60000). */
   requestTimeout?: number;
   /** ms after which an unanswered WebSocket handshake fails with 1006 (default 30000). */
@@ -39,9 +47,13 @@ export const defaultLink: LinkConfig = { latency: 20, loss: 0, duplicate: 0, reo
 
 /** The OS-level timeouts, resolved. */
 export interface NetworkTimeouts {
+  /** ms after which an unanswered HTTP request fails. */
   requestTimeout: number;
+  /** ms after which an unanswered WebSocket handshake fails with 1006. */
   connectTimeout: number;
+  /** ms a side waits for the peer's close frame. */
   closeTimeout: number;
+  /** ms of delay one lost TCP segment adds to a WebSocket frame. */
   retransmitTimeout: number;
 }
 

@@ -15,10 +15,13 @@ export type EnvelopeType = 'http.request' | 'http.response' | 'ws.connect' | 'ws
 export interface Envelope {
   /** The exchange or connection it belongs to (`c1/http#3`, `c1/ws#1`). */
   id: string;
+  /** What it is. */
   type: EnvelopeType;
   /** The client node at one end (the server is the other). */
   node: string;
+  /** Which way it travels. */
   dir: Dir;
+  /** Its size on the wire (for bandwidth). */
   bytes: number;
   /** Request path (HTTP and upgrades) or the socket's path. */
   path?: string;
@@ -72,10 +75,15 @@ export interface StreamItem {
 
 /** One direction of a TCP connection: frames leave in order and arrive in order, exactly once. */
 export interface Stream {
+  /** The connection (`c1/ws#1`). */
   readonly id: string;
+  /** The client node at one end. */
   readonly node: string;
+  /** Which way this stream carries frames. */
   readonly dir: Dir;
+  /** The socket's path. */
   readonly path: string;
+  /** @internal Frames sent and not yet delivered, in order. */
   queue: StreamItem[];
   /** Virtual time the last scheduled frame arrives: nothing may arrive before it. */
   lastAt: number;
@@ -93,12 +101,19 @@ const appliesTo = (rule: ActiveRule, node: string, dir: Dir): boolean =>
  * DESIGN.md, Fidelity) — unless an opt-in `ws-intermediary` fault says otherwise.
  */
 export class Network {
+  /** The OS-level timeouts, resolved from the config. */
   readonly timeouts: NetworkTimeouts;
+  /** @internal Active `partition` rules, installed and removed by the fault engine. */
   readonly partitions: ActiveRule[] = [];
+  /** @internal Active `drop` rules, installed and removed by the fault engine. */
   readonly drops: RateRule[] = [];
+  /** @internal Active `delay-spike` rules, installed and removed by the fault engine. */
   readonly spikes: SpikeRule[] = [];
+  /** @internal Active `duplicate` rules, installed and removed by the fault engine. */
   readonly duplicates: RateRule[] = [];
+  /** @internal Active `ws-intermediary` rules, installed and removed by the fault engine. */
   readonly intermediaries: IntermediaryRule[] = [];
+  /** @internal Active `hold` rules, installed and removed by the fault engine. */
   readonly holds: HoldRule[] = [];
   /** Client nodes without a network (`client-offline`). */
   readonly offline = new Set<string>();
@@ -110,6 +125,7 @@ export class Network {
     private readonly scheduler: Scheduler,
     private readonly trace: Trace,
     private readonly random: Random,
+    /** The scenario's network settings. */
     readonly config: NetworkConfig,
   ) {
     this.timeouts = resolveTimeouts(config);

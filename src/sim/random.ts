@@ -16,7 +16,9 @@ export class Random {
 
   /** Prefer {@link Random.root} or {@link Random.stream} to constructing directly. */
   constructor(
+    /** The seed this stream was derived from. */
     readonly seed: number,
+    /** The stream's name (`network`, `client/c1`). */
     readonly name: string,
   ) {
     let h = hashString(`${seed >>> 0}:${name}`);

@@ -13,10 +13,13 @@ export interface Task {
   seq: number;
   /** The node whose work this is (`c1`, `server`, `net`): used for suspension and guards. */
   owner: string;
+  /** What kind of work it is (suspension and guards treat kinds differently). */
   kind: TaskKind;
   /** A stable name for messages: `c1/timer#4`, `c1/ws#2`. */
   subject: string;
+  /** The work. */
   fn: () => void;
+  /** Set when the task was cancelled: it stays in the queue but will not run. */
   cancelled: boolean;
 }
 
@@ -80,7 +83,10 @@ export class Scheduler {
   /** Called once when a guard or trap stops the run, before the run rejects. */
   onStop: (error: SimulationStopped) => void = () => {};
 
-  constructor(readonly guards: GuardOptions = defaultGuards) {}
+  constructor(
+    /** The limits that stop a runaway client. */
+    readonly guards: GuardOptions = defaultGuards,
+  ) {}
 
   /** Queues `fn` to run `delay` ms from now (never in the past). */
   schedule(delay: number, owner: string, kind: TaskKind, subject: string, fn: () => void): Task {

@@ -12,7 +12,21 @@ export interface ServerApp {
   /** Answers an HTTP request (synchronously or later, on the server's virtual timers). */
   http?(req: SimHttpRequest): SimHttpResponse | Promise<SimHttpResponse>;
   /** Decides a WebSocket upgrade: return an HTTP status to refuse, or nothing (or `{protocol}`) to accept. */
-  upgrade?(req: SimHttpRequest): number | void | { protocol: string } | Promise<number | void | { protocol: string }>;
+  upgrade?(req: SimHttpRequest):
+    | number
+    | void
+    | {
+        /** The subprotocol to accept. */
+        protocol: string;
+      }
+    | Promise<
+        | number
+        | void
+        | {
+            /** The subprotocol to accept. */
+            protocol: string;
+          }
+      >;
   /** A WebSocket was accepted (the 101 is already on its way, so frames sent now follow it). */
   connection?(socket: ServerSocket, req: SimHttpRequest): void;
   /** Called after a restart that kept state: re-arm persisted work (timers do not survive a restart). */
@@ -64,12 +78,19 @@ interface EdgeRule {
  * restarts it (sockets dropped, timers lost, state kept or rebuilt).
  */
 export class ServerHost implements UpgradeTarget {
+  /** The running application (undefined while down after a restart that lost state). */
   app: ServerApp | undefined;
+  /** Whether the server is down (restarting): connections are refused. */
   down = false;
+  /** Incremented by every restart. */
   generation = 0;
+  /** What the application gets: virtual timers and clock, a seeded random stream, logging. */
   readonly env: ServerEnv;
+  /** @internal Active `http-status` rules, installed and removed by the fault engine. */
   readonly statusRules: EdgeStatusRule[] = [];
+  /** @internal Active `http-timeout` rules, installed and removed by the fault engine. */
   readonly timeoutRules: EdgeTimeoutRule[] = [];
+  /** @internal Active `ws-refuse` rules, installed and removed by the fault engine. */
   readonly refuseRules: RefuseRule[] = [];
   private readonly sockets = new Set<ServerSocket>();
   /** HTTP exchanges the application has not answered yet (reset by a restart). */
@@ -100,7 +121,7 @@ export class ServerHost implements UpgradeTarget {
     this.app = factory?.(this.env);
   }
 
-  /** An HTTP request arrived at the server's edge. */
+  /** @internal An HTTP request arrived at the server's edge. */
   handleHttp(req: SimHttpRequest, reply: (r: HttpReply) => void): void {
     const now = this.scheduler.now;
     if (this.down) {
@@ -171,7 +192,7 @@ export class ServerHost implements UpgradeTarget {
     else finish(result);
   }
 
-  /** A WebSocket upgrade request arrived. */
+  /** @internal A WebSocket upgrade request arrived. */
   upgrade(conn: WsConnection): void {
     const req = conn.request!;
     this.trace.record(this.scheduler.now, 'ws.upgrade', { id: conn.id, path: req.path });

@@ -52,14 +52,23 @@ export const defaultStartTime = Date.UTC(2025, 0, 15, 9, 0, 0);
  * ```
  */
 export class Simulation {
+  /** The normalized seed every random stream derives from. */
   readonly seed: number;
+  /** Virtual time and the event queue. */
   readonly scheduler: Scheduler;
+  /** The record of every observable step. */
   readonly trace = new Trace();
+  /** The root random stream. */
   readonly random: Random;
+  /** The links between the client nodes and the server, and the faults on them. */
   readonly network: Network;
+  /** Hosts the server application. */
   readonly server: ServerHost;
+  /** The validated fault plan. */
   readonly faults: FaultPlan;
+  /** The virtual wall-clock time at t=0 (ms since the epoch). */
   readonly startTime: number;
+  /** The server's base URL (`http://lockstep.test`). */
   readonly origin: URL;
   private readonly nodes = new Map<string, ClientNode>();
   private readonly registry = new Set<WsConnection>();

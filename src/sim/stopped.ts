@@ -8,6 +8,7 @@ export type StopReason =
  * never a hang.
  */
 export class SimulationStopped extends Error {
+  /** The error name. */
   override readonly name = 'SimulationStopped';
   constructor(
     /** Which guard or trap fired. */

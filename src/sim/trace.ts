@@ -15,12 +15,6 @@ export interface TraceEvent {
 /** Receives each trace line as it is recorded (for streaming a trace to a file). */
 export type TraceListener = (line: string, event: Readonly<Record<string, unknown>>) => void;
 
-/**
- * The record of a simulation: one canonical JSON line per observable step,
- * `{"t":…,"seq":…,"ev":…,…}` with the remaining keys sorted. Lines are serialized when
- * recorded, so later mutation of a payload cannot change history. See
- * `docs/trace-format.md`.
- */
 const noKeys: string[] = [];
 
 /** Lines per joined chunk (about 100–300 KB: large enough for V8's large-object space). */
@@ -31,6 +25,12 @@ function isIndexKey(k: string): boolean {
   return k.length > 0 && k.length < 11 && k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57 && String(Number(k) >>> 0) === k;
 }
 
+/**
+ * The record of a simulation: one canonical JSON line per observable step,
+ * `{"t":…,"seq":…,"ev":…,…}` with the remaining keys sorted. Lines are serialized when
+ * recorded, so later mutation of a payload cannot change history. See
+ * `docs/trace-format.md`.
+ */
 export class Trace {
   /**
    * Older lines, joined into chunks of {@link chunkLines} lines (each ending in `\n`).

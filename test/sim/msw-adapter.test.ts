@@ -250,7 +250,7 @@ describe('routeThroughSimulation: unmodified client code reaches the simulated n
     expect(seen).toEqual(['http 250 ECONNRESET', 'fetch 400 TimeoutError']);
     expect(events(sim).filter((e) => e.ev === 'http.fail')).toMatchObject([
       { t: 250, id: 'c1/http#2', reason: 'aborted' },
-      { t: 400, id: 'c1/http#1', reason: 'aborted' },
+      { t: 400, id: 'c1/http#1', reason: 'signal-timeout' },
     ]);
   });
 

@@ -385,7 +385,6 @@ export class ChatMachine {
       // The user acted again: try once more (a fresh token may be in place).
       this.authError = false;
       this.revive();
-      if (this.socket?.state !== 'open') this.load(this.conversation);
     }
     this.outbox.push({ clientMessageId: this.nextCmid(), conversation: this.conversation, content: text, createdAt: new Date(this.epochNow()).toISOString() });
     this.persist();

@@ -54,11 +54,21 @@ export const chatPropertyModel: PropertyModel = {
       f.record({ kind: f.constant('server-restart' as const), at, downtime: f.integer({ min: 0, max: 5000 }), state: f.constantFrom('keep' as const), closeCode: f.constantFrom(1006 as const, 1012 as const) }),
       f.record({ kind: f.constant('client-offline' as const), at, duration: dur, sockets: f.constantFrom('close' as const, 'stall' as const) }),
       f.record({ kind: f.constant('app-background' as const), at, duration: dur, timers: f.constantFrom('suspend' as const, 'throttle' as const) }),
+      // A slow answer: one response held for a few seconds while later traffic overtakes it.
+      f.record({
+        kind: f.constant('hold' as const),
+        at,
+        name: f.constant('slow'),
+        match: f.constantFrom({ envelope: 'http.response' as const }, { envelope: 'http.response' as const, nth: 2 }),
+        duration: f.integer({ min: 500, max: 4500 }),
+      }),
     );
     return f.array(entry, { maxLength: 4 }).map((list) =>
-      list.map((e) => {
+      list.map((e, i) => {
         const d = (e as { duration?: number }).duration;
-        return d !== undefined && e.at + d > DURATION ? { ...e, duration: DURATION - e.at } : e;
+        const fitted = d !== undefined && e.at + d > DURATION ? { ...e, duration: DURATION - e.at } : e;
+        // Hold names must be unique within a plan.
+        return fitted.kind === 'hold' ? { ...fitted, name: `slow-${i}` } : fitted;
       }),
     );
   },

@@ -28,56 +28,80 @@ interface RequestMatch {
 
 /** The link between client and server carries nothing (HTTP lost, TCP streams stall). */
 export interface PartitionFault extends Windowed {
+  /** The fault kind. */
   kind: 'partition';
+  /** Which way nothing gets through (default `both`). */
   direction?: Direction;
 }
 /** Each HTTP envelope is lost with probability `rate`; WebSocket frames are retransmitted (delayed), as TCP does. */
 export interface DropFault extends Windowed {
+  /** The fault kind. */
   kind: 'drop';
+  /** Probability (0–1) that an HTTP envelope is lost. */
   rate: number;
+  /** Which way envelopes are lost (default `both`). */
   direction?: Direction;
 }
 /** `extra` ms added to every delivery. */
 export interface DelaySpikeFault extends Windowed {
+  /** The fault kind. */
   kind: 'delay-spike';
+  /** ms added to every delivery. */
   extra: number;
+  /** Which way deliveries slow down (default `both`). */
   direction?: Direction;
 }
 /** A retrying proxy: each HTTP request reaches the server twice with probability `rate`. */
 export interface DuplicateFault extends Windowed {
+  /** The fault kind. */
   kind: 'duplicate';
+  /** Probability (0–1) that a request reaches the server twice. */
   rate: number;
 }
 /** WebSocket upgrades are refused with HTTP `status` (client sees error, then close 1006). */
 export interface WsRefuseFault extends Windowed {
+  /** The fault kind. */
   kind: 'ws-refuse';
+  /** The HTTP status of the refusal (default 503). */
   status?: number;
+  /** Only upgrades to this path (exact or `*` glob). */
   path?: string;
 }
 /** Open sockets go silent: both sides believe them open, nothing is delivered, no close event. */
 export interface WsHalfOpenFault extends Base {
+  /** The fault kind. */
   kind: 'ws-half-open';
+  /** Which way the connections go silent (default `both`). */
   direction?: Direction;
+  /** Only connections to this path (exact or `*` glob). */
   path?: string;
 }
 /** Open sockets are reset: both sides see an abnormal close (1006). */
 export interface WsResetFault extends Base {
+  /** The fault kind. */
   kind: 'ws-reset';
+  /** Only connections to this path (exact or `*` glob). */
   path?: string;
 }
 /** Matching HTTP requests are answered with `status` by the edge; the server never sees them. */
 export interface HttpStatusFault extends Windowed, RequestMatch {
+  /** The fault kind. */
   kind: 'http-status';
+  /** The status the edge answers with (400–599). */
   status: number;
 }
 /** Matching HTTP requests get no answer: lost before the server (`request`) or after it acted (`response`). */
 export interface HttpTimeoutFault extends Windowed, RequestMatch {
+  /** The fault kind. */
   kind: 'http-timeout';
+  /** `request`: lost before the server; `response`: lost after the server acted (default `request`). */
   phase?: 'request' | 'response';
 }
 /** The server process restarts: sockets dropped, refused while down, state kept or lost. */
 export interface ServerRestartFault {
+  /** The fault kind. */
   kind: 'server-restart';
+  /** Virtual time (ms since the start) at which the server goes down. */
   at: number;
   /** ms during which connections are refused (default 1000). */
   downtime?: number;
@@ -88,12 +112,16 @@ export interface ServerRestartFault {
 }
 /** The client loses its network: requests fail at once; open sockets close (or stall). */
 export interface ClientOfflineFault extends Windowed {
+  /** The fault kind. */
   kind: 'client-offline';
+  /** `close`: open sockets close with 1006; `stall`: they stall until the device is online (default `close`). */
   sockets?: 'close' | 'stall';
 }
 /** The app goes to the background: timers suspended or throttled; the OS may close sockets. */
 export interface AppBackgroundFault extends Windowed {
+  /** The fault kind. */
   kind: 'app-background';
+  /** `suspend`: timers and deliveries wait for the foreground; `throttle`: timers align to `throttleMs` (default `suspend`). */
   timers?: 'suspend' | 'throttle';
   /** Timer alignment while throttled (default 60000, Chrome's intensive throttling). */
   throttleMs?: number;
@@ -104,7 +132,9 @@ export interface AppBackgroundFault extends Windowed {
 export interface HoldMatch {
   /** The envelope: `ws.frame`, `ws.connect`, `http.request` or `http.response`. */
   envelope?: 'ws.frame' | 'ws.connect' | 'http.request' | 'http.response';
+  /** Only envelopes travelling this way. */
   direction?: 'to-server' | 'to-client';
+  /** Only envelopes of this path (exact or `*` glob). */
   path?: string;
   /** The JSON `type` field of a WebSocket frame or body (`pong`, `sync.stream.complete`). */
   type?: string;
@@ -116,23 +146,34 @@ export interface HoldMatch {
 /** Holds one in-flight envelope until a `release` with the same name (or `duration`). On a
  * WebSocket the frames behind it wait too (TCP head-of-line). */
 export interface HoldFault extends Base {
+  /** The fault kind. */
   kind: 'hold';
+  /** The name a `release` entry refers to. */
   name: string;
+  /** Which in-flight envelope to catch (default: the first one). */
   match?: HoldMatch;
+  /** Release the envelope this many ms after it was caught (default: only a `release` does). */
   duration?: number;
 }
 /** Releases the envelope held under `name`. */
 export interface ReleaseFault {
+  /** The fault kind. */
   kind: 'release';
+  /** Virtual time (ms since the start) at which the held envelope is let go. */
   at: number;
+  /** The name of the `hold` entry. */
   name: string;
 }
 /** Opt-in, not a network fault: a buggy intermediary that duplicates, reorders or drops
  * single frames of a live WebSocket. Reports label it as such. */
 export interface WsIntermediaryFault extends Windowed {
+  /** The fault kind. */
   kind: 'ws-intermediary';
+  /** Probability (0–1) that a frame is delivered twice. */
   duplicate?: number;
+  /** Probability (0–1) that a frame overtakes the one before it. */
   reorder?: number;
+  /** Probability (0–1) that a frame is lost. */
   drop?: number;
 }
 

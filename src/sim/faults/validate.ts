@@ -7,15 +7,20 @@ export interface PlanProblem {
   entry: number;
   /** The field at fault (`at`, `match.nth`), or `''` for the entry itself. */
   field: string;
+  /** What the field should hold. */
   expected: string;
+  /** What it held. */
   found: string;
 }
 
 /** Thrown by {@link validateFaultPlan}; its message lists every problem found. */
 export class FaultPlanError extends Error {
+  /** The error name. */
   override readonly name = 'FaultPlanError';
   constructor(
+    /** Every problem found. */
     readonly problems: PlanProblem[],
+    /** The file or scenario the plan came from. */
     readonly source: string,
   ) {
     super(

@@ -3,8 +3,11 @@ import { SimulationStopped } from '../stopped.js';
  * `CloseEvent` as browsers dispatch it on a WebSocket (Node 20 has no global one).
  */
 export class SimCloseEvent extends Event {
+  /** The close code (1000 normal, 1006 abnormal, ...). */
   readonly code: number;
+  /** The close reason the peer sent. */
   readonly reason: string;
+  /** Whether the closing handshake completed. */
   readonly wasClean: boolean;
   constructor(type: string, init: { code?: number; reason?: string; wasClean?: boolean } = {}) {
     super(type);

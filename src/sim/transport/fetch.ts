@@ -123,7 +123,11 @@ function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
       trace.record(scheduler.now, 'http.fail', { id, reason });
       reject(error);
     };
-    const onAbort = (): void => fail('aborted', p.signal!.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    const onAbort = (): void => {
+      const reason = p.signal!.reason as { name?: string } | undefined;
+      // AbortSignal.timeout (env.timeoutSignal) aborts with a TimeoutError: tell it from a deliberate abort.
+      fail(reason?.name === 'TimeoutError' ? 'signal-timeout' : 'aborted', reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    };
     const cleanup = (): void => {
       scheduler.cancel(timeout);
       p.signal?.removeEventListener('abort', onAbort);

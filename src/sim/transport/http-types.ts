@@ -7,8 +7,10 @@ export class SimHttpRequest {
     readonly id: string,
     /** The client node that sent it. */
     readonly node: string,
+    /** The HTTP method (`GET`, `POST`). */
     readonly method: string,
     url: string | URL,
+    /** The request headers. */
     readonly headers: Headers,
     /** The body as text (`''` when there is none). */
     readonly body: string,
@@ -48,8 +50,11 @@ export class SimHttpRequest {
 
 /** What a simulated server answers. An object `body` is sent as JSON. */
 export interface SimHttpResponse {
+  /** The HTTP status. */
   status: number;
+  /** Response headers. */
   headers?: Record<string, string>;
+  /** The body: text, or an object sent as JSON. */
   body?: string | object | null;
 }
 

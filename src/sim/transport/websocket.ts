@@ -46,15 +46,24 @@ const CLOSED = 3;
 export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
   /** @internal The node this class belongs to; set by {@link createWebSocketClass}. */
   static context: WsClientContext | undefined;
+  /** readyState: the handshake is under way (0). */
   static readonly CONNECTING = CONNECTING;
+  /** readyState: open, frames flow (1). */
   static readonly OPEN = OPEN;
+  /** readyState: the closing handshake is under way (2). */
   static readonly CLOSING = CLOSING;
+  /** readyState: closed (3). */
   static readonly CLOSED = CLOSED;
+  /** readyState: the handshake is under way (0). */
   readonly CONNECTING = CONNECTING;
+  /** readyState: open, frames flow (1). */
   readonly OPEN = OPEN;
+  /** readyState: the closing handshake is under way (2). */
   readonly CLOSING = CLOSING;
+  /** readyState: closed (3). */
   readonly CLOSED = CLOSED;
 
+  /** The URL the socket was created with. */
   readonly url: string;
   /** The id used in traces, `c1/ws#2`. */
   readonly simId: string;
@@ -117,45 +126,59 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
     conn.sendUpgrade(ctx.server, 200 + byteLength(this.url));
   }
 
+  /** CONNECTING, OPEN, CLOSING or CLOSED. */
   get readyState(): number {
     return this.#state;
   }
+  /** The subprotocol the server accepted (`""` until open). */
   get protocol(): string {
     return this.#protocol;
   }
+  /** Negotiated extensions: always `""`. */
   get extensions(): string {
     return '';
   }
+  /** Bytes queued by `send` and not yet handed to the network. */
   get bufferedAmount(): number {
     return this.#buffered;
   }
+  /** How binary frames are delivered: `blob` (default) or `arraybuffer`. */
   get binaryType(): BinaryType {
     return this.#binaryType;
   }
+  /** Sets how binary frames are delivered; other values are ignored, as browsers do. */
   set binaryType(v: BinaryType) {
     if (v === 'blob' || v === 'arraybuffer') this.#binaryType = v;
   }
+  /** The `open` event handler property. */
   get onopen(): ((ev: Event) => unknown) | null {
     return this.getHandler('open');
   }
+  /** Sets the `open` event handler property (replacing the previous one). */
   set onopen(fn: ((ev: Event) => unknown) | null) {
     this.setHandler('open', fn);
   }
+  /** The `message` event handler property. */
   get onmessage(): ((ev: MessageEvent) => unknown) | null {
     return this.getHandler('message');
   }
+  /** Sets the `message` event handler property (replacing the previous one). */
   set onmessage(fn: ((ev: MessageEvent) => unknown) | null) {
     this.setHandler('message', fn);
   }
+  /** The `error` event handler property. */
   get onerror(): ((ev: Event) => unknown) | null {
     return this.getHandler('error');
   }
+  /** Sets the `error` event handler property (replacing the previous one). */
   set onerror(fn: ((ev: Event) => unknown) | null) {
     this.setHandler('error', fn);
   }
+  /** The `close` event handler property. */
   get onclose(): ((ev: CloseEvent) => unknown) | null {
     return this.getHandler('close');
   }
+  /** Sets the `close` event handler property (replacing the previous one). */
   set onclose(fn: ((ev: CloseEvent) => unknown) | null) {
     this.setHandler('close', fn);
   }

@@ -109,10 +109,11 @@ export class WsConnection {
       dir === 'to-server' ? this.up : this.down,
       env,
       () => {
+        const end = dir === 'to-server' ? (this.serverDone ? undefined : this.server) : this.clientDone ? undefined : this.client;
+        // A frame reaching an end that is already closed (or whose process is gone) is never seen by anyone.
+        if (!end) return this.net.dropped(env, 'the receiving end is closed');
         this.trace.record(this.scheduler.now, 'ws.recv', { id: this.id, dir, n });
-        if (dir === 'to-server') {
-          if (!this.serverDone) this.server?.message(data, binary);
-        } else if (!this.clientDone) this.client?.message(data, binary);
+        end.message(data, binary);
       },
       onWire,
     );
