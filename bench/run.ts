@@ -6,6 +6,7 @@ import { fmt } from './lib/stats.js';
 import type { BenchContext, Figure, MemoryResult, Workload } from './lib/types.js';
 import { workload as pollHour } from './workloads/poll-hour.js';
 import { workload as wsStream } from './workloads/ws-stream.js';
+import { workload as eventSync50k } from './workloads/event-sync-50k.js';
 
 /**
  * `npm run bench`: measures the simulation kernel and prints a table of figures with
@@ -23,7 +24,7 @@ import { workload as wsStream } from './workloads/ws-stream.js';
 const workloads: Workload[] = [
   pollHour, // (a), (d)
   wsStream, // (b), (c), (d)
-  // next: a 50,000-event sync, a 200-widget scale scenario
+  eventSync50k, // 50,000-event sync with a mid-stream drop and REST fallback
 ];
 
 /** Timed runs per figure (the median is reported) and untimed warm-up runs before them; BENCH_RUNS / BENCH_WARMUP override. */

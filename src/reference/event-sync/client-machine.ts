@@ -1,0 +1,502 @@
+import type { EventSyncBugs } from './bugs.js';
+import {
+  comparePositions,
+  cursorOf,
+  digestAdd,
+  digestHex,
+  isValidEvent,
+  parseCursor,
+  parseTimestamp,
+  syncTiming,
+  type EventSyncSnapshot,
+  type Position,
+  type RestPage,
+  type SyncServerFrame,
+  type WireEvent,
+} from './wire.js';
+
+/** Timing of an event-sync client (defaults: docs/protocols/event-sync.md). */
+export interface SyncClientConfig {
+  /** No frame for this long on a stream (connecting included) ⇒ stalled: close it and fall back. */
+  streamIdleTimeout: number;
+  /** Delays before retrying a failed REST page; the last repeats. */
+  restRetry: readonly number[];
+  /** (stream-and-rest-together) Quiet time after which the buggy client starts REST alongside the stream. */
+  raceAfter: number;
+}
+
+/** The reference configuration. */
+export const defaultSyncClientConfig: SyncClientConfig = {
+  streamIdleTimeout: syncTiming.streamIdleTimeout,
+  restRetry: syncTiming.restRetry,
+  raceAfter: 2000,
+};
+
+/** Where an interrupted sync can resume: the cursor of the last event received in order, for a sync that started from `base`. */
+export interface ResumePoint {
+  base: string | null;
+  cursor: string;
+}
+
+/** What the client keeps in storage across app restarts. */
+export interface PersistedSyncState {
+  checkpoint: string | null;
+  resume: ResumePoint | null;
+  /** Ids of the stored events (with multiplicity, as stored). */
+  storedIds: string[];
+}
+
+/** What happens to the client: the user's sync, transport events, timer expiries. */
+export type SyncClientEvent =
+  | { type: 'sync' }
+  | { type: 'ws-open'; socket: number }
+  | { type: 'ws-frame'; socket: number; frame: SyncServerFrame }
+  | { type: 'ws-malformed'; socket: number; reason: string }
+  | { type: 'ws-closed'; socket: number }
+  | { type: 'page-ok'; request: number; page: RestPage }
+  | { type: 'page-failed'; request: number; status?: number; reason?: string }
+  | { type: 'timer'; key: string }
+  | { type: 'online' };
+
+/** What the client asks its shell to do. */
+export type SyncCommand =
+  | { type: 'connect'; socket: number }
+  | { type: 'ws-send'; socket: number; data: string }
+  | { type: 'disconnect'; socket: number; code: number; reason: string }
+  | { type: 'get-page'; request: number; since: string | null }
+  | { type: 'abort'; request: number }
+  | { type: 'set-timer'; key: string; ms: number }
+  | { type: 'cancel-timer'; key: string }
+  /** Persist newly applied events in the local store. */
+  | { type: 'store'; events: WireEvent[] }
+  | { type: 'save-checkpoint'; checkpoint: string }
+  | { type: 'save-resume'; resume: ResumePoint | null }
+  | { type: 'log'; msg: string; fields: Record<string, unknown> };
+
+interface Flow {
+  id: number;
+  phase: 'stream' | 'rest';
+  /** The stream socket, while the flow holds one. */
+  socket?: number;
+  /** `since` of the stream request. */
+  since: string | null;
+  streamStarted: boolean;
+  nextBatch: number;
+  sawLast: boolean;
+  /** Events received on the stream. */
+  streamCount: number;
+  /** Processed when the stream started (progress-overcounts). */
+  streamBase: number;
+  firstBatchLength?: number;
+  /** The REST page in flight. */
+  request?: number;
+  /** `since` of the next (or current) REST page. */
+  pageSince: string | null;
+  /** Waiting for a retry timer. */
+  waiting: boolean;
+  attempts: number;
+  processed: number;
+  total: number;
+  known: boolean;
+  /** The last event received, in order: the resume point. */
+  last: Position | null;
+  lastCursor: string | null;
+  /** (no-dedupe-on-fallback) Events from REST are stored without an id check. */
+  noDedupe: boolean;
+}
+
+/**
+ * The event-sync client's decisions, with no I/O: events in, commands out, time passed
+ * in. One sync at a time (a sync asked for meanwhile runs right after); the stream
+ * first; on any stream failure the socket is closed and REST pages of 100 follow the
+ * cursor from the resume point to the end; events de-duplicated by id, invalid ones
+ * skipped and counted; the checkpoint saved only on completion; progress published.
+ */
+export class EventSyncMachine {
+  private checkpoint: string | null;
+  private resume: ResumePoint | null;
+  private readonly ids = new Set<string>();
+  private count = 0;
+  private digest = 0;
+  private flows: Flow[] = [];
+  private flowCounter = 0;
+  private socketCounter = 0;
+  private requestCounter = 0;
+  private syncs = 0;
+  private completed = 0;
+  private skipped = 0;
+  private authError = false;
+  private again = false;
+  private lastProgress: { processed: number; total: number } | null = null;
+  private cmds: SyncCommand[] = [];
+
+  constructor(
+    private readonly config: SyncClientConfig,
+    private readonly bugs: EventSyncBugs,
+    persisted: PersistedSyncState,
+  ) {
+    this.checkpoint = persisted.checkpoint;
+    this.resume = persisted.resume;
+    for (const id of persisted.storedIds) {
+      this.ids.add(id);
+      this.count++;
+      this.digest = digestAdd(this.digest, id);
+    }
+  }
+
+  /** Feeds one event; returns the commands to carry out, in order. */
+  handle(event: SyncClientEvent): SyncCommand[] {
+    this.cmds = [];
+    this.dispatch(event);
+    return this.cmds;
+  }
+
+  /** On launch: an interrupted sync (a resume point from the saved checkpoint in storage) is resumed at once. */
+  launch(): SyncCommand[] {
+    this.cmds = [];
+    if (this.resume && this.resume.base === this.checkpoint) this.start();
+    return this.cmds;
+  }
+
+  /** What the user sees. */
+  snapshot(): EventSyncSnapshot {
+    const flow = this.flows[this.flows.length - 1];
+    const progress = flow ? (flow.known ? { processed: flow.processed, total: flow.total } : null) : this.lastProgress;
+    return {
+      syncing: this.flows.length > 0,
+      via: flow ? flow.phase : null,
+      progress,
+      syncs: this.syncs,
+      completed: this.completed,
+      checkpoint: this.checkpoint,
+      store: { count: this.count, digest: digestHex(this.digest) },
+      skipped: this.skipped,
+      authError: this.authError,
+    };
+  }
+
+  private dispatch(e: SyncClientEvent): void {
+    switch (e.type) {
+      case 'sync':
+        return this.requestSync();
+      case 'ws-open':
+        return this.onOpen(e.socket);
+      case 'ws-frame':
+        return this.onFrame(e.socket, e.frame);
+      case 'ws-malformed': {
+        const flow = this.streamFlow(e.socket);
+        if (flow) this.streamFailed(flow, `malformed frame: ${e.reason}`);
+        return;
+      }
+      case 'ws-closed':
+        return this.onClosed(e.socket);
+      case 'page-ok':
+        return this.onPage(e.request, e.page);
+      case 'page-failed':
+        return this.onPageFailed(e.request, e.status, e.reason);
+      case 'timer':
+        return this.onTimer(e.key);
+      case 'online':
+        for (const f of this.flows) {
+          if (!f.waiting) continue;
+          this.cmd({ type: 'cancel-timer', key: `retry#${f.id}` });
+          this.requestPage(f);
+        }
+        return;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Starting
+
+  private requestSync(): void {
+    if (this.authError) this.authError = false; // the user acted: try again
+    if (this.flows.length > 0 && !this.bugs.concurrentPulls) {
+      this.again = true;
+      return;
+    }
+    this.start();
+  }
+
+  /** Where a new sync starts: the resume point of an interrupted sync from the saved checkpoint, else the checkpoint. */
+  private startSince(): string | null {
+    const r = this.resume;
+    return r && r.base === this.checkpoint ? r.cursor : this.checkpoint;
+  }
+
+  private start(): void {
+    this.syncs++;
+    const since = this.startSince();
+    const flow: Flow = {
+      id: ++this.flowCounter,
+      phase: 'stream',
+      since,
+      streamStarted: false,
+      nextBatch: 0,
+      sawLast: false,
+      streamCount: 0,
+      streamBase: 0,
+      pageSince: since,
+      waiting: false,
+      attempts: 0,
+      processed: 0,
+      total: 0,
+      known: false,
+      last: since ? (parseCursor(since) ?? null) : null,
+      lastCursor: since,
+      noDedupe: false,
+    };
+    this.flows.push(flow);
+    flow.socket = ++this.socketCounter;
+    this.cmd({ type: 'connect', socket: flow.socket });
+    this.armIdle(flow);
+  }
+
+  private armIdle(flow: Flow): void {
+    this.cmd({ type: 'set-timer', key: `idle#${flow.id}`, ms: this.config.streamIdleTimeout });
+    if (this.bugs.streamAndRestTogether && flow.phase === 'stream')
+      this.cmd({ type: 'set-timer', key: `race#${flow.id}`, ms: this.config.raceAfter });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The stream
+
+  private streamFlow(socket: number): Flow | undefined {
+    return this.flows.find((f) => f.socket === socket);
+  }
+
+  private onOpen(socket: number): void {
+    const flow = this.streamFlow(socket);
+    if (!flow) {
+      this.cmd({ type: 'disconnect', socket, code: 1000, reason: 'stale socket' });
+      return;
+    }
+    this.cmd({ type: 'ws-send', socket, data: JSON.stringify({ type: 'sync.stream.request', since: flow.since }) });
+    this.armIdle(flow);
+  }
+
+  private onFrame(socket: number, frame: SyncServerFrame): void {
+    const flow = this.streamFlow(socket);
+    if (!flow) return;
+    this.armIdle(flow);
+    switch (frame.type) {
+      case 'sync.stream.start':
+        if (flow.streamStarted) return this.streamFailed(flow, 'a second sync.stream.start');
+        flow.streamStarted = true;
+        flow.streamBase = flow.processed;
+        if (flow.phase === 'stream') {
+          flow.total = flow.processed + frame.totalEvents;
+          flow.known = true;
+        }
+        return;
+      case 'sync.stream.batch': {
+        if (!flow.streamStarted) return this.streamFailed(flow, 'a batch before sync.stream.start');
+        if (frame.batchIndex < flow.nextBatch) return; // a repeated batch
+        if (frame.batchIndex > flow.nextBatch)
+          return this.streamFailed(flow, `batch ${flow.nextBatch} is missing (got batch ${frame.batchIndex})`);
+        flow.nextBatch++;
+        flow.firstBatchLength ??= frame.events.length;
+        const ok = this.process(flow, frame.events, flow.since, true);
+        if (this.bugs.progressOvercounts) flow.processed = flow.streamBase + (frame.batchIndex + 1) * flow.firstBatchLength;
+        if (!ok) return this.streamFailed(flow, 'an invalid event');
+        if (frame.isLast) flow.sawLast = true;
+        return;
+      }
+      case 'sync.stream.complete':
+        if (!flow.streamStarted) return this.streamFailed(flow, 'sync.stream.complete before sync.stream.start');
+        if (flow.streamCount > 0 && !flow.sawLast) return this.streamFailed(flow, 'sync.stream.complete before the last batch');
+        if (flow.streamCount !== frame.processedEvents)
+          return this.streamFailed(flow, `the stream delivered ${flow.streamCount} events, the server sent ${frame.processedEvents}`);
+        return this.complete(flow, frame.newCheckpoint);
+      case 'sync.stream.error':
+        if (this.bugs.ignoresErrorFrame) return;
+        return this.streamFailed(flow, `sync.stream.error ${frame.code}: ${frame.error}`);
+    }
+  }
+
+  private onClosed(socket: number): void {
+    const flow = this.streamFlow(socket);
+    if (!flow) return;
+    flow.socket = undefined;
+    if (flow.phase === 'stream') this.streamFailed(flow, 'the socket closed');
+  }
+
+  /** Any stream failure: close the socket, fall back to REST from the resume point. */
+  private streamFailed(flow: Flow, reason: string): void {
+    this.cmd({ type: 'log', msg: 'stream failed', fields: { reason } });
+    this.dropSocket(flow, 4000, 'stream failed');
+    if (flow.phase === 'rest') return; // (stream-and-rest-together) REST already runs
+    this.startRest(flow);
+  }
+
+  private dropSocket(flow: Flow, code: number, reason: string): void {
+    this.cmd({ type: 'cancel-timer', key: `idle#${flow.id}` });
+    this.cmd({ type: 'cancel-timer', key: `race#${flow.id}` });
+    if (flow.socket !== undefined) this.cmd({ type: 'disconnect', socket: flow.socket, code, reason });
+    flow.socket = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // REST
+
+  private startRest(flow: Flow): void {
+    flow.phase = 'rest';
+    flow.pageSince = flow.lastCursor;
+    if (this.bugs.noDedupeOnFallback) {
+      flow.pageSince = this.checkpoint;
+      flow.noDedupe = true;
+    }
+    this.cmd({ type: 'log', msg: 'falling back to REST', fields: { since: flow.pageSince ?? undefined } });
+    this.requestPage(flow);
+  }
+
+  private requestPage(flow: Flow): void {
+    flow.waiting = false;
+    flow.request = ++this.requestCounter;
+    this.cmd({ type: 'get-page', request: flow.request, since: flow.pageSince });
+  }
+
+  private onPage(request: number, page: RestPage): void {
+    const flow = this.flows.find((f) => f.request === request);
+    if (!flow) return;
+    flow.request = undefined;
+    flow.attempts = 0;
+    const before = flow.processed;
+    const ok = this.process(flow, page.events, flow.pageSince, false);
+    if (!ok) return this.pageFailed(flow);
+    flow.total = Math.max(flow.processed, before + page.totalEvents);
+    flow.known = true;
+    if (!page.hasMore) return this.complete(flow, page.nextCursor);
+    flow.pageSince = page.nextCursor;
+    if (this.bugs.checkpointPerBatch && page.nextCursor !== null) this.saveCheckpoint(page.nextCursor);
+    this.requestPage(flow);
+  }
+
+  private onPageFailed(request: number, status: number | undefined, reason: string | undefined): void {
+    const flow = this.flows.find((f) => f.request === request);
+    if (!flow) return;
+    flow.request = undefined;
+    this.cmd({ type: 'log', msg: 'page failed', fields: { status, reason } });
+    if (status === 401) return this.authFailed();
+    this.pageFailed(flow);
+  }
+
+  private pageFailed(flow: Flow): void {
+    const delays = this.config.restRetry;
+    const delay = delays[Math.min(flow.attempts, delays.length - 1)]!;
+    flow.attempts++;
+    flow.waiting = true;
+    this.cmd({ type: 'set-timer', key: `retry#${flow.id}`, ms: delay });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Events
+
+  /**
+   * Processes received events in order: each counts as processed; an invalid one is
+   * skipped and counted; a valid one is stored unless its id is already stored. Returns
+   * `false` when (aborts-on-invalid-event) an invalid event stopped it.
+   */
+  private process(flow: Flow, events: readonly WireEvent[], since: string | null, stream: boolean): boolean {
+    const fresh: WireEvent[] = [];
+    const sinceMs = this.bugs.exclusiveSinceLosesTies && since ? parseCursor(since)?.ms : undefined;
+    let ok = true;
+    const dedupe = !(flow.noDedupe && !stream);
+    let last: WireEvent | undefined;
+    for (const e of events) {
+      const valid = isValidEvent(e);
+      if (this.bugs.abortsOnInvalidEvent && !valid) {
+        ok = false;
+        break;
+      }
+      flow.processed++;
+      if (stream) flow.streamCount++;
+      last = e;
+      if (!valid) {
+        this.skipped++;
+        continue;
+      }
+      if (sinceMs !== undefined && parseTimestamp(e.timestamp)! <= sinceMs) continue; // "already have everything up to since"
+      if (dedupe && this.ids.has(e.id)) continue;
+      this.ids.add(e.id);
+      this.count++;
+      this.digest = digestAdd(this.digest, e.id);
+      fresh.push(e);
+    }
+    // Events arrive in position order: the last one processed is the resume point.
+    if (last) {
+      const pos: Position = { ms: parseTimestamp(last.timestamp)!, timestamp: last.timestamp, id: last.id };
+      if (!flow.last || comparePositions(pos, flow.last) > 0) {
+        flow.last = pos;
+        flow.lastCursor = cursorOf(last);
+      }
+    }
+    if (fresh.length > 0) this.cmd({ type: 'store', events: fresh });
+    if (flow.lastCursor !== null && flow.lastCursor !== flow.since) {
+      this.resume = { base: this.checkpoint, cursor: flow.lastCursor };
+      this.cmd({ type: 'save-resume', resume: this.resume });
+    }
+    if (this.bugs.checkpointPerBatch && stream && flow.lastCursor !== null && events.length > 0) this.saveCheckpoint(flow.lastCursor);
+    return ok;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Ending
+
+  private saveCheckpoint(cp: string): void {
+    const pos = parseCursor(cp);
+    const current = this.checkpoint === null ? undefined : parseCursor(this.checkpoint);
+    if (!pos || (current && comparePositions(pos, current) < 0)) return; // never backwards
+    if (cp === this.checkpoint) return;
+    this.checkpoint = cp;
+    this.cmd({ type: 'save-checkpoint', checkpoint: cp });
+  }
+
+  private complete(flow: Flow, checkpoint: string | null): void {
+    if (checkpoint !== null) this.saveCheckpoint(checkpoint);
+    this.resume = null;
+    this.cmd({ type: 'save-resume', resume: null });
+    this.end(flow, 1000, 'sync complete');
+    this.completed++;
+    if (this.again && this.flows.length === 0) {
+      this.again = false;
+      this.cmd({ type: 'set-timer', key: 'resync', ms: 0 });
+    }
+  }
+
+  private end(flow: Flow, code: number, reason: string): void {
+    this.dropSocket(flow, code, reason);
+    if (flow.request !== undefined) this.cmd({ type: 'abort', request: flow.request });
+    this.cmd({ type: 'cancel-timer', key: `retry#${flow.id}` });
+    this.lastProgress = flow.known ? { processed: flow.processed, total: flow.total } : null;
+    this.flows = this.flows.filter((f) => f !== flow);
+  }
+
+  /** A 401: stop every sync until the user syncs again. */
+  private authFailed(): void {
+    this.authError = true;
+    this.again = false;
+    for (const f of [...this.flows]) this.end(f, 1000, 'unauthorized');
+  }
+
+  private onTimer(key: string): void {
+    if (key === 'resync') {
+      if (this.flows.length === 0 && !this.authError) this.start();
+      return;
+    }
+    const [kind, id] = key.split('#');
+    const flow = this.flows.find((f) => String(f.id) === id);
+    if (!flow) return;
+    if (kind === 'idle' && flow.phase === 'stream') this.streamFailed(flow, `no frame for ${this.config.streamIdleTimeout} ms`);
+    else if (kind === 'race' && flow.phase === 'stream') {
+      // (stream-and-rest-together) REST alongside the quiet stream; the socket stays open.
+      flow.phase = 'rest';
+      flow.pageSince = flow.lastCursor;
+      this.requestPage(flow);
+    } else if (kind === 'retry' && flow.waiting) this.requestPage(flow);
+  }
+
+  private cmd(c: SyncCommand): void {
+    this.cmds.push(c);
+  }
+}

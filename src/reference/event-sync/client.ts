@@ -1,0 +1,194 @@
+import type { ClientEnv } from '../../sim/client-node.js';
+import type { EventSyncBugs } from './bugs.js';
+import {
+  defaultSyncClientConfig,
+  EventSyncMachine,
+  type PersistedSyncState,
+  type ResumePoint,
+  type SyncClientConfig,
+  type SyncClientEvent,
+  type SyncCommand,
+} from './client-machine.js';
+import {
+  parseRestPage,
+  parseServerFrame,
+  restPageUrl,
+  syncPaths,
+  syncTiming,
+  type EventSyncDriver,
+  type EventSyncSnapshot,
+  type WireEvent,
+} from './wire.js';
+
+/** Storage keys of the reference client (`env.storage`, which survives an app restart). */
+export const syncStorageKeys = {
+  checkpoint: 'sync.checkpoint',
+  resume: 'sync.resume',
+  /** Number of store chunks. */
+  chunks: 'sync.store.chunks',
+  /** `sync.store.<n>`: a JSON array of the events applied by one batch or page. */
+  chunk: (n: number) => `sync.store.${n}`,
+} as const;
+
+/** Options of the reference event-sync client. */
+export interface EventSyncClientOptions {
+  config?: Partial<SyncClientConfig>;
+  /** Known bugs to switch on (the faulty variants). */
+  bugs?: EventSyncBugs;
+}
+
+/**
+ * The reference event-sync client: a thin shell that carries out the
+ * {@link EventSyncMachine}'s commands with `env.WebSocket` (Bearer token in the upgrade's
+ * headers), `env.fetch`, `env` timers and `env.storage`, and feeds what happens back in
+ * as events. The checkpoint, the resume point and the local store live in `env.storage`.
+ */
+export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOptions = {}): EventSyncDriver {
+  const persisted = readPersisted(env);
+  let chunks = persisted.chunks;
+  const machine = new EventSyncMachine({ ...defaultSyncClientConfig, ...options.config }, options.bugs ?? {}, persisted.state);
+  const timers = new Map<string, ReturnType<ClientEnv['setTimeout']>>();
+  const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const requests = new Map<number, AbortController>();
+  const authorization = `Bearer ${env.token}`;
+  let disposed = false;
+
+  const feed = (event: SyncClientEvent): void => {
+    if (disposed) return;
+    for (const c of machine.handle(event)) execute(c);
+  };
+
+  const execute = (c: SyncCommand): void => {
+    switch (c.type) {
+      case 'connect': {
+        const ws = new env.WebSocket(syncPaths.stream, undefined, { headers: { authorization } });
+        sockets.set(c.socket, ws);
+        ws.onopen = () => feed({ type: 'ws-open', socket: c.socket });
+        ws.onmessage = (e) => {
+          let frame;
+          try {
+            frame = parseServerFrame(e.data);
+          } catch (err) {
+            return feed({ type: 'ws-malformed', socket: c.socket, reason: (err as Error).message });
+          }
+          feed({ type: 'ws-frame', socket: c.socket, frame });
+        };
+        ws.onclose = () => {
+          if (sockets.get(c.socket) === ws) sockets.delete(c.socket);
+          feed({ type: 'ws-closed', socket: c.socket });
+        };
+        return;
+      }
+      case 'ws-send': {
+        const ws = sockets.get(c.socket);
+        if (ws && ws.readyState === ws.OPEN) ws.send(c.data);
+        return;
+      }
+      case 'disconnect': {
+        const ws = sockets.get(c.socket);
+        sockets.delete(c.socket);
+        ws?.close(c.code, c.reason);
+        return;
+      }
+      case 'get-page':
+        void getPage(c.request, c.since);
+        return;
+      case 'abort':
+        requests.get(c.request)?.abort();
+        requests.delete(c.request);
+        return;
+      case 'set-timer': {
+        const old = timers.get(c.key);
+        if (old !== undefined) env.clearTimeout(old);
+        timers.set(
+          c.key,
+          env.setTimeout(() => {
+            timers.delete(c.key);
+            feed({ type: 'timer', key: c.key });
+          }, c.ms),
+        );
+        return;
+      }
+      case 'cancel-timer': {
+        const t = timers.get(c.key);
+        if (t !== undefined) env.clearTimeout(t);
+        timers.delete(c.key);
+        return;
+      }
+      case 'store':
+        env.storage.setItem(syncStorageKeys.chunk(chunks), JSON.stringify(c.events));
+        env.storage.setItem(syncStorageKeys.chunks, String(++chunks));
+        return;
+      case 'save-checkpoint':
+        env.storage.setItem(syncStorageKeys.checkpoint, c.checkpoint);
+        return;
+      case 'save-resume':
+        if (c.resume) env.storage.setItem(syncStorageKeys.resume, JSON.stringify(c.resume));
+        else env.storage.removeItem(syncStorageKeys.resume);
+        return;
+      case 'log':
+        env.log(c.msg, c.fields);
+        return;
+    }
+  };
+
+  const getPage = async (request: number, since: string | null): Promise<void> => {
+    const abort = new AbortController();
+    requests.set(request, abort);
+    try {
+      const signal = AbortSignal.any([abort.signal, env.timeoutSignal(syncTiming.requestTimeout)]);
+      const r = await env.fetch(restPageUrl(since), { headers: { authorization }, signal });
+      if (!r.ok) return feed({ type: 'page-failed', request, status: r.status });
+      let page;
+      try {
+        page = parseRestPage(await r.json());
+      } catch (e) {
+        return feed({ type: 'page-failed', request, reason: `malformed page: ${(e as Error).message}` });
+      }
+      feed({ type: 'page-ok', request, page });
+    } catch (e) {
+      if (!abort.signal.aborted) feed({ type: 'page-failed', request, reason: (e as Error).message });
+    } finally {
+      requests.delete(request);
+    }
+  };
+
+  const onOnline = (): void => feed({ type: 'online' });
+  env.lifecycle.addEventListener('online', onOnline);
+  for (const c of machine.launch()) execute(c);
+
+  return {
+    sync: () => feed({ type: 'sync' }),
+    snapshot: (): EventSyncSnapshot => machine.snapshot(),
+    dispose: () => {
+      disposed = true;
+      env.lifecycle.removeEventListener('online', onOnline);
+      for (const t of timers.values()) env.clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+/** Reads the checkpoint, the resume point and the store's ids from `env.storage`. */
+function readPersisted(env: ClientEnv): { state: PersistedSyncState; chunks: number } {
+  const s = env.storage;
+  const checkpoint = s.getItem(syncStorageKeys.checkpoint);
+  let resume: ResumePoint | null = null;
+  try {
+    const r = JSON.parse(s.getItem(syncStorageKeys.resume) ?? 'null') as ResumePoint | null;
+    if (r && typeof r.cursor === 'string' && (r.base === null || typeof r.base === 'string')) resume = { base: r.base, cursor: r.cursor };
+  } catch {
+    resume = null;
+  }
+  const chunks = Number(s.getItem(syncStorageKeys.chunks) ?? 0) || 0;
+  const storedIds: string[] = [];
+  for (let n = 0; n < chunks; n++) {
+    try {
+      const list = JSON.parse(s.getItem(syncStorageKeys.chunk(n)) ?? '[]') as WireEvent[];
+      for (const e of list) if (e && typeof e.id === 'string') storedIds.push(e.id);
+    } catch {
+      // a damaged chunk: its events will be fetched again
+    }
+  }
+  return { state: { checkpoint, resume, storedIds }, chunks };
+}
