@@ -96,8 +96,9 @@ export interface Workload {
 export interface BenchContext {
   runs: number;
   warmup: number;
-  /** Runs every implementation of `workload` in one fresh child: warm-up, then `runs` interleaved timed runs. */
-  time(workload: string): Promise<TimingResult>;
+  /** Runs every implementation of `workload` in one fresh child: warm-up, then `runs` interleaved timed runs
+   * (`only` overrides both for a workload too heavy to repeat). */
+  time(workload: string, only?: { runs: number; warmup: number }): Promise<TimingResult>;
   /** Runs one implementation once in a fresh child and reports its memory; repeated `runs` times. */
   memory(workload: string, impl: ImplName): Promise<MemoryResult[]>;
 }

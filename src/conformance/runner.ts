@@ -11,8 +11,11 @@ import type { ResolvedScenario } from './scenario.js';
 
 /** How to run one scenario. */
 export interface RunOptions {
+  /** The protocol. */
   protocol: ProtocolDefinition;
+  /** The scenario to run. */
   scenario: ResolvedScenario;
+  /** Creates the client on each node. */
   client: ClientFactory;
   /** How the client is named in reports (`reference`, `zoo:chat/no-dedupe`, `./my-client.js`). */
   clientName: string;
@@ -24,11 +27,15 @@ export interface RunOptions {
 
 /** The outcome of one scenario run. */
 export interface RunResult {
+  /** The scenario that ran. */
   scenario: ResolvedScenario;
+  /** The client name. */
   client: string;
+  /** One finding per requirement the scenario lists (none when the client could not run). */
   findings: Finding[];
   /** sha256 of the trace: the same for the same scenario, client and code. */
   hash: string;
+  /** The trace. */
   trace: Trace;
   /** Set when a guard stopped a runaway client. */
   stopped?: SimulationStopped;
@@ -36,6 +43,7 @@ export interface RunResult {
   error?: string;
   /** Virtual time at which faults were lifted. */
   healAt: number;
+  /** Real milliseconds the run took. */
   wallMs: number;
 }
 
@@ -63,12 +71,17 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   let error: string | undefined;
   const broken = new Set<string>();
 
+  const lastObject = new Map<string, object>();
   const snapshot = (node: string): void => {
     const d = drivers.get(node);
     if (!d || broken.has(node)) return;
     let state: string;
     try {
-      state = canonicalJson(d.snapshot());
+      const value = d.snapshot();
+      // A client that hands back the very same object when nothing changed costs nothing here.
+      if (value !== null && typeof value === 'object' && lastObject.get(node) === value) return;
+      if (value !== null && typeof value === 'object') lastObject.set(node, value);
+      state = canonicalJson(value);
     } catch (e) {
       broken.add(node);
       trace.record(scheduler.now, 'client.error', { node, subject: 'snapshot()', message: errorText(e) });
@@ -82,6 +95,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     try {
       drivers.set(node, o.client(sim.env(node)));
       lastSnapshot.delete(node);
+      lastObject.delete(node);
       snapshot(node);
       return true;
     } catch (e) {

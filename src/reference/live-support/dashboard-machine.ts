@@ -1,0 +1,244 @@
+import type { LiveSupportBugs } from './bugs.js';
+import {
+  chatUpdatesChannel,
+  liveTiming,
+  livePaths,
+  type DashboardServerFrame,
+  type DashboardSnapshot,
+  type LiveUser,
+  type ShownUser,
+} from './wire.js';
+
+/** Timing of a dashboard (defaults: docs/protocols/live-support.md). */
+export interface DashboardConfig {
+  /** Reconnect delays after consecutive failures; the last repeats. */
+  backoff: readonly number[];
+  /** No frame for this long on an open socket: it is dead (close it and reconnect). */
+  silence: number;
+}
+
+/** The reference configuration. */
+export const defaultDashboardConfig: DashboardConfig = { backoff: liveTiming.dashboardBackoff, silence: liveTiming.dashboardSilence };
+
+type TimerKey = 'reconnect' | 'silence';
+
+/** What happens to the dashboard: user actions, socket events, timers, answers, lifecycle. */
+export type DashboardEvent =
+  | { type: 'connect'; dashboardUserId: string }
+  | { type: 'disconnect' }
+  | { type: 'send'; chat: string; text: string }
+  | { type: 'replace'; chat: string; text: string }
+  | { type: 'ws-open'; socket: number }
+  | { type: 'ws-frame'; socket: number; frame: DashboardServerFrame }
+  | { type: 'ws-closed'; socket: number }
+  | { type: 'timer'; key: TimerKey }
+  | { type: 'request-done'; request: number; status?: number }
+  | { type: 'online' }
+  | { type: 'offline' }
+  | { type: 'foreground' };
+
+/** What the dashboard asks its shell to do. */
+export type DashboardCommand =
+  | { type: 'connect'; socket: number }
+  | { type: 'disconnect'; socket: number; code: number; reason: string }
+  | { type: 'ws-send'; socket: number; data: string }
+  | { type: 'set-timer'; key: TimerKey; ms: number }
+  | { type: 'cancel-timer'; key: TimerKey }
+  | { type: 'request'; request: number; method: 'POST' | 'PUT'; path: string; body: string }
+  | { type: 'log'; message: string; fields?: Record<string, unknown> };
+
+/**
+ * The dashboard's decisions, with no I/O: connect `/ws/dashboard`, subscribe to
+ * `chat_updates`, show the customers of each broadcast whose `dashboard_user_id` is the
+ * agent's own (ignoring a broadcast older than the one shown), reconnect with backoff
+ * (1, 2, 4, 8, 16, 30 s, …), and treat 10 s without a frame as a dead socket. Agent
+ * sends and replacements are REST calls; their effect arrives with the next broadcast.
+ */
+export class DashboardMachine {
+  private dashboardUserId: string | null = null;
+  private wanted = false;
+  private socket: { id: number; state: 'connecting' | 'open'; subscribed: boolean } | undefined;
+  private socketCounter = 0;
+  private requestCounter = 0;
+  private attempts = 0;
+  private users: ShownUser[] = [];
+  /** Chat id → ids of the agent's messages in it, from the last broadcast shown. */
+  private readonly agentMessages = new Map<string, string[]>();
+  private lastTimestamp: string | undefined;
+  private cmds: DashboardCommand[] = [];
+  private shown: DashboardSnapshot | undefined;
+
+  constructor(
+    private readonly config: DashboardConfig,
+    private readonly bugs: LiveSupportBugs,
+    private online: boolean,
+  ) {}
+
+  /** Feeds one event; returns the commands to carry out, in order. */
+  handle(event: DashboardEvent): DashboardCommand[] {
+    this.cmds = [];
+    this.shown = undefined;
+    this.dispatch(event);
+    return this.cmds;
+  }
+
+  /** What the agent sees (cached until the next event). */
+  snapshot(): DashboardSnapshot {
+    this.shown ??= {
+      role: 'dashboard',
+      dashboardUserId: this.dashboardUserId,
+      connection: this.socket ? this.socket.state : this.wanted ? 'closed' : 'idle',
+      subscribed: this.socket?.subscribed ?? false,
+      users: this.users,
+    };
+    return this.shown;
+  }
+
+  private dispatch(e: DashboardEvent): void {
+    switch (e.type) {
+      case 'connect':
+        if (e.dashboardUserId !== this.dashboardUserId) {
+          this.dashboardUserId = e.dashboardUserId;
+          this.users = [];
+          this.agentMessages.clear();
+          this.lastTimestamp = undefined;
+        }
+        this.wanted = true;
+        if (!this.socket) {
+          this.attempts = 0;
+          this.cmd({ type: 'cancel-timer', key: 'reconnect' });
+          this.open();
+        }
+        return;
+      case 'disconnect':
+        this.wanted = false;
+        if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'dashboard closed' });
+        this.socket = undefined;
+        this.cmd({ type: 'cancel-timer', key: 'reconnect' });
+        this.cmd({ type: 'cancel-timer', key: 'silence' });
+        this.users = [];
+        this.agentMessages.clear();
+        this.lastTimestamp = undefined;
+        return;
+      case 'send':
+        if (this.dashboardUserId === null) return this.log('agentSend: the dashboard is not connected');
+        return this.request('POST', livePaths.agentSend(e.chat), e.text);
+      case 'replace': {
+        if (this.dashboardUserId === null) return this.log('agentReplace: the dashboard is not connected');
+        const last = this.agentMessages.get(e.chat)?.at(-1);
+        if (!last) return this.log('agentReplace: no message of the agent to replace in this chat', { chat: e.chat });
+        return this.request('PUT', livePaths.agentReplace(e.chat, last), e.text);
+      }
+      case 'ws-open':
+        return this.onOpen(e.socket);
+      case 'ws-frame':
+        return this.onFrame(e.socket, e.frame);
+      case 'ws-closed':
+        if (this.socket?.id === e.socket) this.socketFailed();
+        return;
+      case 'timer':
+        if (e.key === 'reconnect') {
+          if (this.wanted && !this.socket) this.open();
+        } else if (this.socket?.state === 'open') {
+          this.cmd({ type: 'disconnect', socket: this.socket.id, code: 4000, reason: `no frame within ${this.config.silence} ms` });
+          this.socketFailed();
+        }
+        return;
+      case 'request-done':
+        if (e.status === undefined || e.status >= 400) this.log('request failed', { request: e.request, status: e.status });
+        return;
+      case 'online':
+        this.online = true;
+        return this.revive();
+      case 'offline':
+        this.online = false;
+        return;
+      case 'foreground':
+        return this.revive();
+    }
+  }
+
+  private open(): void {
+    if (!this.online) return; // the `online` event will bring it back
+    const id = ++this.socketCounter;
+    this.socket = { id, state: 'connecting', subscribed: false };
+    this.cmd({ type: 'connect', socket: id });
+  }
+
+  private onOpen(id: number): void {
+    const s = this.socket;
+    if (!s || s.id !== id) {
+      this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
+      return;
+    }
+    s.state = 'open';
+    this.attempts = 0;
+    this.cmd({ type: 'ws-send', socket: id, data: JSON.stringify({ type: 'subscribe', channel: chatUpdatesChannel }) });
+    this.cmd({ type: 'set-timer', key: 'silence', ms: this.config.silence });
+  }
+
+  private onFrame(id: number, frame: DashboardServerFrame): void {
+    const s = this.socket;
+    if (!s || s.id !== id) return;
+    this.cmd({ type: 'set-timer', key: 'silence', ms: this.config.silence });
+    if (frame.type === 'subscribed') {
+      if (frame.channel === chatUpdatesChannel) s.subscribed = true;
+      return;
+    }
+    if (frame.type !== 'chat_updates') return;
+    const ts = frame.data.timestamp;
+    if (this.lastTimestamp !== undefined && ts < this.lastTimestamp) return this.log('ignored an older chat_updates', { timestamp: ts });
+    this.lastTimestamp = ts;
+    const own = this.bugs.missingUserFilter
+      ? frame.data.users
+      : frame.data.users.filter((u) => u.dashboard_user_id === this.dashboardUserId);
+    this.users = own.map(shownUser);
+    this.agentMessages.clear();
+    for (const u of own)
+      for (const c of u.chats)
+        this.agentMessages.set(
+          c.chat_id,
+          c.messages.filter((m) => m.role === 'agent').map((m) => m.id),
+        );
+  }
+
+  /** The socket closed, failed to connect, or went silent. */
+  private socketFailed(): void {
+    this.socket = undefined;
+    this.cmd({ type: 'cancel-timer', key: 'silence' });
+    if (!this.wanted) return;
+    const b = this.config.backoff;
+    const delay = b[Math.min(this.attempts, b.length - 1)]!;
+    this.attempts++;
+    this.cmd({ type: 'set-timer', key: 'reconnect', ms: delay });
+  }
+
+  /** Coming online or to the foreground: a dashboard that waits to reconnect tries now. */
+  private revive(): void {
+    if (!this.wanted || this.socket) return;
+    this.attempts = 0;
+    this.cmd({ type: 'cancel-timer', key: 'reconnect' });
+    this.open();
+  }
+
+  private request(method: 'POST' | 'PUT', path: string, content: string): void {
+    const request = ++this.requestCounter;
+    this.cmd({ type: 'request', request, method, path, body: JSON.stringify({ content, dashboard_user_id: this.dashboardUserId }) });
+  }
+
+  private log(message: string, fields?: Record<string, unknown>): void {
+    this.cmd({ type: 'log', message, fields });
+  }
+
+  private cmd(c: DashboardCommand): void {
+    this.cmds.push(c);
+  }
+}
+
+function shownUser(u: LiveUser): ShownUser {
+  return {
+    email: u.email,
+    dashboard_user_id: u.dashboard_user_id ?? null,
+    chats: u.chats.map((c) => ({ chat_id: c.chat_id, messages: c.messages.map((m) => m.id) })),
+  };
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveSupportBugs } from '../../../src/reference/live-support/bugs.js';
+import { DashboardMachine, defaultDashboardConfig } from '../../../src/reference/live-support/dashboard-machine.js';
+import { defaultWidgetConfig, WidgetMachine, type WidgetCommand } from '../../../src/reference/live-support/widget-machine.js';
+import type { ChatUpdatesFrame, LiveChat, LiveMessage } from '../../../src/reference/live-support/wire.js';
+
+// The pure machines, driven by hand: events in, commands out.
+
+const msg = (id: string, role: 'user' | 'agent' = 'user'): LiveMessage => ({
+  id,
+  role,
+  content: `text ${id}`,
+  timestamp: '2025-01-15T09:00:00.000Z',
+});
+const chats = (chat: string, ids: string[]): LiveChat[] => [{ chat_id: chat, messages: ids.map((id) => msg(id)) }];
+const kinds = (cmds: WidgetCommand[]) =>
+  cmds
+    .filter((c) => c.type !== 'log')
+    .map((c) => `${c.type}${'interval' in c ? `#${c.interval}` : ''}${'request' in c ? `@${c.request}` : ''}`);
+
+function widget(bugs: LiveSupportBugs = {}): WidgetMachine {
+  return new WidgetMachine(defaultWidgetConfig, bugs);
+}
+
+describe('WidgetMachine: the polling effect with dependencies [stage, currentChatId, email]', () => {
+  it('polls at once on mount and every tick of one interval', () => {
+    const w = widget();
+    expect(kinds(w.handle({ type: 'mount', email: 'a@x', chat: 'c1' }))).toEqual(['get@1', 'set-interval#1']);
+    expect(kinds(w.handle({ type: 'tick', interval: 1 }))).toEqual(['get@2']);
+    expect(kinds(w.handle({ type: 'mount', email: 'a@x', chat: 'c1' }))).toEqual([]); // same dependencies: nothing
+    w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1', 'm2']) });
+    expect(w.snapshot().messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+
+  it('cleans up and runs again when the chat changes; answers of the old run are dropped', () => {
+    const w = widget();
+    w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
+    expect(kinds(w.handle({ type: 'switch', chat: 'c2' }))).toEqual(['clear-interval#1', 'get@2', 'set-interval#2']);
+    w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1']) });
+    expect(w.snapshot()).toMatchObject({ chatId: 'c2', messages: [] });
+    expect(kinds(w.handle({ type: 'tick', interval: 1 }))).toEqual([]); // the cleared interval's late tick
+    expect(kinds(w.handle({ type: 'unmount' }))).toEqual(['clear-interval#2']);
+    w.handle({ type: 'poll-done', request: 2, chats: chats('c2', ['m5']) });
+    expect(w.snapshot()).toMatchObject({ mounted: false, messages: [] });
+  });
+
+  it('compares ids, not counts: a replaced message is shown', () => {
+    const w = widget();
+    w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
+    w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1', 'm2']) });
+    w.handle({ type: 'tick', interval: 1 });
+    w.handle({ type: 'poll-done', request: 2, chats: chats('c1', ['m1', 'm9']) });
+    expect(w.snapshot().messages.map((m) => m.id)).toEqual(['m1', 'm9']);
+  });
+
+  it('count-based-detection misses the replacement', () => {
+    const w = widget({ countBasedDetection: true });
+    w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
+    w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1', 'm2']) });
+    w.handle({ type: 'tick', interval: 1 });
+    w.handle({ type: 'poll-done', request: 2, chats: chats('c1', ['m1', 'm9']) });
+    expect(w.snapshot().messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+
+  it('no-active-flag lets an answer of the old chat overwrite the new one', () => {
+    const w = widget({ noActiveFlag: true });
+    w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
+    w.handle({ type: 'switch', chat: 'c2' });
+    w.handle({ type: 'poll-done', request: 1, chats: [...chats('c1', ['m1']), ...chats('c2', ['m5'])] });
+    expect(w.snapshot()).toMatchObject({ chatId: 'c2', messages: [{ id: 'm1' }] });
+  });
+
+  it('interval-recreated-per-message re-runs on every new message and leaves the old interval running', () => {
+    const w = widget({ intervalRecreatedPerMessage: true });
+    w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
+    expect(kinds(w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1']) }))).toEqual(['get@2', 'set-interval#2']);
+    expect(kinds(w.handle({ type: 'tick', interval: 1 }))).toEqual(['get@3']); // the old interval still polls
+    expect(kinds(w.handle({ type: 'tick', interval: 2 }))).toEqual(['get@4']);
+  });
+
+  it('shows the customer’s acknowledged message in the view it was sent from only', () => {
+    const w = widget();
+    w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
+    const [post] = w.handle({ type: 'send', text: 'hi' });
+    expect(post).toEqual({ type: 'post', request: 2, email: 'a@x', chat: 'c1', content: 'hi' });
+    w.handle({ type: 'send-done', request: 2, message: msg('m7') });
+    expect(w.snapshot().messages.map((m) => m.id)).toEqual(['m7']);
+    w.handle({ type: 'send', text: 'late' });
+    w.handle({ type: 'switch', chat: 'c2' });
+    w.handle({ type: 'send-done', request: 3, message: msg('m8') });
+    expect(w.snapshot().messages).toEqual([]);
+  });
+});
+
+const updates = (timestamp: string, users: [string, string | null, string[]][]): ChatUpdatesFrame => ({
+  type: 'chat_updates',
+  data: {
+    timestamp,
+    users: users.map(([email, owner, ids], i) => ({
+      _id: `u${i}`,
+      name: email,
+      email,
+      category: 'human-chats',
+      status: 'active',
+      dashboard_user_id: owner,
+      chats: [{ chat_id: `chat-${email}`, messages: ids.map((id) => msg(id, 'agent')) }],
+    })),
+  },
+});
+
+describe('DashboardMachine', () => {
+  it('connects, subscribes once open, and shows only its own customers', () => {
+    const d = new DashboardMachine(defaultDashboardConfig, {}, true);
+    expect(d.handle({ type: 'connect', dashboardUserId: 'agent-1' })).toContainEqual({ type: 'connect', socket: 1 });
+    expect(d.handle({ type: 'ws-open', socket: 1 })).toEqual([
+      { type: 'ws-send', socket: 1, data: '{"type":"subscribe","channel":"chat_updates"}' },
+      { type: 'set-timer', key: 'silence', ms: 10_000 },
+    ]);
+    d.handle({ type: 'ws-frame', socket: 1, frame: { type: 'subscribed', channel: 'chat_updates' } });
+    d.handle({
+      type: 'ws-frame',
+      socket: 1,
+      frame: updates('t2', [
+        ['a', 'agent-1', ['m1']],
+        ['c', 'agent-2', ['m2']],
+        ['z', null, []],
+      ]),
+    });
+    expect(d.snapshot()).toMatchObject({
+      connection: 'open',
+      subscribed: true,
+      users: [{ email: 'a', dashboard_user_id: 'agent-1', chats: [{ messages: ['m1'] }] }],
+    });
+    d.handle({ type: 'ws-frame', socket: 1, frame: updates('t1', [['a', 'agent-1', []]]) }); // older: ignored
+    expect(d.snapshot().users[0]!.chats[0]!.messages).toEqual(['m1']);
+    const [put] = d.handle({ type: 'replace', chat: 'chat-a', text: 'fixed' });
+    expect(put).toMatchObject({ type: 'request', method: 'PUT', path: '/api/dashboard/chats/chat-a/messages/m1' });
+  });
+
+  it('missing-user-filter shows everybody', () => {
+    const d = new DashboardMachine(defaultDashboardConfig, { missingUserFilter: true }, true);
+    d.handle({ type: 'connect', dashboardUserId: 'agent-1' });
+    d.handle({ type: 'ws-open', socket: 1 });
+    d.handle({
+      type: 'ws-frame',
+      socket: 1,
+      frame: updates('t', [
+        ['a', 'agent-1', []],
+        ['c', 'agent-2', []],
+      ]),
+    });
+    expect(d.snapshot().users.map((u) => u.email)).toEqual(['a', 'c']);
+  });
+
+  it('reconnects with backoff, and gives up on a silent socket', () => {
+    const d = new DashboardMachine(defaultDashboardConfig, {}, true);
+    d.handle({ type: 'connect', dashboardUserId: 'agent-1' });
+    expect(d.handle({ type: 'ws-closed', socket: 1 })).toContainEqual({ type: 'set-timer', key: 'reconnect', ms: 1000 });
+    expect(d.handle({ type: 'timer', key: 'reconnect' })).toEqual([{ type: 'connect', socket: 2 }]);
+    expect(d.handle({ type: 'ws-closed', socket: 2 })).toContainEqual({ type: 'set-timer', key: 'reconnect', ms: 2000 });
+    d.handle({ type: 'timer', key: 'reconnect' });
+    d.handle({ type: 'ws-open', socket: 3 });
+    expect(d.handle({ type: 'timer', key: 'silence' })).toEqual([
+      { type: 'disconnect', socket: 3, code: 4000, reason: 'no frame within 10000 ms' },
+      { type: 'cancel-timer', key: 'silence' },
+      { type: 'set-timer', key: 'reconnect', ms: 1000 },
+    ]);
+  });
+});
