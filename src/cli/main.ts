@@ -5,19 +5,26 @@ import { SimulationStopped } from '../sim/stopped.js';
 import { UsageError } from './args.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { judgeCommand } from './commands/judge.js';
 import { listCommand } from './commands/list.js';
+import { mergeCommand } from './commands/merge.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { toolVersion } from './version.js';
 
 const usage = `lockstep — deterministic network simulator and conformance harness
 
 Usage:
   lockstep check  [--protocol P|--all] [--client MODULE|zoo:P/VARIANT] [--runs N] [--seed S] [--report DIR] [--shard i/n]
+  lockstep merge  DIR... --report OUT
   lockstep run    SCENARIO.yaml... [--client ...] [--seed S] [--trace FILE]
   lockstep replay FAILURE.json
   lockstep list   [--protocol P]
   lockstep demo   [--seed S] [--duration MS] [--faults FILE] [--trace FILE]
+  lockstep serve  --protocol P [--scenario FILE] [--fault-plan FILE] [--port N] [--trace FILE]
+  lockstep judge  TRACE.jsonl --protocol P [--scenario FILE] [--report DIR]
+  lockstep check  --real --protocol P --client-cmd "COMMAND" --scenario FILE [--report DIR]
   lockstep --version
   lockstep <command> --help
 
@@ -38,6 +45,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         return 0;
       case 'check':
         return await checkCommand(rest, out);
+      case 'merge':
+        return await mergeCommand(rest, out);
       case 'run':
         return await runCommand(rest, out);
       case 'replay':
@@ -46,6 +55,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         return await listCommand(rest, out);
       case 'demo':
         return await demoCommand(rest, out);
+      case 'serve':
+        return await serveCommand(rest, out);
+      case 'judge':
+        return await judgeCommand(rest, out);
       default:
         throw new UsageError(`lockstep: unknown command "${command}"\n\n${usage}`);
     }

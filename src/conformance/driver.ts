@@ -27,7 +27,9 @@ export type ClientFactory<D extends ClientDriver = ClientDriver> = (env: ClientE
  * its protocol and exports a factory (as `createClient` or as the default export).
  */
 export interface ClientModule<D extends ClientDriver = ClientDriver> {
+  /** The protocol's name (`chat`, ...). */
   protocol: string;
+  /** The factory: one client per node and app incarnation. */
   createClient: ClientFactory<D>;
 }
 

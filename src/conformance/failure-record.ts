@@ -5,20 +5,31 @@ import type { ProtocolDefinition } from './protocol.js';
 
 /** A recorded counterexample: enough to re-run it and get the same trace hash. */
 export interface FailureRecord {
+  /** Always `lockstep-failure`. */
   format: 'lockstep-failure';
+  /** Version of this format. */
   version: 1;
+  /** The protocol's name. */
   protocol: string;
   /** `reference`, `zoo:chat/no-dedupe` or a module path. */
   client: string;
+  /** Whether the run installed the simulated world as globals. */
   globals: boolean;
   /** The complete scenario, including seed, actions and the shrunk fault plan. */
   scenario: ResolvedScenario;
   /** sha256 of the failing run's trace. */
   hash: string;
+  /** What made it fail: MUST requirement ids, `guard:<reason>`, `client-error`. */
   failed: string[];
+  /** Every requirement's finding on the failing run. */
   findings: Finding[];
   /** fast-check's replay key for the property run that found it, when it came from one. */
-  fastCheck?: { seed: number; path: string };
+  fastCheck?: {
+    /** The seed of the property runs. */
+    seed: number;
+    /** The run index and shrink steps, as fast-check prints them. */
+    path: string;
+  };
 }
 
 /** Reads and validates a failure record; errors name the file and the field. */

@@ -7,15 +7,29 @@ import type { ResolvedScenario } from './scenario.js';
 
 /** How to run property-based checks of one client. */
 export interface PropertyOptions {
+  /** The protocol. */
   protocol: ProtocolDefinition;
+  /** Creates the client under test. */
   client: ClientFactory;
+  /** How the client is named in reports. */
   clientName: string;
   /** Number of generated scenarios (not counting shrinking). */
   runs: number;
   /** fast-check seed: the same seed draws the same scenarios. */
   seed: number;
-  /** Only runs whose index `i` satisfies `i % shardCount === shardIndex` (0-based). */
-  shard?: { index: number; count: number };
+  /**
+   * Only the runs whose index `i` satisfies `i % count === index` (0-based). fast-check
+   * draws run `i` from the seed and `i` alone, so a shard draws the same scenarios as an
+   * unsharded check at its indices. Like an unsharded check, a shard stops at its own
+   * first failure; `lockstep merge` cuts the other shards at the lowest one.
+   */
+  shard?: {
+    /** This shard, 0-based. */
+    index: number;
+    /** How many shards. */
+    count: number;
+  };
+  /** Install the simulated world as globals. */
   globals?: boolean;
   /** A server variant of the protocol to run against (default: the reference server). */
   server?: string;
@@ -25,14 +39,26 @@ export interface PropertyOptions {
 
 /** The smallest failing scenario found, with everything needed to replay it. */
 export interface Counterexample {
+  /** The complete scenario: seed, actions and the shrunk fault plan. */
   scenario: ResolvedScenario;
+  /** Every requirement's finding on it. */
   findings: Finding[];
+  /** What made it fail: MUST requirement ids, `guard:<reason>`, `client-error`. */
   failed: string[];
+  /** sha256 of its trace. */
   hash: string;
+  /** Why a guard stopped it. */
   stopped?: string;
+  /** Why the client could not run. */
   error?: string;
   /** fast-check's replay key. */
-  fastCheck: { seed: number; path: string };
+  fastCheck: {
+    /** The seed of the property runs. */
+    seed: number;
+    /** The run index and shrink steps, as fast-check prints them. */
+    path: string;
+  };
+  /** Shrink steps fast-check took. */
   shrinks: number;
   /** The run index at which the first failure was found. */
   foundAt: number;
@@ -40,8 +66,11 @@ export interface Counterexample {
 
 /** Outcome of a property check: every generated run's findings, and a shrunk counterexample if one failed. */
 export interface PropertyOutcome {
+  /** Generated runs executed (this shard's; the runs stop at the first failure). */
   runs: number;
+  /** Every executed run's findings, in run order. */
   findings: Finding[][];
+  /** The shrunk first failure, if a run failed. */
   counterexample?: Counterexample;
 }
 
@@ -87,7 +116,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
     }
     const scenario: ResolvedScenario = {
       protocol: protocol.name,
-      name: `property run ${index}`,
+      name: shrinking ? `shrinking property run ${firstFailureAt}` : `property run ${index}`,
       description: 'drawn by fast-check',
       seed: drawn.seed,
       duration: model.duration,

@@ -11,7 +11,9 @@ export type ParamType = 'string' | 'number' | 'boolean' | 'string?' | 'number?' 
 
 /** A user action of a protocol (open a conversation, send, submit a meal, mount a widget). */
 export interface ActionDef {
+  /** One line for `lockstep list`. */
   description: string;
+  /** Its arguments and their types. */
   params: Record<string, ParamType>;
   /** Performs the action on a driver. May return a promise; a rejection is traced as `client.error`. */
   run(driver: ClientDriver, args: Record<string, unknown>): unknown;
@@ -19,14 +21,17 @@ export interface ActionDef {
 
 /** A known-faulty client: a realistic bug and the requirements it must be caught by. */
 export interface ClientVariant {
+  /** The bug, in one line. */
   description: string;
   /** Requirement ids the suite must report as violated. */
   violates: string[];
+  /** Creates the faulty client. */
   create: ClientFactory;
 }
 
 /** A known-faulty (or alternative) server. */
 export interface ServerVariant {
+  /** How it misbehaves, in one line. */
   description: string;
   /** Requirement ids the reference client then fails, or `[]` when the reference survives it. */
   breaks: string[];
@@ -40,27 +45,45 @@ export interface PropertyModel {
   heal: number;
   /** Client nodes. */
   clients: string[];
+  /** Draws the user actions of one run. */
   actions(f: typeof fc): fc.Arbitrary<ScenarioAction[]>;
+  /** Draws the fault plan of one run. */
   faults(f: typeof fc): fc.Arbitrary<FaultEntry[]>;
+  /** The network of every run (default: the default link). */
   network?: NetworkConfig;
 }
 
 /** Everything lockstep knows about one protocol. */
 export interface ProtocolDefinition {
+  /** The name (`chat`), used in requirement ids, `--protocol` and `scenarios/<name>/`. */
   name: string;
+  /** A human title. */
   title: string;
   /** Source documents in ../shared/seeds. */
   sources: string[];
+  /** The requirement catalogue, in order (docs/protocols/<name>.md says the same). */
   requirements: Requirement[];
+  /** The user actions scenarios can perform, by name. */
   actions: Record<string, ActionDef>;
   /** Scenario defaults. */
-  defaults: { duration: number; heal: number; clients: string[]; network?: NetworkConfig };
+  defaults: {
+    /** Virtual ms of the fault phase. */
+    duration: number;
+    /** Virtual ms of the heal phase. */
+    heal: number;
+    /** Client nodes. */
+    clients: string[];
+    /** The network. */
+    network?: NetworkConfig;
+  };
   /** Builds the server: `reference` or a server variant, with options from the scenario. */
   server(variant: string, options: Record<string, unknown>): ServerFactory;
+  /** Known-faulty or alternative servers (`--server`). */
   serverVariants: Record<string, ServerVariant>;
   /** The reference client. */
   reference: ClientFactory;
   /** Known-faulty clients, addressed as `zoo:<protocol>/<name>`. */
   variants: Record<string, ClientVariant>;
+  /** How property runs draw scenarios. */
   property: PropertyModel;
 }

@@ -2,15 +2,20 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chatProtocol } from '../reference/chat/index.js';
+import { eventSyncProtocol } from '../reference/event-sync/index.js';
+import { liveSupportProtocol } from '../reference/live-support/index.js';
+import { mealLogProtocol } from '../reference/meal-log/index.js';
 import type { ClientFactory } from './driver.js';
 import type { ProtocolDefinition } from './protocol.js';
 
 /** Every protocol lockstep ships, by name. */
-export const protocols: ReadonlyMap<string, ProtocolDefinition> = new Map([[chatProtocol.name, chatProtocol]]);
+export const protocols: ReadonlyMap<string, ProtocolDefinition> = new Map([[chatProtocol.name, chatProtocol], [liveSupportProtocol.name, liveSupportProtocol], [eventSyncProtocol.name, eventSyncProtocol], [mealLogProtocol.name, mealLogProtocol]]);
 
 /** A client to check: its protocol, factory and display name. */
 export interface ResolvedClient {
+  /** The protocol it implements. */
   protocol: ProtocolDefinition;
+  /** Creates the client. */
   factory: ClientFactory;
   /** `reference`, `zoo:chat/no-dedupe` or the module path as given. */
   name: string;
@@ -20,6 +25,7 @@ export interface ResolvedClient {
 
 /** Bad input about which client to run (exit 2). */
 export class ClientSpecError extends Error {
+  /** The error name. */
   override readonly name = 'ClientSpecError';
 }
 

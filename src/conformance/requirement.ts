@@ -12,7 +12,9 @@ export type Verdict = RunVerdict | 'non-strict';
 
 /** One judgement of one requirement on one trace. */
 export interface Finding {
+  /** The requirement id (`CHAT-4`). */
   requirement: string;
+  /** pass, fail or not-exercised (the run never reached the situation the requirement is about). */
   verdict: RunVerdict;
   /** Virtual time of the violating step (or of the evidence), ms. */
   at?: number;
@@ -24,7 +26,9 @@ export interface Finding {
 
 /** What a checker gets: the finished trace and the scenario that produced it. */
 export interface CheckContext {
+  /** Every step of the run, in order. */
   readonly events: readonly TraceEvent[];
+  /** The scenario that ran. */
   readonly scenario: ResolvedScenario;
   /** Virtual time at which every fault was lifted (the heal phase starts). */
   readonly healAt: number;
@@ -41,8 +45,11 @@ export type Checker = (ctx: CheckContext) => Omit<Finding, 'requirement'>;
  * checks are judged after the heal phase with a bound in virtual time.
  */
 export interface Requirement {
+  /** The id (`CHAT-4`): protocol prefix and number. */
   id: string;
+  /** MUST (gates) or SHOULD (reported as non-strict). */
   level: Level;
+  /** safety: judged at every step; liveness: judged after the heal phase. */
   kind: 'safety' | 'liveness';
   /** One sentence. */
   text: string;
@@ -50,6 +57,7 @@ export interface Requirement {
   source: string;
   /** Applies to the server rather than the client. */
   subject?: 'client' | 'server';
+  /** The one checker that judges it. */
   check: Checker;
 }
 

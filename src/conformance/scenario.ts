@@ -16,23 +16,40 @@ export interface ScenarioAction {
   node?: string;
   /** The action's name: one of the protocol's actions, or `restart` (kill and relaunch the app). */
   do: string;
+  /** The action's arguments. */
   args?: Record<string, unknown>;
 }
 
 /** A scenario as written in YAML (see docs/scenario-format.md). */
 export interface Scenario {
+  /** The protocol's name. */
   protocol: string;
+  /** A name for reports (default: the file name). */
   name?: string;
+  /** What it shows, in one sentence. */
   description?: string;
   /** Which source document case it reproduces. */
   source?: string;
+  /** The seed of the simulation (default 1). */
   seed?: number;
+  /** Virtual ms of the fault phase (default: the protocol's). */
   duration?: number;
+  /** Virtual ms of the heal phase, after every fault is lifted (default: the protocol's). */
   heal?: number;
+  /** Client nodes (default: the protocol's, usually `[c1]`). */
   clients?: string[];
+  /** Links and OS timeouts (docs/fault-plan.md, "Network settings"). */
   network?: NetworkConfig;
-  server?: { variant?: string; options?: Record<string, unknown> };
+  /** The server: the reference or a server variant, with options. */
+  server?: {
+    /** `reference` (default) or a server variant (`lockstep list`). */
+    variant?: string;
+    /** Options the protocol's server understands. */
+    options?: Record<string, unknown>;
+  };
+  /** The fault plan (docs/fault-plan.md). */
   faults?: FaultPlan;
+  /** The user actions, in time order. */
   actions?: ScenarioAction[];
   /** Requirements this scenario exercises (default: all of the protocol's). */
   requirements?: string[];
@@ -42,19 +59,38 @@ export interface Scenario {
 
 /** A scenario with every default filled in. */
 export interface ResolvedScenario {
+  /** The protocol's name. */
   protocol: string;
+  /** A name for reports. */
   name: string;
+  /** What it shows, in one sentence. */
   description: string;
+  /** Which source document case it reproduces. */
   source?: string;
+  /** The seed of the simulation. */
   seed: number;
+  /** Virtual ms of the fault phase. */
   duration: number;
+  /** Virtual ms of the heal phase, after every fault is lifted. */
   heal: number;
+  /** Client nodes. */
   clients: string[];
+  /** Links and OS timeouts (docs/fault-plan.md, "Network settings"). */
   network: NetworkConfig;
-  server: { variant: string; options: Record<string, unknown> };
+  /** The server: the reference or a server variant, with options. */
+  server: {
+    /** `reference` or a server variant. */
+    variant: string;
+    /** Options the protocol's server understands. */
+    options: Record<string, unknown>;
+  };
+  /** The fault plan (docs/fault-plan.md). */
   faults: FaultPlan;
+  /** The user actions, in time order. */
   actions: ScenarioAction[];
+  /** Requirements this scenario exercises. */
   requirements: string[];
+  /** Expected verdict of the reference client, per requirement (absent: pass). */
   expect: Record<string, RunVerdict>;
   /** The file it came from, if any. */
   file?: string;
@@ -62,10 +98,20 @@ export interface ResolvedScenario {
 
 /** A scenario file that is not valid: the message names the file, the field, what was expected and what was found. */
 export class ScenarioError extends Error {
+  /** The error name. */
   override readonly name = 'ScenarioError';
   constructor(
+    /** The file (or other input) at fault. */
     readonly file: string,
-    readonly problems: { field: string; expected: string; found: string }[],
+    /** Every problem found. */
+    readonly problems: {
+      /** The field, as a path (`actions[0].at`); `""` for the whole file. */
+      field: string;
+      /** What it should hold. */
+      expected: string;
+      /** What it held. */
+      found: string;
+    }[],
   ) {
     super(problems.map((p) => `${file}: ${p.field ? `field "${p.field}"` : 'file'}: expected ${p.expected}, found ${p.found}`).join('\n'));
   }

@@ -1,11 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkClient, type ClientCheckResult } from '../../conformance/check.js';
-import { buildJsonReport } from '../../conformance/report-json.js';
+import { buildJsonReport, createReporters, reporters, writeReports } from '../../conformance/reporters/index.js';
 import { protocols, resolveClient, type ResolvedClient } from '../../conformance/registry.js';
 import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { failureDetails, requirementTable } from '../print.js';
 import { toolVersion } from '../version.js';
+import { realCheckCommand } from '../../real/cli.js';
 
 const flags: Record<string, FlagSpec> = {
   protocol: { value: true, help: 'the protocol to check (chat, ...)' },
@@ -14,9 +14,13 @@ const flags: Record<string, FlagSpec> = {
   server: { value: true, help: 'a server variant to run against (lockstep list shows them; default: reference)' },
   runs: { value: true, help: 'property runs per client (default 1000; 0: scenarios only)' },
   seed: { value: true, help: 'seed of the property runs (default 1)' },
-  report: { value: true, help: 'write report.json (and failure records) into this directory' },
+  report: { value: true, help: `write every reporter's file (${Object.keys(reporters).join(', ')}) and failure records into this directory` },
+  reporter: { value: true, help: `with --report: only these reporters, comma-separated (${Object.keys(reporters).join(', ')})` },
   shard: { value: true, help: 'i/n: run only shard i of n (1-based) of the scenarios and property runs' },
   globals: { value: false, help: 'install the simulated world as globals (clients written against globals)' },
+  real: { value: false, help: 'check an external client over real sockets (with --client-cmd and --scenario; docs/real-socket-mode.md)' },
+  'client-cmd': { value: true, help: 'with --real: the shell command that starts the client (it gets LOCKSTEP_* URLs in its environment)' },
+  scenario: { value: true, help: 'with --real: the scenario file(s) to run, comma-separated' },
   help: { value: false, help: 'show this help' },
 };
 
@@ -39,10 +43,13 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     return 0;
   }
   if (args.positionals.length) throw new UsageError(`lockstep check: unexpected argument "${args.positionals[0]}" (scenario files go to lockstep run)`);
+  if (args.flags.has('real')) return realCheckCommand(args, out, parseReporters(stringFlag(args, 'reporter'), 'check'));
+  if (args.flags.has('client-cmd') || args.flags.has('scenario')) throw new UsageError('lockstep check: --client-cmd and --scenario go with --real');
   const runs = intFlag(args, 'runs', 1000, 'check');
   const seed = intFlag(args, 'seed', 1, 'check');
   const shard = parseShard(stringFlag(args, 'shard'));
   const reportDir = stringFlag(args, 'report');
+  const reporterList = parseReporters(stringFlag(args, 'reporter'), 'check');
   const protocolName = stringFlag(args, 'protocol');
   const all = args.flags.has('all');
   if (all && protocolName) throw new UsageError('lockstep check: give either --protocol or --all, not both');
@@ -82,6 +89,7 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
       protocols,
     );
     results.push(result);
+    if (reportDir) for (const r of reporterList) await r.onClientResult?.(result);
     out('');
     out(requirementTable(result));
     const details = failureDetails(result);
@@ -89,12 +97,18 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     out(`\n${client.protocol.name} / ${client.name}: ${result.exitCode === 0 ? 'PASS' : 'FAIL'} (${(result.wallMs / 1000).toFixed(1)} s)\n`);
   }
   if (reportDir) {
-    mkdirSync(reportDir, { recursive: true });
     const report = buildJsonReport(results, { runs, seed, shard, globals: args.flags.has('globals') }, toolVersion());
-    writeFileSync(join(reportDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    out(`report written to ${join(reportDir, 'report.json')}`);
+    for (const path of await writeReports({ report, dir: reportDir, results }, reporterList)) out(`report written to ${path}`);
   }
   return results.some((r) => r.exitCode !== 0) ? 1 : 0;
+}
+
+/** `--reporter a,b`: the named reporters (default: all); an unknown name is bad input. */
+export function parseReporters(v: string | undefined, command: string): ReturnType<typeof createReporters> {
+  const names = v === undefined ? undefined : v.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names?.find((n) => !Object.hasOwn(reporters, n));
+  if (unknown !== undefined || names?.length === 0) throw new UsageError(`lockstep ${command}: --reporter expects names of reporters (${Object.keys(reporters).join(', ')}), found "${v}"`);
+  return createReporters(names);
 }
 
 function parseShard(v: string | undefined): { index: number; count: number } | undefined {

@@ -1,0 +1,92 @@
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  mergeReports,
+  readJsonReport,
+  reporters,
+  writeReports,
+  type ClientReport,
+  type MergeInput,
+} from '../../conformance/reporters/index.js';
+import { ScenarioError } from '../../conformance/scenario.js';
+import { flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { parseReporters } from './check.js';
+
+const flags: Record<string, FlagSpec> = {
+  report: {
+    value: true,
+    help: `the directory to write the merged reports into (${Object.keys(reporters).join(', ')}) and the counterexample's failure record`,
+  },
+  reporter: { value: true, help: `only these reporters, comma-separated (${Object.keys(reporters).join(', ')})` },
+  help: { value: false, help: 'show this help' },
+};
+
+/** Help of `lockstep merge`. */
+export const mergeHelp = `lockstep merge DIR... --report OUT
+
+Combines the reports of the shards of one check (lockstep check --shard i/n --report DIR,
+one DIR per shard; a DIR may also be the report.json itself) into the report one
+unsharded check would have written: the same verdicts, counts, first failures and
+counterexample. Every shard of every client must be given exactly once, with the same
+--runs, --seed and lockstep version.
+
+${flagHelp(flags)}
+
+Exit codes: 0 every MUST requirement passed, 1 a requirement failed or a run broke,
+2 bad input (a missing, unreadable or incompatible report, a shard missing or given twice).`;
+
+/** `lockstep merge`. */
+export async function mergeCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv, flags, 'merge');
+  if (args.flags.has('help')) {
+    out(mergeHelp);
+    return 0;
+  }
+  const outDir = stringFlag(args, 'report');
+  if (!outDir) throw new UsageError('lockstep merge: --report OUT is required (the directory to write the merged reports into)');
+  if (args.positionals.length === 0)
+    throw new UsageError(
+      'lockstep merge: expected the report directories of the shards (e.g. lockstep merge reports/shard-1 reports/shard-2 --report reports)',
+    );
+  const list = parseReporters(stringFlag(args, 'reporter'), 'merge');
+  const inputs: MergeInput[] = args.positionals.map((p) => {
+    if (!existsSync(p))
+      throw new ScenarioError(p, [
+        {
+          field: '',
+          expected: 'a report directory written by lockstep check --report (or its report.json)',
+          found: 'no such file or directory',
+        },
+      ]);
+    const file = existsSync(p) && statSync(p).isDirectory() ? join(p, 'report.json') : p;
+    return { file, report: readJsonReport(file) };
+  });
+  const { report, copies } = mergeReports(inputs, outDir);
+  for (const c of copies) {
+    if (!existsSync(c.from)) {
+      out(`warning: ${c.from} is missing: the merged report's replay command points to ${c.to}, which will not exist`);
+      continue;
+    }
+    mkdirSync(dirname(c.to), { recursive: true });
+    if (c.from !== c.to) copyFileSync(c.from, c.to);
+  }
+  out(`merged ${inputs.length} reports: ${inputs.map((i) => i.file).join(', ')}`);
+  for (const c of report.clients) out(`\n${summary(c)}`);
+  out('');
+  for (const path of await writeReports({ report, dir: outDir }, list)) out(`report written to ${path}`);
+  return report.clients.some((c) => c.exitCode !== 0) ? 1 : 0;
+}
+
+function summary(c: ClientReport): string {
+  const lines = [
+    `${c.protocol} / ${c.client}${c.server ? ` against server ${c.server}` : ''}: ${c.exitCode === 0 ? 'PASS' : 'FAIL'} (${c.scenarios.length} scenarios, ${c.property?.runs ?? 0} property runs)`,
+  ];
+  for (const q of c.requirements)
+    lines.push(`  ${q.id.padEnd(10)} ${q.level.padEnd(6)} ${q.verdict.toUpperCase().padEnd(13)} ${q.passed}/${q.failed}/${q.notExercised}`);
+  for (const q of c.requirements) {
+    if (!q.firstFailure) continue;
+    lines.push(`  ${q.id} ${q.verdict === 'fail' ? 'FAILED' : 'violated (SHOULD)'} in ${q.firstFailure.run}: ${q.firstFailure.evidence}`);
+    if (q.firstFailure.replay) lines.push(`    replay: ${q.firstFailure.replay}`);
+  }
+  return lines.join('\n');
+}

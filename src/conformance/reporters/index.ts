@@ -1,0 +1,57 @@
+/**
+ * Report formats behind one interface, chosen by name: `json` (report.json) and `junit`
+ * (junit.xml). `lockstep check --report DIR` and `lockstep merge` write every reporter's
+ * file unless `--reporter` names some.
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jsonReporter } from './json.js';
+import { junitReporter } from './junit.js';
+import type { ReportContext, Reporter, ReporterFactory } from './types.js';
+
+export * from './types.js';
+export {
+  buildJsonReport,
+  jsonReporter,
+  readJsonReport,
+  reportProblems,
+  reportVersion,
+  serializeJsonReport,
+  type ClientReport,
+  type CounterexampleReport,
+  type JsonReport,
+  type PropertyReport,
+  type ReportOptions,
+  type ReportProblem,
+  type ScenarioReport,
+} from './json.js';
+export { buildJunitXml, junitClassname, junitReporter, junitTestName, runsTestName } from './junit.js';
+export { compareRuns, mergeReports, type FailureCopy, type MergeInput, type MergeResult } from './merge.js';
+
+/** Every reporter, by the name the command line uses. */
+export const reporters: Readonly<Record<string, ReporterFactory>> = {
+  json: jsonReporter,
+  junit: junitReporter,
+};
+
+/** Creates the named reporters (default: all of them, in the order of {@link reporters}). */
+export function createReporters(names?: readonly string[]): Reporter[] {
+  return (names ?? Object.keys(reporters)).map((name) => {
+    const make = reporters[name];
+    if (!make) throw new Error(`unknown reporter "${name}" (expected one of ${Object.keys(reporters).join(', ')})`);
+    return make();
+  });
+}
+
+/** Renders every reporter's file into `ctx.dir`; returns the paths written. */
+export async function writeReports(ctx: ReportContext, list: readonly Reporter[] = createReporters()): Promise<string[]> {
+  mkdirSync(ctx.dir, { recursive: true });
+  const written: string[] = [];
+  for (const r of list) {
+    const path = join(ctx.dir, r.file);
+    writeFileSync(path, await r.render(ctx));
+    written.push(path);
+  }
+  return written;
+}

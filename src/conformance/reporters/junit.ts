@@ -1,0 +1,167 @@
+import type { RequirementResult } from '../check.js';
+import type { ClientReport, JsonReport } from './json.js';
+import type { Reporter } from './types.js';
+import { xmlAttr, xmlAttrs, xmlText } from './xml.js';
+
+/** The JUnit `classname` of a client's testcases: `chat.reference`, `chat.zoo:chat/no-dedupe`, `chat.reference@server-variant`. */
+export function junitClassname(c: Pick<ClientReport, 'protocol' | 'client' | 'server'>): string {
+  return `${c.protocol}.${c.client}${c.server ? `@${c.server}` : ''}`;
+}
+
+/** The JUnit testcase name of a requirement: its id and sentence. */
+export function junitTestName(q: Pick<RequirementResult, 'id' | 'text'>): string {
+  return `${q.id} ${q.text}`;
+}
+
+/** Name of the extra testcase per client that fails (as an error) when a run broke rather than a requirement failed. */
+export const runsTestName = 'RUNS every run completed (no guard stop, client error or scenario mismatch)';
+
+const ms = (at: number | undefined): string => (at === undefined ? '' : ` at ${(at / 1000).toFixed(3)} s`);
+
+function counts(q: RequirementResult): string {
+  return `${q.passed} passed, ${q.failed} failed, ${q.notExercised} not exercised`;
+}
+
+function failureText(q: RequirementResult): string {
+  const f = q.firstFailure!;
+  return [
+    `${q.id} (${q.level}) ${q.text}`,
+    `source: ${q.source}`,
+    `verdict: ${q.verdict} (${counts(q)})`,
+    `first failure: ${f.run}${ms(f.at)}${f.seq !== undefined ? ` (trace step ${f.seq})` : ''}`,
+    `evidence: ${f.evidence}`,
+    ...(f.replay ? [`replay: ${f.replay}`] : []),
+  ].join('\n');
+}
+
+function testcase(c: ClientReport, q: RequirementResult): string {
+  const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: junitTestName(q) })}>`;
+  const out = (text: string) => `      <system-out>${xmlText(text)}</system-out>`;
+  switch (q.verdict) {
+    case 'fail':
+      return [
+        head,
+        `      <failure${xmlAttrs({ type: q.level, message: `${q.id} failed in ${q.firstFailure!.run}: ${q.firstFailure!.evidence}` })}>${xmlText(failureText(q))}</failure>`,
+        '    </testcase>',
+      ].join('\n');
+    case 'not-exercised':
+      return [
+        head,
+        `      <skipped${xmlAttrs({ message: `not exercised: no run reached the situation ${q.id} is about (${counts(q)})` })}/>`,
+        '    </testcase>',
+      ].join('\n');
+    case 'non-strict':
+      // A violated SHOULD does not gate (exit 0): a passing testcase that says so.
+      return [head, out(`violated (SHOULD, non-strict)\n${failureText(q)}`), '    </testcase>'].join('\n');
+    default:
+      return [head, out(`pass (${counts(q)})`), '    </testcase>'].join('\n');
+  }
+}
+
+/** Why a client's runs broke: scenario mismatches, guard stops, client errors, a counterexample no requirement explains. */
+function brokenRuns(c: ClientReport): string[] {
+  const out: string[] = [];
+  for (const s of c.scenarios) {
+    for (const m of s.mismatches) out.push(`scenario ${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`);
+    if (s.stopped) out.push(`scenario ${s.name}: stopped: ${s.stopped}`);
+    if (s.error) out.push(`scenario ${s.name}: ${s.error}`);
+  }
+  const cx = c.property?.counterexample;
+  const unexplained = cx?.failed.filter((f) => !c.requirements.some((q) => q.id === f && q.verdict === 'fail')) ?? [];
+  if (cx && (unexplained.length || !c.requirements.some((q) => q.verdict === 'fail'))) {
+    out.push(
+      `property run ${cx.foundAt} failed (${cx.failed.join(', ')}), shrunk to ${cx.faults} fault entries and ${cx.actions} actions${c.property?.replay ? `\nreplay: ${c.property.replay}` : ''}`,
+    );
+  }
+  return out;
+}
+
+function runsTestcase(c: ClientReport): { xml: string; error: boolean } {
+  const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: runsTestName })}>`;
+  const broken = brokenRuns(c);
+  const runs = `${c.scenarios.length} scenarios, ${c.property?.runs ?? 0} property runs`;
+  if (!broken.length) return { xml: [head, `      <system-out>${xmlText(runs)}</system-out>`, '    </testcase>'].join('\n'), error: false };
+  const message = broken[0]!.split('\n')[0]! + (broken.length > 1 ? ` (and ${broken.length - 1} more)` : '');
+  return {
+    xml: [
+      head,
+      `      <error${xmlAttrs({ type: 'broken-run', message })}>${xmlText(`${runs}\n${broken.join('\n')}`)}</error>`,
+      '    </testcase>',
+    ].join('\n'),
+    error: true,
+  };
+}
+
+/**
+ * JUnit XML of a report (docs/report-format.md): one `testsuite` per protocol, one
+ * `testcase` per requirement per client (classname `<protocol>.<client>`, name
+ * `<id> <sentence>`), plus one testcase per client for broken runs. A failed MUST is a
+ * `failure` carrying the evidence and the replay command; a requirement no run exercised
+ * is `skipped`; levels and sources are `property` entries of the suite. No timings or
+ * host names, so the same run gives the same bytes.
+ */
+export function buildJunitXml(report: JsonReport): string {
+  const protocols = [...new Set(report.clients.map((c) => c.protocol))];
+  let tests = 0;
+  let failures = 0;
+  let errors = 0;
+  const suites = protocols.map((protocol) => {
+    const clients = report.clients.filter((c) => c.protocol === protocol);
+    let t = 0;
+    let f = 0;
+    let e = 0;
+    let skipped = 0;
+    const cases: string[] = [];
+    for (const c of clients) {
+      for (const q of c.requirements) {
+        t++;
+        if (q.verdict === 'fail') f++;
+        if (q.verdict === 'not-exercised') skipped++;
+        cases.push(testcase(c, q));
+      }
+      const r = runsTestcase(c);
+      t++;
+      if (r.error) e++;
+      cases.push(r.xml);
+    }
+    tests += t;
+    failures += f;
+    errors += e;
+    const props: [string, string][] = [
+      ['lockstep.version', report.tool.version],
+      ['runs', String(report.options.runs)],
+      ['seed', String(report.options.seed)],
+      ['globals', String(report.options.globals)],
+    ];
+    if (report.options.shard) props.push(['shard', `${report.options.shard.index + 1}/${report.options.shard.count}`]);
+    if (report.merged) props.push(['merged.shards', String(report.merged.shards)]);
+    const seen = new Set<string>();
+    for (const c of clients) {
+      for (const q of c.requirements) {
+        if (seen.has(q.id)) continue;
+        seen.add(q.id);
+        props.push([`${q.id}.level`, q.level], [`${q.id}.source`, q.source]);
+      }
+    }
+    return [
+      `  <testsuite${xmlAttrs({ name: protocol, tests: t, failures: f, errors: e, skipped })}>`,
+      '    <properties>',
+      ...props.map(([k, v]) => `      <property name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`),
+      '    </properties>',
+      ...cases,
+      '  </testsuite>',
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${xmlAttrs({ name: 'lockstep', tests, failures, errors })}>`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** The `junit` reporter: `junit.xml`. */
+export function junitReporter(): Reporter {
+  return { name: 'junit', file: 'junit.xml', render: ({ report }) => buildJunitXml(report) };
+}

@@ -1,0 +1,254 @@
+import { entryEnd, type FaultEntry, type FaultPlan } from '../sim/faults/plan.js';
+import { pathMatches, type HoldRule } from '../sim/network.js';
+import type { Trace } from '../sim/trace.js';
+import { hostTimers, type WallClock } from './clock.js';
+import type { RealServerHost } from './host.js';
+import type { RealNetwork } from './network.js';
+import type { RealWsConnection } from './ws-connection.js';
+
+/**
+ * Fault kinds that real-socket mode cannot realise, and why. Everything else means on
+ * real sockets what it means in the simulator (docs/real-socket-mode.md).
+ */
+export const unrealisable: Partial<Record<FaultEntry['kind'], string>> = {
+  'app-background':
+    "it suspends or throttles the app's timers, which only the device can do; background the app yourself during the run, or leave the entry out",
+};
+
+/** Problems of a fault plan for real-socket mode: one line per entry that cannot be realised. */
+export function realFaultProblems(plan: FaultPlan, source: string): string[] {
+  const out: string[] = [];
+  plan.forEach((e, i) => {
+    const why = unrealisable[e.kind];
+    if (why) out.push(`${source}: entry ${i} (${e.kind}): cannot be applied over real sockets: ${why}`);
+  });
+  return out;
+}
+
+/** What the fault engine acts on. */
+export interface RealFaultTargets {
+  clock: WallClock;
+  trace: Trace;
+  net: RealNetwork;
+  host: RealServerHost;
+}
+
+/**
+ * Applies a fault plan in wall-clock time: each entry at `at` ms after the run started (in
+ * plan order for equal times), windowed entries until `at + duration`, traced as
+ * `fault.start` / `fault.end` — the kernel's fault engine, on the real clock.
+ */
+export class RealFaultEngine {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly ends = new Set<ReturnType<typeof setTimeout>>();
+  private readonly order: { entry: FaultEntry; index: number }[];
+  private nextIndex = 0;
+  private stopped = false;
+
+  constructor(
+    plan: FaultPlan,
+    private readonly t: RealFaultTargets,
+  ) {
+    this.order = plan.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.at - b.entry.at || a.index - b.index);
+  }
+
+  /** Starts applying the plan (call when the run's clock starts). */
+  start(): void {
+    this.arm();
+  }
+
+  /** Stops: no entry starts or ends any more. */
+  stop(): void {
+    this.stopped = true;
+    hostTimers.clearTimeout(this.timer);
+    for (const h of this.ends) hostTimers.clearTimeout(h);
+    this.ends.clear();
+  }
+
+  private arm(): void {
+    hostTimers.clearTimeout(this.timer);
+    const next = this.order[this.nextIndex];
+    if (!next || this.stopped) return;
+    this.timer = hostTimers.setTimeout(() => this.fire(), next.entry.at - this.t.clock.now());
+  }
+
+  private fire(): void {
+    const now = this.t.clock.now() + 1;
+    while (!this.stopped && this.nextIndex < this.order.length && this.order[this.nextIndex]!.entry.at <= now) {
+      const { entry, index } = this.order[this.nextIndex++]!;
+      this.apply(entry, index);
+    }
+    this.arm();
+  }
+
+  private at(ms: number, fn: () => void): void {
+    const h = hostTimers.setTimeout(() => {
+      this.ends.delete(h);
+      if (!this.stopped) fn();
+    }, ms - this.t.clock.now());
+    this.ends.add(h);
+  }
+
+  private conns(node: string | undefined, path: string | undefined): RealWsConnection[] {
+    return [...this.t.host.conns].filter(
+      (c) =>
+        (!c.clientDone || (c.server !== undefined && !c.serverDone)) &&
+        (node === undefined || c.node === node) &&
+        (path === undefined || pathMatches(path, c.path)),
+    );
+  }
+
+  private apply(e: FaultEntry, entry: number): void {
+    const { net, host, trace, clock } = this.t;
+    const { kind, at: _at, ...params } = e as FaultEntry & Record<string, unknown>;
+    trace.record(clock.now(), 'fault.start', { entry, kind, ...params });
+    const until = (undo: () => void): void => {
+      const end = entryEnd(e);
+      if (end === Infinity) return;
+      this.at(end, () => {
+        undo();
+        trace.record(clock.now(), 'fault.end', { entry, kind });
+      });
+    };
+    switch (e.kind) {
+      case 'partition': {
+        const rule = { entry, node: e.node, direction: e.direction ?? 'both' };
+        net.partitions.push(rule);
+        return until(() => {
+          remove(net.partitions, rule);
+          net.pumpAll();
+        });
+      }
+      case 'drop': {
+        const rule = { entry, node: e.node, direction: e.direction ?? 'both', rate: e.rate };
+        net.drops.push(rule);
+        return until(() => remove(net.drops, rule));
+      }
+      case 'delay-spike': {
+        const rule = { entry, node: e.node, direction: e.direction ?? 'both', extra: e.extra };
+        net.spikes.push(rule);
+        return until(() => remove(net.spikes, rule));
+      }
+      case 'duplicate': {
+        const rule = { entry, node: e.node, direction: 'to-server' as const, rate: e.rate };
+        net.duplicates.push(rule);
+        return until(() => remove(net.duplicates, rule));
+      }
+      case 'ws-intermediary': {
+        const rule = {
+          entry,
+          node: e.node,
+          direction: 'both' as const,
+          duplicate: e.duplicate ?? 0,
+          reorder: e.reorder ?? 0,
+          drop: e.drop ?? 0,
+        };
+        net.intermediaries.push(rule);
+        return until(() => remove(net.intermediaries, rule));
+      }
+      case 'ws-refuse': {
+        const rule = { entry, node: e.node, path: e.path, status: e.status ?? 503 };
+        host.refuseRules.push(rule);
+        return until(() => remove(host.refuseRules, rule));
+      }
+      case 'http-status': {
+        const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, status: e.status };
+        host.statusRules.push(rule);
+        return until(() => remove(host.statusRules, rule));
+      }
+      case 'http-timeout': {
+        const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, phase: e.phase ?? ('request' as const) };
+        host.timeoutRules.push(rule);
+        return until(() => remove(host.timeoutRules, rule));
+      }
+      case 'ws-half-open':
+        for (const c of this.conns(e.node, e.path)) c.halfOpen(e.direction ?? 'both');
+        return;
+      case 'ws-reset':
+        for (const c of this.conns(e.node, e.path)) c.reset(`ws-reset (fault entry ${entry})`);
+        return;
+      case 'server-restart':
+        host.restart({ downtime: e.downtime ?? 1000, state: e.state ?? 'keep', closeCode: e.closeCode ?? 1006, entry });
+        return;
+      case 'client-offline': {
+        // The device's own offline/online events cannot be produced from here: the client
+        // sees what an unreachable network looks like (requests fail at once, sockets die
+        // or stall), and the server learns nothing.
+        const nodes = e.node ? [e.node] : undefined;
+        const affected = (n: string): boolean => !nodes || nodes.includes(n);
+        const added: string[] = [];
+        for (const n of nodesOf(host, e.node)) {
+          if (net.offline.has(n)) continue;
+          net.offline.add(n);
+          added.push(n);
+        }
+        for (const x of [...host.exchanges]) if (affected(x.node)) host.offline(x);
+        if ((e.sockets ?? 'close') === 'close')
+          for (const c of this.conns(e.node, undefined)) if (!c.clientDone) c.offline('the network went offline');
+        return until(() => {
+          for (const n of added) net.offline.delete(n);
+          net.pumpAll();
+        });
+      }
+      case 'app-background':
+        // Rejected before the run (realFaultProblems); never reached.
+        return;
+      case 'hold': {
+        const rule: HoldRule = { entry, name: e.name, node: e.node, match: e.match ?? {}, seen: 0, released: false };
+        net.holds.push(rule);
+        const d = e.duration;
+        if (d !== undefined) rule.onCatch = () => this.at(clock.now() + d, () => release(rule, this.t, entry));
+        return;
+      }
+      case 'release': {
+        const rule = net.holds.find((h) => h.name === e.name);
+        if (rule) release(rule, this.t, entry);
+        return;
+      }
+    }
+  }
+}
+
+/** Client nodes a node-less entry applies to: those seen so far, or the given one. */
+function nodesOf(host: RealServerHost, node: string | undefined): string[] {
+  if (node !== undefined) return [node];
+  return [...host.knownNodes];
+}
+
+function release(rule: HoldRule, t: RealFaultTargets, entry: number): void {
+  if (rule.released) return;
+  rule.released = true;
+  t.trace.record(t.clock.now(), 'net.release', { name: rule.name, entry, id: rule.held?.envelope.id, n: rule.held?.envelope.n });
+  rule.held?.release();
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/**
+ * Lifts every fault in force, as the kernel's `healAll` does: partitions, loss, spikes,
+ * duplication, intermediaries, edge statuses, timeouts and refusals, held envelopes and
+ * offline devices. Connections a fault already broke stay broken. Traced as `sim.heal`.
+ */
+export function healAllReal(t: RealFaultTargets): void {
+  const { net, host, trace, clock } = t;
+  trace.record(clock.now(), 'sim.heal', {});
+  net.partitions.length = 0;
+  net.drops.length = 0;
+  net.spikes.length = 0;
+  net.duplicates.length = 0;
+  net.intermediaries.length = 0;
+  host.statusRules.length = 0;
+  host.timeoutRules.length = 0;
+  host.refuseRules.length = 0;
+  for (const h of net.holds) {
+    if (h.released) continue;
+    h.released = true;
+    trace.record(clock.now(), 'net.release', { name: h.name, entry: h.entry, id: h.held?.envelope.id, n: h.held?.envelope.n, heal: true });
+    h.held?.release();
+  }
+  net.offline.clear();
+  net.pumpAll();
+}

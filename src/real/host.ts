@@ -1,0 +1,407 @@
+import type { ServerResponse } from 'node:http';
+import type { Random } from '../sim/random.js';
+import type { Scheduler } from '../sim/scheduler.js';
+import { pathMatches } from '../sim/network.js';
+import type { EdgeStatusRule, EdgeTimeoutRule, RefuseRule, ServerApp, ServerEnv, ServerFactory } from '../sim/server-host.js';
+import type { Trace } from '../sim/trace.js';
+import { responseBodyText, SimHttpRequest, statusText, type SimHttpResponse } from '../sim/transport/http-types.js';
+import { ServerSocket } from '../sim/transport/server-socket.js';
+import type { WsConnection } from '../sim/transport/ws-connection.js';
+import { real } from '../sim/real-globals.js';
+import { createRealTimers, hostTimers, type RealTimers, type WallClock } from './clock.js';
+import type { RealNetwork } from './network.js';
+import type { RealWsConnection } from './ws-connection.js';
+
+/** One HTTP exchange between a real client and the server application. */
+export interface Exchange {
+  id: string;
+  node: string;
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string;
+  res: ServerResponse;
+  /** It reached the application (`http.serve`). */
+  served: boolean;
+  /** The application answered (`http.respond`). */
+  responded: boolean;
+  /** A response was written to the client. */
+  answered: boolean;
+  /** The client stopped waiting (it aborted, or the connection died). */
+  gone: boolean;
+}
+
+/** Hooks into the listener: a restart drops every HTTP connection (keep-alive ones too). */
+export interface ListenerControl {
+  dropConnections(): void;
+}
+
+function takeRule<R extends { node?: string; path?: string; method?: string; remaining?: number }>(
+  rules: R[],
+  node: string,
+  method: string,
+  path: string,
+): R | undefined {
+  for (const r of rules) {
+    if (r.node !== undefined && r.node !== node) continue;
+    if (r.path !== undefined && !pathMatches(r.path, path)) continue;
+    if (r.method !== undefined && r.method !== method) continue;
+    if (r.remaining !== undefined) {
+      if (r.remaining <= 0) continue;
+      r.remaining--;
+    }
+    return r;
+  }
+  return undefined;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Hosts the protocol's server application — the very {@link ServerApp} the simulator
+ * runs — on real sockets: a {@link ServerEnv} on the real clock, the edge faults in front
+ * of it (`http-status`, `http-timeout`, `ws-refuse`), and restarts (connections dropped,
+ * connections refused while down, timers lost, state kept or rebuilt). It traces the
+ * same steps as the kernel's `ServerHost`.
+ */
+export class RealServerHost {
+  app: ServerApp | undefined;
+  down = false;
+  generation = 0;
+  readonly env: ServerEnv;
+  readonly statusRules: EdgeStatusRule[] = [];
+  readonly timeoutRules: EdgeTimeoutRule[] = [];
+  readonly refuseRules: RefuseRule[] = [];
+  readonly exchanges = new Set<Exchange>();
+  readonly conns = new Set<RealWsConnection>();
+  /** The run's client nodes (for faults that apply to every client). */
+  readonly knownNodes = new Set<string>();
+  private readonly sockets = new Set<ServerSocket>();
+  private readonly timers: RealTimers;
+  /** What ServerSocket needs of a scheduler: the clock and close timers. */
+  private readonly schedulerShim: Scheduler;
+  private stopped = false;
+
+  constructor(
+    private readonly factory: ServerFactory,
+    private readonly clock: WallClock,
+    private readonly trace: Trace,
+    private readonly net: RealNetwork,
+    random: Random,
+    private readonly listener: ListenerControl,
+  ) {
+    this.timers = createRealTimers('server', (subject, e) =>
+      trace.record(clock.now(), 'server.error', { subject, message: errorMessage(e) }),
+    );
+    const host = this;
+    this.env = {
+      setTimeout: this.timers.setTimeout,
+      setInterval: this.timers.setInterval,
+      clearTimeout: this.timers.clearTimeout,
+      clearInterval: this.timers.clearInterval,
+      now: () => clock.now(),
+      Date: real.Date,
+      random,
+      log: (message, fields) => trace.record(clock.now(), 'server.log', { ...fields, msg: message }),
+      sockets: () => [...this.sockets].filter((s) => s.readyState === 1),
+      get generation() {
+        return host.generation;
+      },
+    };
+    this.schedulerShim = {
+      get now() {
+        return clock.now();
+      },
+      schedule: (delay: number, _owner: string, _kind: string, _subject: string, fn: () => void) => {
+        const task = { cancelled: false, handle: undefined as ReturnType<typeof setTimeout> | undefined };
+        task.handle = hostTimers.setTimeout(() => {
+          if (!task.cancelled && !this.stopped) fn();
+        }, delay);
+        return task;
+      },
+      cancel: (task: { cancelled: boolean; handle?: ReturnType<typeof setTimeout> } | undefined) => {
+        if (!task) return;
+        task.cancelled = true;
+        hostTimers.clearTimeout(task.handle);
+      },
+    } as unknown as Scheduler;
+  }
+
+  /** Builds the application (at the start of the run). */
+  boot(): void {
+    this.app = this.build();
+  }
+
+  private build(): ServerApp | undefined {
+    try {
+      return this.factory(this.env);
+    } catch (e) {
+      this.trace.record(this.clock.now(), 'server.error', { subject: 'server factory', message: errorMessage(e) });
+      return undefined;
+    }
+  }
+
+  /** The run is over: no timer of the application fires any more. */
+  stop(): void {
+    this.stopped = true;
+    this.timers.cancelAll();
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  /** An HTTP request left the client: it crosses the network to the server's edge. */
+  request(x: Exchange): void {
+    const bytes = Buffer.byteLength(x.body);
+    this.net.sendDatagram(
+      { id: x.id, type: 'http.request', node: x.node, dir: 'to-server', bytes: 200 + bytes, path: x.url.pathname, text: x.body },
+      (dup) => this.serve(x, dup),
+    );
+  }
+
+  /** The request arrived at the server's edge (like `ServerHost.handleHttp`). */
+  private serve(x: Exchange, dup: boolean): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    if (this.down) {
+      this.trace.record(now, 'http.refused', { id: x.id });
+      return this.fail(x, 'refused');
+    }
+    const status = takeRule(this.statusRules, x.node, x.method, x.url.pathname);
+    if (status) {
+      this.trace.record(now, 'http.edge', { id: x.id, status: status.status, entry: status.entry });
+      return this.reply(x, { status: status.status, body: '' }, 'edge');
+    }
+    const timeout = takeRule(this.timeoutRules, x.node, x.method, x.url.pathname);
+    if (timeout?.phase === 'request') {
+      this.trace.record(now, 'net.drop', {
+        id: x.id,
+        envelope: 'http.request',
+        dir: 'to-server',
+        reason: `http-timeout (fault entry ${timeout.entry})`,
+      });
+      return;
+    }
+    this.trace.record(now, 'http.serve', {
+      id: x.id,
+      method: x.method,
+      path: x.url.pathname,
+      dup: dup || undefined,
+      body: x.body || undefined,
+    });
+    x.served = true;
+    const generation = this.generation;
+    let done = false;
+    const finish = (res: SimHttpResponse): void => {
+      if (done || this.stopped || generation !== this.generation) return;
+      done = true;
+      x.responded = true;
+      this.trace.record(this.clock.now(), 'http.respond', {
+        id: x.id,
+        status: res.status,
+        bytes: Buffer.byteLength(responseBodyText(res)),
+      });
+      if (timeout?.phase === 'response') {
+        this.trace.record(this.clock.now(), 'net.drop', {
+          id: x.id,
+          envelope: 'http.response',
+          dir: 'to-client',
+          reason: `http-timeout (fault entry ${timeout.entry})`,
+        });
+        return;
+      }
+      this.reply(x, res, 'server');
+    };
+    const app = this.app;
+    if (!app?.http) return finish({ status: 404, body: '' });
+    const req = new SimHttpRequest(x.id, x.node, x.method, x.url, x.headers, x.body, dup);
+    let result: SimHttpResponse | Promise<SimHttpResponse>;
+    try {
+      result = app.http(req);
+    } catch (e) {
+      return finish(this.crashed(x.id, e));
+    }
+    if (result && typeof (result as Promise<SimHttpResponse>).then === 'function') {
+      (result as Promise<SimHttpResponse>).then(finish, (e: unknown) => finish(this.crashed(x.id, e)));
+    } else finish(result as SimHttpResponse);
+  }
+
+  /** The answer crosses the network back to the client. */
+  private reply(x: Exchange, res: SimHttpResponse, via: 'server' | 'edge'): void {
+    let text: string;
+    try {
+      text = responseBodyText(res);
+    } catch (e) {
+      text = '';
+      res = this.crashed(x.id, e);
+    }
+    this.net.sendDatagram(
+      { id: x.id, type: 'http.response', node: x.node, dir: 'to-client', bytes: 100 + Buffer.byteLength(text), path: x.url.pathname, text },
+      () => this.write(x, res, text, via),
+    );
+  }
+
+  private write(x: Exchange, res: SimHttpResponse, text: string, via: 'server' | 'edge'): void {
+    if (this.stopped) return;
+    if (x.answered || x.gone || x.res.headersSent || x.res.destroyed) {
+      this.trace.record(this.clock.now(), 'http.discard', {
+        id: x.id,
+        reason: x.answered ? 'duplicate answer' : 'the client stopped waiting',
+      });
+      return;
+    }
+    x.answered = true;
+    this.exchanges.delete(x);
+    const headers: Record<string, string> = { ...(res.headers ?? {}) };
+    const lower = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
+    if (!lower.has('content-type') && res.body !== null && typeof res.body === 'object') headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(text));
+    try {
+      x.res.writeHead(res.status, statusText[res.status], headers);
+      x.res.end(text);
+    } catch (e) {
+      // an application header Node refuses: answer 500 rather than crash
+      this.trace.record(this.clock.now(), 'server.error', { subject: x.id, message: errorMessage(e) });
+      if (!x.res.headersSent) {
+        x.res.writeHead(500, { 'content-length': '0' });
+        x.res.end();
+      } else x.res.destroy();
+      this.trace.record(this.clock.now(), 'http.response', { id: x.id, status: 500 });
+      return;
+    }
+    this.trace.record(this.clock.now(), 'http.response', {
+      id: x.id,
+      status: res.status,
+      bytes: Buffer.byteLength(text) || undefined,
+      via: via === 'edge' ? 'edge' : undefined,
+    });
+  }
+
+  /** The client's fetch fails: the connection is dropped (`http.fail` as the client saw it). */
+  private fail(x: Exchange, reason: 'refused' | 'reset' | 'offline'): void {
+    if (x.answered || x.gone) return;
+    x.gone = true;
+    this.exchanges.delete(x);
+    this.trace.record(this.clock.now(), 'http.fail', { id: x.id, reason });
+    x.res.socket?.destroy();
+    if (!x.res.destroyed) x.res.destroy();
+  }
+
+  /** The client stopped waiting (its connection closed before an answer). */
+  clientGone(x: Exchange): void {
+    if (x.answered || x.gone) return;
+    x.gone = true;
+    this.exchanges.delete(x);
+    this.trace.record(this.clock.now(), 'http.fail', { id: x.id, reason: 'aborted' });
+  }
+
+  /** The device is offline: the request fails at once. */
+  offline(x: Exchange): void {
+    this.fail(x, 'offline');
+  }
+
+  private crashed(id: string, e: unknown): SimHttpResponse {
+    this.trace.record(this.clock.now(), 'server.error', { subject: id, message: errorMessage(e) });
+    return { status: 500, body: '' };
+  }
+
+  // ---- WebSocket ---------------------------------------------------------------------------
+
+  /** A WebSocket upgrade request reached the server (like `ServerHost.upgrade`). */
+  upgrade(conn: RealWsConnection): void {
+    if (this.stopped) return;
+    const req = conn.request;
+    this.trace.record(this.clock.now(), 'ws.upgrade', { id: conn.id, path: req.path });
+    if (conn.clientDone) {
+      conn.ended('server');
+      return;
+    }
+    if (this.down) return conn.sendRefusal(0);
+    const refuse = takeRule(this.refuseRules, conn.node, 'GET', req.path);
+    if (refuse) return conn.sendRefusal(refuse.status);
+    const app = this.app;
+    const generation = this.generation;
+    const decide = (d: number | void | { protocol: string }): void => {
+      if (this.stopped) return;
+      if (generation !== this.generation) return conn.sendRefusal(0);
+      if (conn.clientDone) {
+        conn.ended('server');
+        return;
+      }
+      if (typeof d === 'number') return conn.sendRefusal(d);
+      const socket = new ServerSocket(conn as unknown as WsConnection, this.schedulerShim, this.trace, this.net.timeouts.closeTimeout);
+      conn.server = socket;
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      conn.sendAccept(d && typeof d === 'object' ? d.protocol : '');
+      try {
+        app?.connection?.(socket, req);
+      } catch (e) {
+        this.trace.record(this.clock.now(), 'server.error', { subject: conn.id, message: errorMessage(e) });
+      }
+    };
+    if (!app?.connection && !app?.upgrade) return conn.sendRefusal(404);
+    let d: ReturnType<NonNullable<ServerApp['upgrade']>>;
+    try {
+      d = app.upgrade ? app.upgrade(req) : undefined;
+    } catch (e) {
+      this.trace.record(this.clock.now(), 'server.error', { subject: conn.id, message: errorMessage(e) });
+      return conn.sendRefusal(500);
+    }
+    if (d && typeof (d as Promise<unknown>).then === 'function') {
+      (d as Promise<number | void | { protocol: string }>).then(decide, (e: unknown) => {
+        this.trace.record(this.clock.now(), 'server.error', { subject: conn.id, message: errorMessage(e) });
+        conn.sendRefusal(500);
+      });
+    } else decide(d as number | void | { protocol: string });
+  }
+
+  // ---- restart -----------------------------------------------------------------------------
+
+  /**
+   * `server-restart`: the process dies — its timers, its unanswered exchanges and its
+   * connections with it (1006: no close frame; 1012: a "service restart" close frame
+   * first) — and for `downtime` ms every new request and upgrade is recorded as refused
+   * (`http.refused`, `ws.refuse` 0) and its connection reset; then the application comes
+   * back with its state (`recover()`) or a fresh one. (A dead process's port refuses the
+   * TCP handshake itself; lockstep accepts it and resets it instead, so that the
+   * attempt — a reconnect storm, say — is in the trace.)
+   */
+  restart(opts: { downtime: number; state: 'keep' | 'lose'; closeCode: 1006 | 1012; entry?: number }): void {
+    const now = this.clock.now();
+    this.trace.record(now, 'server.restart', { downtime: opts.downtime, state: opts.state, closeCode: opts.closeCode, entry: opts.entry });
+    this.generation++;
+    this.down = true;
+    this.timers.cancelAll();
+    for (const x of [...this.exchanges]) {
+      if (x.answered || x.gone) continue;
+      if (x.served && !x.responded) this.trace.record(now, 'http.lost', { id: x.id, reason: 'server restarted before answering' });
+      this.fail(x, 'reset');
+    }
+    for (const conn of [...this.conns]) {
+      const socket = conn.server;
+      if (socket && !conn.serverDone) {
+        conn.restarting = true;
+        socket.shutdown(opts.closeCode);
+        this.sockets.delete(socket);
+      } else if (!conn.serverDone) conn.sendRefusal(0);
+    }
+    this.listener.dropConnections();
+    if (opts.state === 'lose') this.app = undefined;
+    const generation = this.generation;
+    hostTimers.setTimeout(() => {
+      if (this.stopped || generation !== this.generation) return;
+      this.down = false;
+      if (!this.app) this.app = this.build();
+      else {
+        try {
+          this.app.recover?.();
+        } catch (e) {
+          this.trace.record(this.clock.now(), 'server.error', { subject: 'recover()', message: errorMessage(e) });
+        }
+      }
+      this.trace.record(this.clock.now(), 'server.up', { generation: this.generation });
+    }, opts.downtime);
+  }
+}

@@ -1,0 +1,170 @@
+import type { ClientEnv } from '../../sim/client-node.js';
+import type { MealLogClientBugs } from './bugs.js';
+import { defaultMealLogConfig, MealLogMachine, type MealLogClientConfig, type MealLogCommand, type MealLogEvent, type OutboxEntry } from './client-machine.js';
+import { mealLogPaths, parseMealLogList, parseServerFrame, parseSubmitAck, type MealLogDriver, type MealLogSnapshot } from './wire.js';
+
+const OUTBOX_KEY = 'meal-log.outbox';
+
+/** Options of the reference meal-log client. */
+export interface MealLogClientOptions {
+  config?: Partial<MealLogClientConfig>;
+  /** Known bugs to switch on (the faulty variants). */
+  bugs?: MealLogClientBugs;
+}
+
+/**
+ * The reference meal-log client: a thin shell that carries out the {@link MealLogMachine}'s
+ * commands with `env.WebSocket`, `env.fetch`, `env` timers and `env.storage`, and feeds what
+ * happens back in as events.
+ */
+export function createMealLogClient(env: ClientEnv, options: MealLogClientOptions = {}): MealLogDriver {
+  const config = { ...defaultMealLogConfig, ...options.config };
+  const saved = readOutbox(env);
+  const machine = new MealLogMachine(config, options.bugs ?? {}, saved.outbox, saved.counter, env.isOnline(), env.node);
+  machine.epoch = env.Date.now() - env.performance.now();
+  const timers = new Map<string, ReturnType<ClientEnv['setTimeout']>>();
+  const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const requests = new Map<number, AbortController>();
+  const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
+  let disposed = false;
+
+  const feed = (event: MealLogEvent): void => {
+    if (disposed) return;
+    run(machine.handle(event, env.performance.now()));
+  };
+  const run = (cmds: MealLogCommand[]): void => {
+    for (const c of cmds) execute(c);
+  };
+
+  const execute = (c: MealLogCommand): void => {
+    switch (c.type) {
+      case 'connect': {
+        const ws = new env.WebSocket(mealLogPaths.socket(env.token));
+        sockets.set(c.socket, ws);
+        ws.onopen = () => feed({ type: 'ws-open', socket: c.socket });
+        ws.onmessage = (e) => {
+          let frame;
+          try {
+            frame = parseServerFrame(e.data);
+          } catch (err) {
+            env.log('ignored a malformed frame', { socket: c.socket, reason: (err as Error).message });
+            return;
+          }
+          feed({ type: 'ws-frame', socket: c.socket, frame });
+        };
+        ws.onclose = () => {
+          sockets.delete(c.socket);
+          feed({ type: 'ws-closed', socket: c.socket });
+        };
+        return;
+      }
+      case 'disconnect': {
+        const ws = sockets.get(c.socket);
+        sockets.delete(c.socket);
+        ws?.close(c.code === 1000 || (c.code >= 3000 && c.code <= 4999) ? c.code : 1000, c.reason);
+        return;
+      }
+      case 'ws-send': {
+        const ws = sockets.get(c.socket);
+        if (ws && ws.readyState === ws.OPEN) ws.send(c.data);
+        return;
+      }
+      case 'get':
+        void get(c.request, c.date);
+        return;
+      case 'abort':
+        requests.get(c.request)?.abort();
+        requests.delete(c.request);
+        return;
+      case 'post':
+        void post(c.entry);
+        return;
+      case 'set-timer': {
+        const old = timers.get(c.key);
+        if (old !== undefined) env.clearTimeout(old);
+        timers.set(
+          c.key,
+          env.setTimeout(() => {
+            timers.delete(c.key);
+            feed({ type: 'timer', key: c.key });
+          }, c.ms),
+        );
+        return;
+      }
+      case 'cancel-timer': {
+        const t = timers.get(c.key);
+        if (t !== undefined) env.clearTimeout(t);
+        timers.delete(c.key);
+        return;
+      }
+      case 'persist':
+        env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter }));
+        return;
+      case 'log':
+        env.log(c.message, c.fields);
+        return;
+    }
+  };
+
+  const get = async (request: number, date: string): Promise<void> => {
+    const abort = new AbortController();
+    requests.set(request, abort);
+    try {
+      const signal = AbortSignal.any([abort.signal, env.timeoutSignal(config.requestTimeout)]);
+      const r = await env.fetch(mealLogPaths.list(date), { headers, signal });
+      if (!r.ok) return feed({ type: 'get-failed', request, status: r.status });
+      feed({ type: 'get-ok', request, meals: parseMealLogList(await r.json()) });
+    } catch {
+      feed({ type: 'get-failed', request });
+    } finally {
+      requests.delete(request);
+    }
+  };
+
+  const post = async (entry: OutboxEntry): Promise<void> => {
+    try {
+      const r = await env.fetch(mealLogPaths.submit, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ localId: entry.localId, rawInput: entry.rawInput, loggedAt: entry.loggedAt }),
+        signal: env.timeoutSignal(config.requestTimeout),
+      });
+      if (!r.ok) return feed({ type: 'post-failed', localId: entry.localId, status: r.status });
+      feed({ type: 'post-ok', localId: entry.localId, mealLog: parseSubmitAck(await r.json()) });
+    } catch {
+      feed({ type: 'post-failed', localId: entry.localId });
+    }
+  };
+
+  const onLifecycle = (e: Event): void => {
+    if (e.type === 'online' || e.type === 'offline') feed({ type: e.type });
+  };
+  for (const t of ['online', 'offline']) env.lifecycle.addEventListener(t, onLifecycle);
+  run(machine.start(env.performance.now()));
+
+  return {
+    openNutritionView: () => feed({ type: 'open-view' }),
+    submitMeal: (text) => feed({ type: 'submit', text }),
+    snapshot: (): MealLogSnapshot => machine.snapshot(),
+    dispose: () => {
+      disposed = true;
+      for (const t of ['online', 'offline']) env.lifecycle.removeEventListener(t, onLifecycle);
+      for (const t of timers.values()) env.clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+function readOutbox(env: ClientEnv): { outbox: OutboxEntry[]; counter: number } {
+  const raw = env.storage.getItem(OUTBOX_KEY);
+  if (!raw) return { outbox: [], counter: 0 };
+  try {
+    const v = JSON.parse(raw) as { outbox?: unknown; counter?: unknown };
+    const outbox = Array.isArray(v.outbox)
+      ? (v.outbox as OutboxEntry[]).filter((e) => e && typeof e.localId === 'string' && typeof e.rawInput === 'string' && typeof e.loggedAt === 'string')
+      : [];
+    return { outbox, counter: typeof v.counter === 'number' ? v.counter : 0 };
+  } catch {
+    return { outbox: [], counter: 0 };
+  }
+}
