@@ -22,7 +22,8 @@ import type { TraceEvent } from '../sim/trace.js';
 export const snapshotRequirements: Record<string, readonly string[]> = {
   chat: ['CHAT-2', 'CHAT-3', 'CHAT-10', 'CHAT-12'],
   'event-sync': ['SYNC-2', 'SYNC-3', 'SYNC-5', 'SYNC-6', 'SYNC-10'],
-  'live-support': ['LIVE-2', 'LIVE-3', 'LIVE-7'],
+  'live-support': ['LIVE-3', 'LIVE-5', 'LIVE-7'],
+  'meal-log': ['MEAL-4'],
 };
 
 /** A problem with a trace given to `judge` (exit 2). */
