@@ -680,13 +680,15 @@ export class RealServer {
     const args = b.args ?? {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) return '"args" must be an object';
     if (b.id !== undefined && typeof b.id !== 'number') return '"id" must be the number next-action gave';
-    this.trace.record(this.clock.now(), 'client.action', { node, do: what, args: Object.keys(args).length ? args : undefined });
+    // The snapshot after the action is recorded at the action's instant, as a simulation records it.
+    const t = this.clock.now();
+    this.trace.record(t, 'client.action', { node, do: what, args: Object.keys(args).length ? args : undefined });
     if (typeof b.id === 'number') this.unreported.delete(b.id);
-    if (b.state !== undefined) return this.reportSnapshot(node, { state: b.state });
+    if (b.state !== undefined) return this.reportSnapshot(node, { state: b.state }, t);
     return undefined;
   }
 
-  private reportSnapshot(node: string, b: Record<string, unknown>): string | undefined {
+  private reportSnapshot(node: string, b: Record<string, unknown>, t = this.clock.now()): string | undefined {
     if (!('state' in b)) return 'expected {"state": <what the user sees>}';
     let canon: string;
     try {
@@ -696,7 +698,7 @@ export class RealServer {
     }
     if (this.lastSnapshot.get(node) === canon) return undefined;
     this.lastSnapshot.set(node, canon);
-    this.trace.record(this.clock.now(), 'client.snapshot', { node, state: JSON.parse(canon) as unknown });
+    this.trace.record(t, 'client.snapshot', { node, state: JSON.parse(canon) as unknown });
     return undefined;
   }
 
