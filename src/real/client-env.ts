@@ -92,6 +92,8 @@ export interface RealClientConfig {
 export interface RealClientWorld {
   env: ClientEnv;
   gate: Gate;
+  /** Closes (and aborts) made so far: effects that leave at once, gate or not. */
+  readonly teardowns: number;
   /** Kills the app: timers cleared, sockets dropped without a close frame, requests aborted, queued effects forgotten. */
   kill(): void;
 }
@@ -116,6 +118,8 @@ interface SocketHooks {
   connectTimeout: number;
   track(s: { kill(): void }): () => void;
   report(message: string, fields?: Record<string, unknown>): void;
+  /** Counts something that ends (a close), so the runner can let it leave before reporting the action. */
+  teardown(): void;
 }
 
 /** A browser-semantics WebSocket class over the `ws` package (states, `on*` handlers, `error` before an abnormal `close`). */
@@ -138,6 +142,7 @@ function createWebSocketClass(h: SocketHooks): typeof SimWebSocket {
     #listeners = new Map<string, Set<Listener>>();
     #handlers = new Map<string, Listener | null>();
     #untrack: () => void;
+    #pending: (string | Buffer)[] = [];
 
     constructor(url: string | URL, protocols?: string | string[], options?: { headers?: Record<string, string> }) {
       const u = new URL(String(url), h.base);
@@ -151,7 +156,8 @@ function createWebSocketClass(h: SocketHooks): typeof SimWebSocket {
     }
 
     #connect(protocols?: string | string[], options?: { headers?: Record<string, string> }): void {
-      if (this.#state === 3) return;
+      // Closed while its connect waited behind the gate: it never leaves.
+      if (this.#state !== 0) return;
       const ws = new WsClient(this.url, protocols, {
         headers: options?.headers,
         handshakeTimeout: h.connectTimeout,
@@ -227,9 +233,9 @@ function createWebSocketClass(h: SocketHooks): typeof SimWebSocket {
           : ArrayBuffer.isView(data)
             ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
             : Buffer.from(data as ArrayBuffer);
-      h.gate.run(() => {
-        if (this.#ws?.readyState === 1) this.#ws.send(payload);
-      });
+      if (!h.gate.closed) return this.#ws?.send(payload);
+      if (this.#pending.length === 0) h.gate.run(() => this.#flush());
+      this.#pending.push(payload);
     }
 
     close(code?: number, reason?: string): void {
@@ -242,16 +248,27 @@ function createWebSocketClass(h: SocketHooks): typeof SimWebSocket {
       if (this.#state === 2 || this.#state === 3) return;
       const connecting = this.#state === 0;
       this.#state = 2;
-      h.gate.run(() => {
-        const ws = this.#ws;
-        if (!ws) return this.#finish(1006, '');
-        if (connecting || ws.readyState === 0) {
-          ws.terminate();
-          return;
-        }
-        ws.close(code, reason);
-        this.#closeTimer = setTimeout(() => ws.terminate(), h.closeTimeout);
-      });
+      // What ends things leaves at once, even behind a closed gate (the frames sent before
+      // go first): the checkers see the socket closed at the user's action, as a browser closes it.
+      h.teardown();
+      const ws = this.#ws;
+      if (!ws) {
+        setTimeout(() => this.#finish(1006, ''), 0);
+        return;
+      }
+      if (connecting || ws.readyState === 0) {
+        ws.terminate();
+        return;
+      }
+      this.#flush();
+      ws.close(code, reason);
+      this.#closeTimer = setTimeout(() => ws.terminate(), h.closeTimeout);
+    }
+
+    #flush(): void {
+      const list = this.#pending.splice(0);
+      if (this.#ws?.readyState !== 1) return;
+      for (const p of list) this.#ws.send(p);
     }
 
     addEventListener(type: string, fn: Listener | null): void {
@@ -334,6 +351,7 @@ export function createRealClientWorld(c: RealClientConfig, storage: MemoryStorag
         report(`a timer callback threw (${name || 'anonymous'})`, { message: e instanceof Error ? e.message : String(e) });
       }
     };
+  let teardowns = 0;
   const WebSocket = createWebSocketClass({
     base: c.wsUrl,
     gate,
@@ -341,6 +359,7 @@ export function createRealClientWorld(c: RealClientConfig, storage: MemoryStorag
     connectTimeout: c.connectTimeout ?? 30_000,
     track,
     report,
+    teardown: () => void teardowns++,
   });
   const realFetch = globalThis.fetch;
   const fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -398,6 +417,9 @@ export function createRealClientWorld(c: RealClientConfig, storage: MemoryStorag
   return {
     env,
     gate,
+    get teardowns() {
+      return teardowns;
+    },
     kill: () => {
       dead = true;
       gate.drop();

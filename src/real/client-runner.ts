@@ -161,6 +161,7 @@ export async function runRealClient(o: RealClientRunOptions): Promise<void> {
       return;
     }
     world.gate.close();
+    const teardowns = world.teardowns;
     const def = o.protocol.actions[a.do];
     try {
       if (!def) throw new Error(`unknown action "${a.do}"`);
@@ -176,7 +177,10 @@ export async function runRealClient(o: RealClientRunOptions): Promise<void> {
     }
     const s = snap();
     if (s) lastPosted = s.canon;
-    // Reported (with what the user sees now) before any effect of the action leaves.
+    // What the action ended (socket closes) has left at once; give it a moment to reach the
+    // server, so that the trace shows it at the action, as a simulation does.
+    if (world.teardowns > teardowns) await sleep(10);
+    // Reported (with what the user sees now) before anything the action started leaves.
     await control.action({ id: a.id, do: a.do, args: a.args, state: s?.state });
     world.gate.open();
   };

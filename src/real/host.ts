@@ -83,6 +83,8 @@ export class RealServerHost {
   /** What ServerSocket needs of a scheduler: the clock and close timers. */
   private readonly schedulerShim: Scheduler;
   private stopped = false;
+  /** Host timers still pending (close timers, the restart's downtime): cleared when the run stops. */
+  private readonly pending = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly factory: ServerFactory,
@@ -116,15 +118,16 @@ export class RealServerHost {
       },
       schedule: (delay: number, _owner: string, _kind: string, _subject: string, fn: () => void) => {
         const task = { cancelled: false, handle: undefined as ReturnType<typeof setTimeout> | undefined };
-        task.handle = hostTimers.setTimeout(() => {
-          if (!task.cancelled && !this.stopped) fn();
-        }, delay);
+        task.handle = this.later(delay, () => {
+          if (!task.cancelled) fn();
+        });
         return task;
       },
       cancel: (task: { cancelled: boolean; handle?: ReturnType<typeof setTimeout> } | undefined) => {
         if (!task) return;
         task.cancelled = true;
         hostTimers.clearTimeout(task.handle);
+        if (task.handle) this.pending.delete(task.handle);
       },
     } as unknown as Scheduler;
   }
@@ -143,10 +146,21 @@ export class RealServerHost {
     }
   }
 
-  /** The run is over: no timer of the application fires any more. */
+  /** The run is over: no timer of the application (or of the host) fires any more. */
   stop(): void {
     this.stopped = true;
     this.timers.cancelAll();
+    for (const h of this.pending) hostTimers.clearTimeout(h);
+    this.pending.clear();
+  }
+
+  private later(ms: number, fn: () => void): ReturnType<typeof setTimeout> {
+    const h = hostTimers.setTimeout(() => {
+      this.pending.delete(h);
+      if (!this.stopped) fn();
+    }, ms);
+    this.pending.add(h);
+    return h;
   }
 
   // ---- HTTP ------------------------------------------------------------------------------
@@ -390,8 +404,8 @@ export class RealServerHost {
     this.listener.dropConnections();
     if (opts.state === 'lose') this.app = undefined;
     const generation = this.generation;
-    hostTimers.setTimeout(() => {
-      if (this.stopped || generation !== this.generation) return;
+    this.later(opts.downtime, () => {
+      if (generation !== this.generation) return;
       this.down = false;
       if (!this.app) this.app = this.build();
       else {
@@ -402,6 +416,6 @@ export class RealServerHost {
         }
       }
       this.trace.record(this.clock.now(), 'server.up', { generation: this.generation });
-    }, opts.downtime);
+    });
   }
 }

@@ -190,6 +190,8 @@ export class RealServer {
   private readonly nextAction = new Map<string, number>();
   private readonly lastSnapshot = new Map<string, string>();
   private readonly waiters = new Set<Waiter>();
+  /** Every WebSocket connection whose TCP connection may still be open. */
+  private readonly allConns = new Set<RealWsConnection>();
   /** Clients that were told the run is done. */
   private readonly toldDone = new Set<string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -395,7 +397,8 @@ export class RealServer {
     for (const w of this.waiters) hostTimers.clearTimeout(w.timer);
     this.waiters.clear();
     this.net.shutdown();
-    for (const c of this.host.conns) c.shutdown();
+    for (const c of this.allConns) c.shutdown();
+    this.allConns.clear();
     this.host.conns.clear();
     const closeServer = (s: http.Server, sockets: Set<Duplex>): Promise<void> =>
       new Promise((resolve) => {
@@ -528,6 +531,8 @@ export class RealServer {
       dispose: (c) => this.host.conns.delete(c),
     });
     this.host.conns.add(conn);
+    this.allConns.add(conn);
+    socket.once('close', () => this.allConns.delete(conn));
     conn.sendUpgrade(() => this.host.upgrade(conn), 200 + Buffer.byteLength(url.href));
   }
 

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseTrace } from '../../src/sim/trace.js';
+import { servedVariables, startLockstep, stop, type Proc } from './helpers.js';
 
 let dir: string;
-afterEach(() => {
+let proc: Proc | undefined;
+afterEach(async () => {
+  await stop(proc);
+  proc = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -87,7 +91,7 @@ describe('lockstep judge', () => {
     const r = await cli('judge', fixture, '--protocol', 'chat');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/real-socket trace of \d+ steps, faults lifted at 6\.0 s/);
+    expect(r.out).toMatch(/real-socket trace of \d+ steps, faults lifted at 9\.0 s/);
     expect(r.out).toMatch(/CHAT-5 +PASS/);
 
     dir = mkdtempSync(join(tmpdir(), 'lockstep-'));
@@ -122,6 +126,21 @@ describe('lockstep serve and check --real, in-process', () => {
     const events = parseTrace(readFileSync(trace, 'utf8'), trace);
     expect(events.map((e) => e.ev)).toEqual(['sim.start', 'sim.heal', 'sim.end']);
     expect(events[0]).toMatchObject({ mode: 'real', protocol: 'chat', duration: 300, heal: 100 });
+  });
+
+  it('a killed serve keeps every line it recorded', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-'));
+    const trace = join(dir, 'killed.jsonl');
+    proc = startLockstep(['serve', '--protocol', 'chat', '--trace', trace]);
+    const vars = await servedVariables(proc);
+    const r = await fetch(`${vars.LOCKSTEP_BASE_URL}/api/v1/consultations/A/messages`, {
+      headers: { authorization: `Bearer ${vars.LOCKSTEP_TOKEN}` },
+    });
+    expect(r.status).toBe(200);
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    const events = parseTrace(readFileSync(trace, 'utf8'), trace);
+    expect(events.map((e) => e.ev)).toEqual(['sim.start', 'http.request', 'http.serve', 'http.respond', 'http.response']);
   });
 
   it('check --real reports a client command that cannot start, without waiting for the start-up timeout', async () => {

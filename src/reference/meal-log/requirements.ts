@@ -286,6 +286,27 @@ function incarnationIndex(incs: readonly Incarnation[], node: string, seq: numbe
   return 0;
 }
 
+/**
+ * When a node's app learned that the device was back online: the end of each
+ * `client-offline` window (or the heal that lifted it) — and, when the app was in the
+ * background then, also the end of that background, when it heard of it.
+ */
+function onlineMoments(events: readonly TraceEvent[], faults: readonly FaultWindow[], nodes: readonly string[]): { node: string; t: number; seq: number }[] {
+  const endStep = (w: FaultWindow): { t: number; seq: number } | undefined => {
+    const e = events.find((x) => x.t === w.end && ((x.ev === 'fault.end' && q.num(x, 'entry') === w.entry) || x.ev === 'sim.heal'));
+    return e ? { t: e.t, seq: e.seq } : undefined;
+  };
+  const out: { node: string; t: number; seq: number }[] = [];
+  for (const w of faults) {
+    if (w.kind !== 'client-offline' || w.end === Infinity) continue;
+    for (const node of w.node !== undefined ? [w.node] : nodes) {
+      const bg = faults.find((b) => b.kind === 'app-background' && (b.node === undefined || b.node === node) && b.start <= w.end && w.end < b.end);
+      for (const at of [endStep(w), bg ? endStep(bg) : undefined]) if (at) out.push({ node, ...at });
+    }
+  }
+  return out;
+}
+
 /** Marks the listing GETs that are loads (see the file comment). */
 function markLoads(
   gets: MealRequest[],
@@ -305,20 +326,7 @@ function markLoads(
   for (const i of incs) add(i.node, i.start, i.startSeq, 'launch');
   for (const o of opens) add(o.node, o.t, o.seq, 'view');
   for (const s of sockets) if (s.verifiedAt !== undefined && s.verifiedSeq !== undefined) add(s.node, s.verifiedAt, s.verifiedSeq, 'verified');
-  // The device came back online: the end of a client-offline window (or the heal that lifted
-  // it) — or, when the app was in the background then, the moment it returned and heard of it.
-  const endStep = (w: FaultWindow): { t: number; seq: number } | undefined => {
-    const e = events.find((x) => x.t === w.end && ((x.ev === 'fault.end' && q.num(x, 'entry') === w.entry) || x.ev === 'sim.heal'));
-    return e ? { t: e.t, seq: e.seq } : undefined;
-  };
-  const allNodes = [...new Set(incs.map((i) => i.node))];
-  for (const w of faults) {
-    if (w.kind !== 'client-offline' || w.end === Infinity) continue;
-    for (const node of w.node !== undefined ? [w.node] : allNodes) {
-      const bg = faults.find((b) => b.kind === 'app-background' && (b.node === undefined || b.node === node) && b.start <= w.end && w.end < b.end);
-      for (const at of [endStep(w), bg ? endStep(bg) : undefined]) if (at) add(node, at.t, at.seq, 'online');
-    }
-  }
+  for (const o of onlineMoments(events, faults, [...new Set(incs.map((i) => i.node))])) add(o.node, o.t, o.seq, 'online');
   for (const list of points.values()) list.sort((a, b) => a.seq - b.seq);
   const byNode = new Map<string, MealRequest[]>();
   for (const g of gets) byNode.set(g.node, [...(byNode.get(g.node) ?? []), g]);
@@ -787,7 +795,7 @@ const checkBackoff = guarded((m) => {
   const v: Violation[] = [];
   let judged = 0;
   const backoff = mealLogTiming.backoff;
-  const onlineAt = m.faults.filter((w) => w.kind === 'client-offline').map((w) => ({ t: w.end, node: w.node }));
+  const onlineAt = onlineMoments(m.events, m.faults, m.nodes);
   for (const node of m.nodes) {
     const list = m.sockets.filter((s) => s.node === node).sort((a, b) => a.connectSeq - b.connectSeq);
     let attempts = 0;
@@ -803,7 +811,7 @@ const checkBackoff = guarded((m) => {
       // A connect because the device came back online (the app may learn of it only when it runs again, after a suspension).
       const online =
         sameInc &&
-        onlineAt.some((o) => (o.node === undefined || o.node === node) && o.t >= s.connectAt && o.t <= next!.connectAt && next!.connectAt <= Math.max(o.t, s.endAt) + m.T);
+        onlineAt.some((o) => o.node === node && o.t >= s.connectAt && o.t <= next!.connectAt && next!.connectAt <= Math.max(o.t, s.endAt) + m.T);
       if (online) {
         attempts = 0;
         continue;

@@ -1,0 +1,30 @@
+/**
+ * Real-socket mode (docs/real-socket-mode.md): a protocol's reference server over real
+ * HTTP and WebSocket with the fault layer in front of it, the wall-clock trace, the
+ * control endpoint, judging recorded traces, and running a JavaScript client module in
+ * its own process against it.
+ * @module
+ */
+export { RealServer, RealServerError, isLoopback, type RealServerOptions, type RealServerUrls } from './server.js';
+export { defaultLimits, type RealLimits } from './ws-connection.js';
+export { realFaultProblems, unrealisable } from './faults.js';
+export {
+  judgeTrace,
+  scenarioFromTrace,
+  snapshotRequirements,
+  checkResultOf,
+  TraceJudgeError,
+  type TraceJudgement,
+  type JudgedRun,
+} from './judge.js';
+export { checkReal, type RealCheckOptions } from './check-real.js';
+export { openTraceFile, RealTrace, TraceFileExists, type TraceFile } from './trace-file.js';
+export { createRealClientWorld, Gate, MemoryStorage, type RealClientConfig, type RealClientWorld } from './client-env.js';
+export {
+  runRealClient,
+  ControlClient,
+  type ControlAction,
+  type NextActionAnswer,
+  type LockstepClientEnv,
+  type RealClientRunOptions,
+} from './client-runner.js';
