@@ -136,12 +136,16 @@ function violations(inp: Input, trace: readonly TraceEvent[]): string[] {
   const entryOf = (reason: string) => Number(/fault entry (\d+)/.exec(reason)?.[1] ?? -1);
 
   /** Whether a drop (of an envelope decided at `t` going `dir`) has a legitimate reason. */
+  const endClosedBefore = (d: TraceEvent): boolean =>
+    trace.some((c) => c.ev === 'ws.close' && c.id === d.id && c.side === (d.dir === 'to-client' ? 'client' : 'server') && c.seq < d.seq);
   const dropAllowed = (e: TraceEvent): boolean => {
     const reason = String(e.reason);
     const dir = e.dir as Dir;
     const t = e.t;
     if (reason === 'partition') return inp.faults.some((f) => f.kind === 'partition' && covers(f, dir) && activeAt(f, t));
     if (reason === 'loss') return (inp.link.loss ?? 0) > 0 && String(e.envelope).startsWith('http.');
+    // A frame that reaches an end already closed is lost with it, as on a real connection.
+    if (reason === 'the receiving end is closed') return endClosedBefore(e);
     const f = inp.faults[entryOf(reason)];
     if (!f || !activeAt(f, t)) return false;
     if (reason.startsWith('drop ')) return f.kind === 'drop' && covers(f, dir) && String(e.envelope).startsWith('http.');
@@ -208,9 +212,10 @@ function violations(inp: Input, trace: readonly TraceEvent[]): string[] {
   for (const s of sends) {
     const key = (e: TraceEvent) => e.id === s.id && e.dir === s.dir && e.n === s.n;
     const got = recvs.filter(key);
-    const dropped = count(drops, (d) => d.envelope === 'ws.frame' && key(d));
+    const dropped = count(drops, (d) => d.envelope === 'ws.frame' && key(d) && d.reason !== 'the receiving end is closed');
+    const lostWithEnd = count(drops, (d) => d.envelope === 'ws.frame' && key(d) && d.reason === 'the receiving end is closed');
     const duplicated = count(wsDup, key);
-    const expected = dropped ? 0 : 1 + duplicated;
+    const expected = dropped || lostWithEnd ? 0 : 1 + duplicated;
     if (!intermediary && (dropped || duplicated))
       out.push(`frame ${String(s.dir)} #${String(s.n)} dropped/duplicated without an intermediary`);
     if (got.length > expected || (!closed && got.length !== expected))
@@ -235,7 +240,8 @@ describe('network property: delivered once, dropped or duplicated only as the li
         const trace = await simulate(inp, seed);
         expect(violations(inp, trace)).toEqual([]);
       }),
-      { numRuns: 100 },
+      // A fixed seed: CI runs the same 100 cases every time (change it locally to explore).
+      { numRuns: 100, seed: 20261122 },
     );
     expect(runs).toBe(100);
   });
@@ -262,5 +268,19 @@ describe('network property: delivered once, dropped or duplicated only as the li
     expect(v).toContain('c1/http#1: response at 170 inside a to-client partition but not dropped');
     expect(v.some((x) => x.startsWith('unexplained drop'))).toBe(true);
     expect(v).toContain('frame to-server #0 dropped/duplicated without an intermediary');
+  });
+});
+
+describe('network property: regressions', () => {
+  it('a short drop window over a zero-latency link (found by the property)', async () => {
+    const inp = {
+      link: { latency: { kind: 'uniform', min: 0, max: 0 }, loss: 0, duplicate: 0, reorder: 0, bandwidth: 0 },
+      faults: [{ kind: 'drop', at: 0, duration: 10, direction: 'both', rate: 0.7590043181553484 }],
+      requests: [5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+      up: [5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+      down: [5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+    } as unknown as Input;
+    const trace = await simulate(inp, 1);
+    expect(violations(inp, trace)).toEqual([]);
   });
 });

@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { MealLogClientBugs } from '../../../src/reference/meal-log/bugs.js';
-import { defaultMealLogConfig, MealLogMachine, type MealLogCommand, type OutboxEntry } from '../../../src/reference/meal-log/client-machine.js';
+import {
+  defaultMealLogConfig,
+  MealLogMachine,
+  type MealLogCommand,
+  type OutboxEntry,
+} from '../../../src/reference/meal-log/client-machine.js';
 import type { MealLog } from '../../../src/reference/meal-log/wire.js';
 
 // The client's decisions without any I/O: events in, commands out, time passed in.
 
-const machine = (bugs: MealLogClientBugs = {}, outbox: OutboxEntry[] = []) => new MealLogMachine(defaultMealLogConfig, bugs, outbox, outbox.length, true, 'c1');
-const of = <T extends MealLogCommand['type']>(cmds: MealLogCommand[], type: T) => cmds.filter((c): c is Extract<MealLogCommand, { type: T }> => c.type === type);
+const machine = (bugs: MealLogClientBugs = {}, outbox: OutboxEntry[] = []) =>
+  new MealLogMachine(defaultMealLogConfig, bugs, outbox, outbox.length, true, 'c1');
+const of = <T extends MealLogCommand['type']>(cmds: MealLogCommand[], type: T) =>
+  cmds.filter((c): c is Extract<MealLogCommand, { type: T }> => c.type === type);
 const meal = (status: MealLog['status'], localId = 'c1-meal-1'): MealLog => ({
   id: 'ml-1',
   localId,
@@ -42,7 +49,10 @@ describe('the meal-log client machine', () => {
     expect(m.snapshot()).toMatchObject({ connection: 'connected', verified: false });
     m.handle({ type: 'ws-frame', socket: 1, frame: connected }, 41);
     m.handle({ type: 'ws-frame', socket: 1, frame: { type: 'pong' } }, 80);
-    expect(m.snapshot()).toMatchObject({ verified: true, metrics: { connectionAttempts: 1, successfulConnections: 1, messagesReceived: 2, averageLatency: 40 } });
+    expect(m.snapshot()).toMatchObject({
+      verified: true,
+      metrics: { connectionAttempts: 1, successfulConnections: 1, messagesReceived: 2, averageLatency: 40 },
+    });
     const trusting = machine({ trustsTransportState: true });
     trusting.start(0);
     trusting.handle({ type: 'ws-open', socket: 1 }, 40);
@@ -75,7 +85,9 @@ describe('the meal-log client machine', () => {
     let t = 5150;
     for (let i = 0; i < 8; i++) {
       const get = of(m.handle({ type: 'timer', key: 'poll' }, t), 'get')[0]!;
-      const next = of(m.handle({ type: 'get-ok', request: get.request, meals: [meal('processing')] }, t + 40), 'set-timer').find((c) => c.key === 'poll')!;
+      const next = of(m.handle({ type: 'get-ok', request: get.request, meals: [meal('processing')] }, t + 40), 'set-timer').find(
+        (c) => c.key === 'poll',
+      )!;
       intervals.push(next.ms);
       t += 40 + next.ms;
     }

@@ -16,7 +16,9 @@ describe('the reference meal-log client', () => {
     const client = await resolveClient('reference', 'meal-log');
     const r = await checkClient({ client, runs: 0, seed: 1, failureDir }, protocols);
     expect(r.scenarios.length).toBeGreaterThanOrEqual(25);
-    expect(r.scenarios.flatMap((s) => s.mismatches.map((m) => `${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`))).toEqual([]);
+    expect(r.scenarios.flatMap((s) => s.mismatches.map((m) => `${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`))).toEqual(
+      [],
+    );
     expect(r.scenarios.filter((s) => s.stopped || s.error)).toEqual([]);
     expect(r.exitCode).toBe(0);
     // Every MUST requirement is exercised by at least one scenario.
@@ -25,7 +27,16 @@ describe('the reference meal-log client', () => {
 
   it('has the document\u2019s timeline, its four testing-strategy cases, and a scenario per fault kind', () => {
     const files = scenarioFilesOf('meal-log').map((f) => f.replace(/^scenarios\/meal-log\//, ''));
-    for (const f of ['document-timeline.yaml', 'happy-path.yaml', 'fallback-websocket-fails.yaml', 'connection-recovery.yaml', 'edge-rapid-submissions.yaml', 'edge-background-during-processing.yaml', 'edge-network-switch.yaml', 'edge-server-restart.yaml']) {
+    for (const f of [
+      'document-timeline.yaml',
+      'happy-path.yaml',
+      'fallback-websocket-fails.yaml',
+      'connection-recovery.yaml',
+      'edge-rapid-submissions.yaml',
+      'edge-background-during-processing.yaml',
+      'edge-network-switch.yaml',
+      'edge-server-restart.yaml',
+    ]) {
       expect(files).toContain(f);
     }
     const kinds = new Set(scenarioFilesOf('meal-log').flatMap((f) => loadScenarioFile(f, protocols).faults.map((e) => e.kind)));

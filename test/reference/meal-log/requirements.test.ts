@@ -160,7 +160,9 @@ describe('the meal-log catalogue', () => {
 
   it('never throws on a trace it does not understand', () => {
     const b = new TraceBuilder();
-    b.add(5, 'ws.connect', { id: 7 }).add(6, 'client.snapshot', { node: 'c1', state: 'garbage' }).add(7, 'server.log', { msg: 'meal.created' });
+    b.add(5, 'ws.connect', { id: 7 })
+      .add(6, 'client.snapshot', { node: 'c1', state: 'garbage' })
+      .add(7, 'server.log', { msg: 'meal.created' });
     b.add(8, 'http.request', { id: 'c1/http#9', node: 'c1', method: 'GET', url: listUrl });
     for (const r of mealLogRequirements) expect(['pass', 'not-exercised']).toContain(judge(r, b.ctx()).verdict);
   });
@@ -196,7 +198,9 @@ describe('MEAL-2: verified only after a server message', () => {
   it('fails a snapshot that still shows a closed socket as verified', () => {
     const b = new TraceBuilder();
     const a = b.verifiedSocket(0);
-    b.snap(40, [], { verified: true }).close(5000, a).snap(5000, [], { verified: true, metrics: { messagesReceived: 2 } });
+    b.snap(40, [], { verified: true })
+      .close(5000, a)
+      .snap(5000, [], { verified: true, metrics: { messagesReceived: 2 } });
     expect(check('MEAL-2', b).evidence).toContain('was already closed with 1006');
   });
   it('passes verification after the connected frame', () => {
@@ -274,7 +278,9 @@ describe('MEAL-6 (server): the registry and lost completions', () => {
     finished(b, 26_000).log(26_000, skipMessage, { mealLogId: 'ml-1', userId: 'user-c1' });
     const f = check('MEAL-6', b);
     expect(f.verdict).toBe('fail');
-    expect(f.evidence).toContain('reported user user-c1 as not connected for meal ml-1 at 26.0 s and skipped the notification, but it had acknowledged c1/ws#1 at 0.32 s');
+    expect(f.evidence).toContain(
+      'reported user user-c1 as not connected for meal ml-1 at 26.0 s and skipped the notification, but it had acknowledged c1/ws#1 at 0.32 s',
+    );
   });
   it('fails a completion not sent when the user connects again', () => {
     const b = new TraceBuilder();
@@ -293,7 +299,10 @@ describe('MEAL-6 (server): the registry and lost completions', () => {
     const a = b.verifiedSocket(30_000);
     // sent in the instant of the acknowledgement (30.02 s), right after it
     b.frame(30_040, a, { type: 'meal_log_completed', payload: { mealLog: { id: 'ml-1' } } });
-    b.log(50_000, 'meal.finished', { id: 'ml-2', status: 'failed', userId: 'user-c1' }).frame(50_020, a, { type: 'meal_log_failed', payload: { mealLog: { id: 'ml-2' } } });
+    b.log(50_000, 'meal.finished', { id: 'ml-2', status: 'failed', userId: 'user-c1' }).frame(50_020, a, {
+      type: 'meal_log_failed',
+      payload: { mealLog: { id: 'ml-2' } },
+    });
     // the frame's ws.send is 20 ms before its arrival, so at 50 s exactly: notified in the same instant
     expect(check('MEAL-6', b).verdict).toBe('pass');
   });
@@ -310,7 +319,9 @@ describe('MEAL-7: each meal created exactly once', () => {
     b.created(1020, 'ml-1', 'L1', 'eggs', 'c1/http#1').created(16_000, 'ml-2', 'L2', 'eggs', 'c1/http#2');
     const f = check('MEAL-7', b);
     expect(f.verdict).toBe('fail');
-    expect(f.evidence).toContain('created the meal "eggs" that c1 submitted once 2 times: ml-1 (local id L1) at 1.02 s, ml-2 (local id L2) at 16.0 s');
+    expect(f.evidence).toContain(
+      'created the meal "eggs" that c1 submitted once 2 times: ml-1 (local id L1) at 1.02 s, ml-2 (local id L2) at 16.0 s',
+    );
   });
   it('passes a retry the server recognised as a duplicate', () => {
     const b = new TraceBuilder();
@@ -357,7 +368,9 @@ describe('MEAL-9: reconnect with backoff; a verified reconnect stops polling', (
     b.close(100, a).connect(400);
     const f = check('MEAL-9', b);
     expect(f.verdict).toBe('fail');
-    expect(f.evidence).toContain('reconnected (c1/ws#2) 300 ms after c1/ws#1 closed with 1006 at 0.1 s; after 0 earlier consecutive failures the backoff is 1.0 s');
+    expect(f.evidence).toContain(
+      'reconnected (c1/ws#2) 300 ms after c1/ws#1 closed with 1006 at 0.1 s; after 0 earlier consecutive failures the backoff is 1.0 s',
+    );
   });
   it('fails a client that never reconnects', () => {
     const b = new TraceBuilder();
@@ -398,7 +411,9 @@ describe('MEAL-10 (SHOULD): a submission waits for a connection in progress', ()
     b.submit(100, 'eggs').post(100, 'L1', 'eggs');
     const f = check('MEAL-10', b);
     expect(f.verdict).toBe('fail');
-    expect(f.evidence).toContain('uploaded "eggs" (c1/http#1 POST /api/v1/meal-logs/natural) at 0.1 s, 0 ms after the submission, while c1/ws#1 was still connecting');
+    expect(f.evidence).toContain(
+      'uploaded "eggs" (c1/http#1 POST /api/v1/meal-logs/natural) at 0.1 s, 0 ms after the submission, while c1/ws#1 was still connecting',
+    );
   });
   it('passes an upload after the socket was verified', () => {
     const b = new TraceBuilder();
@@ -423,7 +438,13 @@ describe('MEAL-11: polling while processing and not verified', () => {
   });
   it('passes polling every 5 s, and time offline does not count', () => {
     const b = new TraceBuilder();
-    b.get(0).snap(1000, [processing()]).get(6000).get(11_000).fault(12_000, 50_000, 0, 'client-offline').get(50_000).snap(52_000, [completed()]);
+    b.get(0)
+      .snap(1000, [processing()])
+      .get(6000)
+      .get(11_000)
+      .fault(12_000, 50_000, 0, 'client-offline')
+      .get(50_000)
+      .snap(52_000, [completed()]);
     expect(check('MEAL-11', b).verdict).toBe('pass');
   });
 });

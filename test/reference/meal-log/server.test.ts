@@ -1,8 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { createMealLogState, handleFrame, handleHttp, recoverState, resolveMealLogConfig, userOf } from '../../../src/reference/meal-log/server-core.js';
-import { MealLogServerOptionsError, createMealLogServer, parseMealLogServerOptions, skipMessage, type MealLogServerOptions } from '../../../src/reference/meal-log/server.js';
+import {
+  createMealLogState,
+  handleFrame,
+  handleHttp,
+  recoverState,
+  resolveMealLogConfig,
+  userOf,
+} from '../../../src/reference/meal-log/server-core.js';
+import {
+  MealLogServerOptionsError,
+  createMealLogServer,
+  parseMealLogServerOptions,
+  skipMessage,
+  type MealLogServerOptions,
+} from '../../../src/reference/meal-log/server.js';
 import type { MealLogServerBugs } from '../../../src/reference/meal-log/bugs.js';
-import { mealLogPaths, parseMealLogList, parseServerFrame, parseSubmitAck, type MealLog, type MealLogServerFrame } from '../../../src/reference/meal-log/wire.js';
+import {
+  mealLogPaths,
+  parseMealLogList,
+  parseServerFrame,
+  parseSubmitAck,
+  type MealLog,
+  type MealLogServerFrame,
+} from '../../../src/reference/meal-log/wire.js';
 import { Random } from '../../../src/sim/random.js';
 import { Simulation } from '../../../src/sim/simulation.js';
 import type { TraceEvent } from '../../../src/sim/trace.js';
@@ -41,7 +61,8 @@ function request(sim: Simulation, t: number, path: string, o: { node?: string; b
   return out;
 }
 
-const submit = (sim: Simulation, t: number, localId: string, rawInput = `meal ${localId}`, node = 'c1') => request(sim, t, mealLogPaths.submit, { node, body: { localId, rawInput } });
+const submit = (sim: Simulation, t: number, localId: string, rawInput = `meal ${localId}`, node = 'c1') =>
+  request(sim, t, mealLogPaths.submit, { node, body: { localId, rawInput } });
 const list = (sim: Simulation, t: number, node = 'c1') => request(sim, t, mealLogPaths.list('2025-01-15'), { node });
 
 interface Socket {
@@ -72,8 +93,16 @@ const meals = (r: Reply): MealLog[] => {
 
 describe('meal-log server options', () => {
   it('accepts the documented shapes and rejects mistakes with the field, what was expected and what was found', () => {
-    expect(parseMealLogServerOptions({ processing: 26000, failureRate: 0, registrationDelay: 5000 }, 'x')).toEqual({ processing: 26000, failureRate: 0, registrationDelay: 5000 });
-    expect(parseMealLogServerOptions({ processing: { kind: 'uniform', min: 1000, max: 2000 } }, 'x').processing).toEqual({ kind: 'uniform', min: 1000, max: 2000 });
+    expect(parseMealLogServerOptions({ processing: 26000, failureRate: 0, registrationDelay: 5000 }, 'x')).toEqual({
+      processing: 26000,
+      failureRate: 0,
+      registrationDelay: 5000,
+    });
+    expect(parseMealLogServerOptions({ processing: { kind: 'uniform', min: 1000, max: 2000 } }, 'x').processing).toEqual({
+      kind: 'uniform',
+      min: 1000,
+      max: 2000,
+    });
     let err: MealLogServerOptionsError | undefined;
     try {
       parseMealLogServerOptions({ procesing: 1, failureRate: 2, processing: { kind: 'uniform', min: 5, max: 1 } }, 'scenario.yaml');
@@ -84,7 +113,9 @@ describe('meal-log server options', () => {
     expect(err!.problems.map((p) => p.field)).toEqual(['procesing', 'processing.max', 'failureRate']);
     expect(err!.message).toContain('did you mean "processing"?');
     expect(err!.message).toContain('field "failureRate": expected a probability from 0 to 1, found the number 2');
-    expect(() => parseMealLogServerOptions({ processing: { kind: 'gamma' } }, 'x')).toThrow(/processing.kind.*one of fixed, uniform, lognormal/);
+    expect(() => parseMealLogServerOptions({ processing: { kind: 'gamma' } }, 'x')).toThrow(
+      /processing.kind.*one of fixed, uniform, lognormal/,
+    );
   });
 
   it('reports bad options of a scenario under server.options', async () => {
@@ -95,7 +126,9 @@ describe('meal-log server options', () => {
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'meal-log-')), 'bad.yaml');
     writeFileSync(file, 'protocol: meal-log\nserver: { options: { failureRate: -1 } }\n');
-    expect(() => loadScenarioFile(file, protocols)).toThrow(/field "server.options.failureRate": expected a probability from 0 to 1, found the number -1/);
+    expect(() => loadScenarioFile(file, protocols)).toThrow(
+      /field "server.options.failureRate": expected a probability from 0 to 1, found the number -1/,
+    );
   });
 });
 
@@ -135,7 +168,13 @@ describe('the meal-log reference server', () => {
     expect(stranger.status).toBe(401);
     expect(badDate.status).toBe(400);
     const st = createMealLogState();
-    const out = handleHttp(st, resolveMealLogConfig(), { id: 'c1/http#1', method: 'DELETE', path: mealLogPaths.submit, query: new URLSearchParams(), token: 'token-c1', body: '' }, { now: 0, timestamp: '2025-01-15T09:00:00.000Z' }, new Random(1, 'server'));
+    const out = handleHttp(
+      st,
+      resolveMealLogConfig(),
+      { id: 'c1/http#1', method: 'DELETE', path: mealLogPaths.submit, query: new URLSearchParams(), token: 'token-c1', body: '' },
+      { now: 0, timestamp: '2025-01-15T09:00:00.000Z' },
+      new Random(1, 'server'),
+    );
     expect(out.result.status).toBe(405);
     expect(userOf('token-c1')).toBe('user-c1');
     expect(userOf('nope')).toBeUndefined();
@@ -187,7 +226,9 @@ describe('the meal-log reference server', () => {
   });
 
   it('re-arms processing after a restart that kept state; the completion reaches the next connection', async () => {
-    const sim = setup({ processing: 10000, failureRate: 0 }, {}, [{ kind: 'server-restart', at: 5000, downtime: 8000, state: 'keep', closeCode: 1012 }]);
+    const sim = setup({ processing: 10000, failureRate: 0 }, {}, [
+      { kind: 'server-restart', at: 5000, downtime: 8000, state: 'keep', closeCode: 1012 },
+    ]);
     const s1 = connect(sim, 0);
     submit(sim, 1000, 'L1');
     const s2 = connect(sim, 14000);

@@ -44,7 +44,9 @@ describe('the faulty meal-log servers against the reference client', () => {
     expect(r.exitCode).toBe(1);
     const cx = r.property!.counterexample!;
     expect(cx.failed).toEqual(expect.arrayContaining(['MEAL-4', 'MEAL-6']));
-    expect(cx.findings.find((f) => f.requirement === 'MEAL-4')!.evidence).toMatch(/was completed on the server at .* showed it as processing/);
+    expect(cx.findings.find((f) => f.requirement === 'MEAL-4')!.evidence).toMatch(
+      /was completed on the server at .* showed it as processing/,
+    );
     // Nothing else the reference client does is at fault.
     const failed = r.requirements.filter((q) => q.verdict === 'fail').map((q) => q.id);
     expect(failed.sort()).toEqual(['MEAL-4', 'MEAL-6']);
@@ -56,17 +58,35 @@ describe('the faulty meal-log servers against the reference client', () => {
     const outages: PropertyModel['faults'] = (f) => {
       const at = f.integer({ min: 0, max: 80_000 });
       const dur = f.integer({ min: 5000, max: 45_000 });
-      return f.array(
-        f.oneof(
-          f.record({ kind: f.constant('ws-refuse' as const), at, duration: dur }),
-          f.record({ kind: f.constant('server-restart' as const), at, downtime: f.integer({ min: 0, max: 20_000 }), state: f.constant('keep' as const) }),
-          f.record({ kind: f.constant('client-offline' as const), at, duration: dur, sockets: f.constantFrom('close' as const, 'stall' as const) }),
-          f.record({ kind: f.constant('app-background' as const), at, duration: dur, timers: f.constant('suspend' as const), closeSocketsAfter: f.constant(1000) }),
-          f.record({ kind: f.constant('ws-half-open' as const), at }),
-          f.record({ kind: f.constant('partition' as const), at, duration: dur }),
-        ),
-        { minLength: 1, maxLength: 3 },
-      ).map((list) => list.map((e) => ('duration' in e && e.at + e.duration > 90_000 ? { ...e, duration: 90_000 - e.at } : e)));
+      return f
+        .array(
+          f.oneof(
+            f.record({ kind: f.constant('ws-refuse' as const), at, duration: dur }),
+            f.record({
+              kind: f.constant('server-restart' as const),
+              at,
+              downtime: f.integer({ min: 0, max: 20_000 }),
+              state: f.constant('keep' as const),
+            }),
+            f.record({
+              kind: f.constant('client-offline' as const),
+              at,
+              duration: dur,
+              sockets: f.constantFrom('close' as const, 'stall' as const),
+            }),
+            f.record({
+              kind: f.constant('app-background' as const),
+              at,
+              duration: dur,
+              timers: f.constant('suspend' as const),
+              closeSocketsAfter: f.constant(1000),
+            }),
+            f.record({ kind: f.constant('ws-half-open' as const), at }),
+            f.record({ kind: f.constant('partition' as const), at, duration: dur }),
+          ),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((list) => list.map((e) => ('duration' in e && e.at + e.duration > 90_000 ? { ...e, duration: 90_000 - e.at } : e)));
     };
     const clientOnly: ProtocolDefinition = {
       ...mealLogProtocol,
@@ -88,7 +108,9 @@ describe('the faulty meal-log servers against the reference client', () => {
         if (r.findings.find((f) => f.requirement === 'MEAL-4')?.verdict === 'pass') judged++;
       },
     });
-    expect(out.counterexample ? `${out.counterexample.failed.join(', ')} in ${JSON.stringify(out.counterexample.scenario.faults)}` : 'none').toBe('none');
+    expect(
+      out.counterexample ? `${out.counterexample.failed.join(', ')} in ${JSON.stringify(out.counterexample.scenario.faults)}` : 'none',
+    ).toBe('none');
     // The survival is exercised: completions were dropped, and the view still showed them.
     expect(skipped).toBeGreaterThanOrEqual(20);
     expect(judged).toBeGreaterThanOrEqual(20);
@@ -96,7 +118,17 @@ describe('the faulty meal-log servers against the reference client', () => {
 
   it('forgets-pending fails the server requirement MEAL-6 only', async () => {
     const client = await resolveClient('reference', 'meal-log');
-    const r = await checkClient({ client, runs: 50, seed: 1, failureDir, server: 'forgets-pending', scenarioFiles: ['scenarios/meal-log/forgets-pending-server.yaml'] }, protocols);
+    const r = await checkClient(
+      {
+        client,
+        runs: 50,
+        seed: 1,
+        failureDir,
+        server: 'forgets-pending',
+        scenarioFiles: ['scenarios/meal-log/forgets-pending-server.yaml'],
+      },
+      protocols,
+    );
     expect(r.exitCode).toBe(1);
     expect(r.requirements.filter((q) => q.verdict === 'fail').map((q) => q.id)).toEqual(['MEAL-6']);
     expect(r.property!.counterexample!.findings.find((f) => f.requirement === 'MEAL-6')!.evidence).toContain('it was lost');
@@ -107,13 +139,25 @@ describe('lockstep run of the document\u2019s timeline', () => {
   it('prints a timeline in which the server skips the notification for zoo:meal-log/connects-after-submit', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['run', 'scenarios/meal-log/document-timeline.yaml', '--client', 'zoo:meal-log/connects-after-submit'], (s) => out.push(s), (s) => err.push(s));
+    const code = await main(
+      ['run', 'scenarios/meal-log/document-timeline.yaml', '--client', 'zoo:meal-log/connects-after-submit'],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    );
     const text = out.join('\n');
     expect(err).toEqual([]);
     expect(code).toBe(1);
-    expect(text).toMatch(/^ +26\.020 s {2}server log: User not connected to WebSocket, skipping notification \{"mealLogId":"ml-1","userId":"user-c1"\}$/m);
+    expect(text).toMatch(
+      /^ +26\.020 s {2}server log: User not connected to WebSocket, skipping notification \{"mealLogId":"ml-1","userId":"user-c1"\}$/m,
+    );
     // The document's order of events: submit at T+0, the view opens at T+0.3 s, the acknowledgement, the skip at T+26 s.
-    const order = ['user: submitMeal', 'POST http://lockstep.test/api/v1/meal-logs/natural', 'user: openNutritionView', '{"type":"connected","userId":"user-c1"}', skipMessage];
+    const order = [
+      'user: submitMeal',
+      'POST http://lockstep.test/api/v1/meal-logs/natural',
+      'user: openNutritionView',
+      '{"type":"connected","userId":"user-c1"}',
+      skipMessage,
+    ];
     const at = order.map((s) => text.indexOf(s));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
