@@ -117,7 +117,14 @@ export class MealLogMachine {
   private waitUntil = new Map<string, number>();
   /** How many meals became (or appeared) final so far (adaptive polling: did a poll change anything?). */
   private finalized = 0;
-  private metrics = { connectionAttempts: 0, successfulConnections: 0, failedConnections: 0, messagesReceived: 0, latencySum: 0, latencyCount: 0 };
+  private metrics = {
+    connectionAttempts: 0,
+    successfulConnections: 0,
+    failedConnections: 0,
+    messagesReceived: 0,
+    latencySum: 0,
+    latencyCount: 0,
+  };
   private online: boolean;
   private cmds: MealLogCommand[] = [];
   private now = 0;

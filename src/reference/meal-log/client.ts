@@ -1,6 +1,13 @@
 import type { ClientEnv } from '../../sim/client-node.js';
 import type { MealLogClientBugs } from './bugs.js';
-import { defaultMealLogConfig, MealLogMachine, type MealLogClientConfig, type MealLogCommand, type MealLogEvent, type OutboxEntry } from './client-machine.js';
+import {
+  defaultMealLogConfig,
+  MealLogMachine,
+  type MealLogClientConfig,
+  type MealLogCommand,
+  type MealLogEvent,
+  type OutboxEntry,
+} from './client-machine.js';
 import { mealLogPaths, parseMealLogList, parseServerFrame, parseSubmitAck, type MealLogDriver, type MealLogSnapshot } from './wire.js';
 
 const OUTBOX_KEY = 'meal-log.outbox';
@@ -161,7 +168,9 @@ function readOutbox(env: ClientEnv): { outbox: OutboxEntry[]; counter: number } 
   try {
     const v = JSON.parse(raw) as { outbox?: unknown; counter?: unknown };
     const outbox = Array.isArray(v.outbox)
-      ? (v.outbox as OutboxEntry[]).filter((e) => e && typeof e.localId === 'string' && typeof e.rawInput === 'string' && typeof e.loggedAt === 'string')
+      ? (v.outbox as OutboxEntry[]).filter(
+          (e) => e && typeof e.localId === 'string' && typeof e.rawInput === 'string' && typeof e.loggedAt === 'string',
+        )
       : [];
     return { outbox, counter: typeof v.counter === 'number' ? v.counter : 0 };
   } catch {

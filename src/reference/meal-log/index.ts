@@ -31,10 +31,13 @@ export const mealLogProtocol: ProtocolDefinition = {
     const parsed = parseMealLogServerOptions(options, 'server.options');
     if (variant === 'reference') return createMealLogServer(parsed);
     const v = mealLogServerVariants[variant];
-    if (!v) throw new Error(`meal-log has no server variant "${variant}" (expected reference, ${Object.keys(mealLogServerVariants).join(', ')})`);
+    if (!v)
+      throw new Error(`meal-log has no server variant "${variant}" (expected reference, ${Object.keys(mealLogServerVariants).join(', ')})`);
     return createMealLogServer(parsed, v.bugs);
   },
-  serverVariants: Object.fromEntries(Object.entries(mealLogServerVariants).map(([k, v]) => [k, { description: v.description, breaks: v.breaks }])),
+  serverVariants: Object.fromEntries(
+    Object.entries(mealLogServerVariants).map(([k, v]) => [k, { description: v.description, breaks: v.breaks }]),
+  ),
   reference: (env) => createMealLogClient(env),
   variants: mealLogVariants,
   property: mealLogPropertyModel,

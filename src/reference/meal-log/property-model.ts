@@ -50,7 +50,12 @@ export const mealLogPropertyModel: PropertyModel = {
     const at = f.integer({ min: 0, max: DURATION - 2000 });
     const dur = f.integer({ min: 1000, max: 45_000 });
     const entry: fc.Arbitrary<FaultEntry> = f.oneof(
-      f.record({ kind: f.constant('partition' as const), at, duration: dur, direction: f.constantFrom('both' as const, 'to-server' as const, 'to-client' as const) }),
+      f.record({
+        kind: f.constant('partition' as const),
+        at,
+        duration: dur,
+        direction: f.constantFrom('both' as const, 'to-server' as const, 'to-client' as const),
+      }),
       f.record({ kind: f.constant('drop' as const), at, duration: dur, rate: f.constantFrom(0.3, 0.6, 1) }),
       f.record({ kind: f.constant('delay-spike' as const), at, duration: dur, extra: f.integer({ min: 100, max: 3000 }) }),
       f.record({ kind: f.constant('duplicate' as const), at, duration: dur, rate: f.constantFrom(0.5, 1) }),
@@ -58,15 +63,40 @@ export const mealLogPropertyModel: PropertyModel = {
       f.record({ kind: f.constant('ws-half-open' as const), at }),
       f.record({ kind: f.constant('ws-reset' as const), at }),
       f.record({ kind: f.constant('http-status' as const), at, duration: dur, status: f.constantFrom(500, 503) }),
-      f.record({ kind: f.constant('http-timeout' as const), at, duration: dur, phase: f.constantFrom('request' as const, 'response' as const) }),
-      f.record({ kind: f.constant('server-restart' as const), at, downtime: f.integer({ min: 0, max: 5000 }), state: f.constantFrom('keep' as const), closeCode: f.constantFrom(1006 as const, 1012 as const) }),
-      f.record({ kind: f.constant('client-offline' as const), at, duration: dur, sockets: f.constantFrom('close' as const, 'stall' as const) }),
-      f.record({ kind: f.constant('app-background' as const), at, duration: dur, timers: f.constantFrom('suspend' as const, 'throttle' as const) }),
+      f.record({
+        kind: f.constant('http-timeout' as const),
+        at,
+        duration: dur,
+        phase: f.constantFrom('request' as const, 'response' as const),
+      }),
+      f.record({
+        kind: f.constant('server-restart' as const),
+        at,
+        downtime: f.integer({ min: 0, max: 5000 }),
+        state: f.constantFrom('keep' as const),
+        closeCode: f.constantFrom(1006 as const, 1012 as const),
+      }),
+      f.record({
+        kind: f.constant('client-offline' as const),
+        at,
+        duration: dur,
+        sockets: f.constantFrom('close' as const, 'stall' as const),
+      }),
+      f.record({
+        kind: f.constant('app-background' as const),
+        at,
+        duration: dur,
+        timers: f.constantFrom('suspend' as const, 'throttle' as const),
+      }),
       f.record({
         kind: f.constant('hold' as const),
         at: f.oneof(f.constant(0), at),
         name: f.constant('held'),
-        match: f.record({ envelope: f.constant('ws.frame' as const), direction: f.constant('to-client' as const), type: f.constantFrom('connected', 'pong', 'meal_log_completed') }),
+        match: f.record({
+          envelope: f.constant('ws.frame' as const),
+          direction: f.constant('to-client' as const),
+          type: f.constantFrom('connected', 'pong', 'meal_log_completed'),
+        }),
         duration: dur,
       }),
     );

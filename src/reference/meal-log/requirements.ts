@@ -25,7 +25,15 @@
  */
 import * as q from '../../conformance/trace-query.js';
 import type { FaultWindow, HttpExchange, Snapshot, SocketLife } from '../../conformance/trace-query.js';
-import { fail, notExercised, pass, type CheckContext, type Checker, type Finding, type Requirement } from '../../conformance/requirement.js';
+import {
+  fail,
+  notExercised,
+  pass,
+  type CheckContext,
+  type Checker,
+  type Finding,
+  type Requirement,
+} from '../../conformance/requirement.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { skipMessage } from './server-core.js';
 import { isFinal, mealLogTiming, routeOf } from './wire.js';
@@ -177,7 +185,12 @@ function buildModel(ctx: CheckContext): Model {
     .map((s) => {
       // Frames can still be recorded arriving after the client gave the socket up: they verify nothing.
       const f = s.received.find((x) => x.seq < s.endSeq);
-      return Object.assign(s, { verifiedAt: f?.t, verifiedSeq: f?.seq, incarnation: incarnationIndex(incarnations, s.node, s.connectSeq), first: false });
+      return Object.assign(s, {
+        verifiedAt: f?.t,
+        verifiedSeq: f?.seq,
+        incarnation: incarnationIndex(incarnations, s.node, s.connectSeq),
+        first: false,
+      });
     });
   const seen = new Set<string>();
   for (const s of [...sockets].sort((a, b) => a.connectSeq - b.connectSeq)) {
@@ -206,13 +219,22 @@ function buildModel(ctx: CheckContext): Model {
   const snapshots = new Map<string, Snapshot[]>();
   for (const n of nodes) snapshots.set(n, q.snapshotTimeline(events, n));
   const submissions: Submission[] = [];
-  for (const a of actions) if (a.do === 'submitMeal' && typeof a.args.text === 'string') submissions.push({ t: a.t, seq: a.seq, node: a.node, text: a.args.text });
+  for (const a of actions)
+    if (a.do === 'submitMeal' && typeof a.args.text === 'string') submissions.push({ t: a.t, seq: a.seq, node: a.node, text: a.args.text });
   const created: Created[] = [];
   for (const e of q.serverLogs(events, 'meal.created')) {
     const id = q.str(e, 'id');
     if (id === undefined) continue;
     const request = q.str(e, 'request');
-    created.push({ t: e.t, seq: e.seq, id, localId: q.str(e, 'localId'), rawInput: q.str(e, 'rawInput'), userId: q.str(e, 'userId'), node: request?.split('/')[0] });
+    created.push({
+      t: e.t,
+      seq: e.seq,
+      id,
+      localId: q.str(e, 'localId'),
+      rawInput: q.str(e, 'rawInput'),
+      userId: q.str(e, 'userId'),
+      node: request?.split('/')[0],
+    });
   }
   const finished: Finished[] = [];
   for (const e of q.serverLogs(events, 'meal.finished')) {
@@ -226,7 +248,8 @@ function buildModel(ctx: CheckContext): Model {
     if (e.ev !== 'server.log' || (e.msg !== skipMessage && e.msg !== 'notification.deferred')) continue;
     const userId = q.str(e, 'userId');
     const mealLogId = q.str(e, 'mealLogId');
-    if (userId !== undefined && mealLogId !== undefined) reports.push({ t: e.t, seq: e.seq, userId, mealLogId, skipped: e.msg === skipMessage });
+    if (userId !== undefined && mealLogId !== undefined)
+      reports.push({ t: e.t, seq: e.seq, userId, mealLogId, skipped: e.msg === skipMessage });
   }
   return {
     events,
@@ -254,7 +277,13 @@ function buildModel(ctx: CheckContext): Model {
 }
 
 function isEvent(e: unknown): e is TraceEvent {
-  return !!e && typeof e === 'object' && typeof (e as TraceEvent).t === 'number' && typeof (e as TraceEvent).seq === 'number' && typeof (e as TraceEvent).ev === 'string';
+  return (
+    !!e &&
+    typeof e === 'object' &&
+    typeof (e as TraceEvent).t === 'number' &&
+    typeof (e as TraceEvent).seq === 'number' &&
+    typeof (e as TraceEvent).ev === 'string'
+  );
 }
 
 function safeTolerance(ctx: CheckContext): number {
@@ -291,7 +320,11 @@ function incarnationIndex(incs: readonly Incarnation[], node: string, seq: numbe
  * `client-offline` window (or the heal that lifted it) — and, when the app was in the
  * background then, also the end of that background, when it heard of it.
  */
-function onlineMoments(events: readonly TraceEvent[], faults: readonly FaultWindow[], nodes: readonly string[]): { node: string; t: number; seq: number }[] {
+function onlineMoments(
+  events: readonly TraceEvent[],
+  faults: readonly FaultWindow[],
+  nodes: readonly string[],
+): { node: string; t: number; seq: number }[] {
   const endStep = (w: FaultWindow): { t: number; seq: number } | undefined => {
     const e = events.find((x) => x.t === w.end && ((x.ev === 'fault.end' && q.num(x, 'entry') === w.entry) || x.ev === 'sim.heal'));
     return e ? { t: e.t, seq: e.seq } : undefined;
@@ -300,7 +333,9 @@ function onlineMoments(events: readonly TraceEvent[], faults: readonly FaultWind
   for (const w of faults) {
     if (w.kind !== 'client-offline' || w.end === Infinity) continue;
     for (const node of w.node !== undefined ? [w.node] : nodes) {
-      const bg = faults.find((b) => b.kind === 'app-background' && (b.node === undefined || b.node === node) && b.start <= w.end && w.end < b.end);
+      const bg = faults.find(
+        (b) => b.kind === 'app-background' && (b.node === undefined || b.node === node) && b.start <= w.end && w.end < b.end,
+      );
       for (const at of [endStep(w), bg ? endStep(bg) : undefined]) if (at) out.push({ node, ...at });
     }
   }
@@ -325,7 +360,8 @@ function markLoads(
   };
   for (const i of incs) add(i.node, i.start, i.startSeq, 'launch');
   for (const o of opens) add(o.node, o.t, o.seq, 'view');
-  for (const s of sockets) if (s.verifiedAt !== undefined && s.verifiedSeq !== undefined) add(s.node, s.verifiedAt, s.verifiedSeq, 'verified');
+  for (const s of sockets)
+    if (s.verifiedAt !== undefined && s.verifiedSeq !== undefined) add(s.node, s.verifiedAt, s.verifiedSeq, 'verified');
   for (const o of onlineMoments(events, faults, [...new Set(incs.map((i) => i.node))])) add(o.node, o.t, o.seq, 'online');
   for (const list of points.values()) list.sort((a, b) => a.seq - b.seq);
   const byNode = new Map<string, MealRequest[]>();
@@ -456,7 +492,12 @@ function disturbance(m: Model, node: string, from: number, to: number): number |
   for (const w of m.faults) {
     if (w.kind !== 'app-background' && w.kind !== 'client-offline') continue;
     if (w.node !== undefined && w.node !== node) continue;
-    const slack = w.kind === 'app-background' && w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
+    const slack =
+      w.kind === 'app-background' && w.params.timers === 'throttle'
+        ? typeof w.params.throttleMs === 'number'
+          ? w.params.throttleMs
+          : 60_000
+        : 0;
     const wEnd = w.end + slack;
     if (w.start <= to && wEnd > from) end = Math.max(end ?? -Infinity, wEnd);
   }
@@ -549,7 +590,12 @@ const checkOneSocket = guarded((m) => {
     }
     live.push(s);
   }
-  return verdict(v, m.sockets.length > 0, `${plural(m.sockets.length, 'WebSocket connection')}; never two connecting or open at once`, 'the client never opened a WebSocket');
+  return verdict(
+    v,
+    m.sockets.length > 0,
+    `${plural(m.sockets.length, 'WebSocket connection')}; never two connecting or open at once`,
+    'the client never opened a WebSocket',
+  );
 });
 
 /**
@@ -576,7 +622,12 @@ const checkVerifiedByMessage = guarded((m) => {
       break;
     }
   }
-  return verdict(v, judged > 0, `${plural(judged, 'snapshot')} showed a verified socket, each after a server message on an open socket`, 'no snapshot showed a verified socket');
+  return verdict(
+    v,
+    judged > 0,
+    `${plural(judged, 'snapshot')} showed a verified socket, each after a server message on an open socket`,
+    'no snapshot showed a verified socket',
+  );
 });
 
 /** Polls that start while a socket of the node is verified and healthy; `first` selects the first socket of each incarnation, or the later ones. */
@@ -600,7 +651,12 @@ function pollsWhileVerified(m: Model, first: boolean): { v: Violation[]; judged:
 /** MEAL-3: no poll starts while the first socket of an incarnation is verified and healthy. */
 const checkNoPollWhileVerified = guarded((m) => {
   const { v, judged } = pollsWhileVerified(m, true);
-  return verdict(v, judged > 0, `no poll while ${plural(judged, 'first socket')} ${judged === 1 ? 'was' : 'were'} verified`, 'no socket was ever verified');
+  return verdict(
+    v,
+    judged > 0,
+    `no poll while ${plural(judged, 'first socket')} ${judged === 1 ? 'was' : 'were'} verified`,
+    'no socket was ever verified',
+  );
 });
 
 /**
@@ -639,9 +695,17 @@ const checkFinalStatusShown = guarded((m) => {
     if (m.healAt + m.bound > m.endAt) continue;
     if (m.created.some((c) => c.node === s.node && c.rawInput === s.text)) continue;
     judged++;
-    v.push({ at: m.healAt + m.bound, text: `the meal "${s.text}" that ${s.node} submitted at ${fmtTime(s.t)} never reached the server (no meal.created by ${fmtTime(m.healAt + m.bound)})` });
+    v.push({
+      at: m.healAt + m.bound,
+      text: `the meal "${s.text}" that ${s.node} submitted at ${fmtTime(s.t)} never reached the server (no meal.created by ${fmtTime(m.healAt + m.bound)})`,
+    });
   }
-  return verdict(v, judged > 0, `${plural(judged, 'finished meal')} shown with the server's final status in time`, 'no meal was finished on the server in time to be judged');
+  return verdict(
+    v,
+    judged > 0,
+    `${plural(judged, 'finished meal')} shown with the server's final status in time`,
+    'no meal was finished on the server in time to be judged',
+  );
 });
 
 /** MEAL-5: no poll starts while the client's snapshot in force shows no meal processing. */
@@ -650,7 +714,11 @@ const checkPollingStops = guarded((m) => {
   for (const p of m.polls) {
     const snap = q.snapshotAt(m.snapshots.get(p.node) ?? [], p.requestAt, p.requestSeq);
     if (!snap || processingIn(snap.state) > 0) continue;
-    v.push({ at: p.requestAt, seq: p.requestSeq, text: `${p.node} polled (${req(p)}) at ${fmtTime(p.requestAt)} although no meal was processing in its view (since ${fmtTime(snap.t)})` });
+    v.push({
+      at: p.requestAt,
+      seq: p.requestSeq,
+      text: `${p.node} polled (${req(p)}) at ${fmtTime(p.requestAt)} although no meal was processing in its view (since ${fmtTime(snap.t)})`,
+    });
   }
   return verdict(v, m.polls.length > 0, `${plural(m.polls.length, 'poll')}, each while a meal was processing`, 'the client never polled');
 });
@@ -687,14 +755,30 @@ const checkServerRegistry = guarded((m) => {
         });
       }
     } else if (r.skipped && sentAfter.length === 0) {
-      v.push({ at: r.t, seq: r.seq, text: `the server skipped the notification of meal ${r.mealLogId} for user ${r.userId} at ${fmtTime(r.t)} ("${skipMessage}") and never sent it: the completion was lost` });
+      v.push({
+        at: r.t,
+        seq: r.seq,
+        text: `the server skipped the notification of meal ${r.mealLogId} for user ${r.userId} at ${fmtTime(r.t)} ("${skipMessage}") and never sent it: the completion was lost`,
+      });
     }
   }
   for (const f of m.finished) {
-    const told = m.notifications.some((n) => n.mealLogId === f.id && n.t === f.t && n.seq > f.seq) || m.reports.some((r) => r.mealLogId === f.id && r.t === f.t && r.seq > f.seq);
-    if (!told) v.push({ at: f.t, seq: f.seq, text: `meal ${f.id} was ${f.status} at ${fmtTime(f.t)}, but the server neither notified a connection nor reported the user as not connected` });
+    const told =
+      m.notifications.some((n) => n.mealLogId === f.id && n.t === f.t && n.seq > f.seq) ||
+      m.reports.some((r) => r.mealLogId === f.id && r.t === f.t && r.seq > f.seq);
+    if (!told)
+      v.push({
+        at: f.t,
+        seq: f.seq,
+        text: `meal ${f.id} was ${f.status} at ${fmtTime(f.t)}, but the server neither notified a connection nor reported the user as not connected`,
+      });
   }
-  return verdict(v, m.finished.length > 0 || m.reports.length > 0, `${plural(m.finished.length, 'completion')}: each notified, or kept for the next registration; no acknowledged connection reported as not connected`, 'no meal was finished on the server');
+  return verdict(
+    v,
+    m.finished.length > 0 || m.reports.length > 0,
+    `${plural(m.finished.length, 'completion')}: each notified, or kept for the next registration; no acknowledged connection reported as not connected`,
+    'no meal was finished on the server',
+  );
 });
 
 /** MEAL-7: per node and meal text, the server creates no more meals than the user submitted, and (by `heal + B`) no fewer. */
@@ -703,7 +787,9 @@ const checkCreatedOnce = guarded((m) => {
   const submitted = new Map<string, Submission[]>();
   for (const s of m.submissions) submitted.set(`${s.node}\n${s.text}`, [...(submitted.get(`${s.node}\n${s.text}`) ?? []), s]);
   const created = new Map<string, Created[]>();
-  for (const c of m.created) if (c.node !== undefined && c.rawInput !== undefined) created.set(`${c.node}\n${c.rawInput}`, [...(created.get(`${c.node}\n${c.rawInput}`) ?? []), c]);
+  for (const c of m.created)
+    if (c.node !== undefined && c.rawInput !== undefined)
+      created.set(`${c.node}\n${c.rawInput}`, [...(created.get(`${c.node}\n${c.rawInput}`) ?? []), c]);
   for (const [key, subs] of submitted) {
     const list = created.get(key) ?? [];
     const [node, text] = key.split('\n') as [string, string];
@@ -715,10 +801,18 @@ const checkCreatedOnce = guarded((m) => {
         text: `the server created the meal "${text}" that ${node} submitted ${subs.length === 1 ? 'once' : `${subs.length} times`} ${list.length} times: ${list.map((c) => `${c.id} (local id ${c.localId ?? '?'}) at ${fmtTime(c.t)}`).join(', ')}`,
       });
     } else if (list.length < subs.length && m.healAt + m.bound <= m.endAt) {
-      v.push({ at: m.healAt + m.bound, text: `the meal "${text}" that ${node} submitted at ${fmtTime(subs[list.length]!.t)} was never created on the server (by ${fmtTime(m.healAt + m.bound)})` });
+      v.push({
+        at: m.healAt + m.bound,
+        text: `the meal "${text}" that ${node} submitted at ${fmtTime(subs[list.length]!.t)} was never created on the server (by ${fmtTime(m.healAt + m.bound)})`,
+      });
     }
   }
-  return verdict(v, m.submissions.length > 0, `${plural(m.submissions.length, 'submitted meal')}, each created on the server exactly once`, 'the user submitted no meal');
+  return verdict(
+    v,
+    m.submissions.length > 0,
+    `${plural(m.submissions.length, 'submitted meal')}, each created on the server exactly once`,
+    'the user submitted no meal',
+  );
 });
 
 /**
@@ -734,7 +828,9 @@ const checkAdaptivePolling = guarded((m) => {
   for (const node of m.nodes) {
     const timeline = m.snapshots.get(node) ?? [];
     // Polls, and GETs that count as loads only for following a NutritionView, coming online or a failed load (the polling loop may have made them).
-    const polls = m.gets.filter((p) => p.node === node && p.loadReason !== 'launch' && p.loadReason !== 'verified').sort((a, b) => a.requestSeq - b.requestSeq);
+    const polls = m.gets
+      .filter((p) => p.node === node && p.loadReason !== 'launch' && p.loadReason !== 'verified')
+      .sort((a, b) => a.requestSeq - b.requestSeq);
     let interval: number = mealLogTiming.pollInterval;
     let unchanged = 0;
     for (let i = 0; i < polls.length; i++) {
@@ -766,14 +862,20 @@ const checkAdaptivePolling = guarded((m) => {
       }
     }
   }
-  return verdict(v, judged > 0, `${plural(judged, 'consecutive poll pair')} spaced by the adaptive interval`, 'no two consecutive polls of one polling run');
+  return verdict(
+    v,
+    judged > 0,
+    `${plural(judged, 'consecutive poll pair')} spaced by the adaptive interval`,
+    'no two consecutive polls of one polling run',
+  );
 });
 
 /** Two polls belong to one polling run: same incarnation, no socket verified at any moment between them, a meal processing from the first one's start to the second one's. */
 function sameRun(m: Model, node: string, timeline: readonly Snapshot[], a: MealRequest, b: MealRequest): boolean {
   if (incarnationOf(m, node, a.requestSeq) !== incarnationOf(m, node, b.requestSeq)) return false;
   // A socket verified at any moment between them ends a polling run.
-  if (m.sockets.some((s) => s.node === node && s.verifiedSeq !== undefined && s.verifiedSeq < b.requestSeq && s.endSeq > a.requestSeq)) return false;
+  if (m.sockets.some((s) => s.node === node && s.verifiedSeq !== undefined && s.verifiedSeq < b.requestSeq && s.endSeq > a.requestSeq))
+    return false;
   if (processingIn(q.snapshotAt(timeline, a.requestAt, a.requestSeq)?.state) === 0) return false;
   for (const s of timeline) {
     if (s.seq <= a.requestSeq) continue;
@@ -811,7 +913,9 @@ const checkBackoff = guarded((m) => {
       // A connect because the device came back online (the app may learn of it only when it runs again, after a suspension).
       const online =
         sameInc &&
-        onlineAt.some((o) => o.node === node && o.t >= s.connectAt && o.t <= next!.connectAt && next!.connectAt <= Math.max(o.t, s.endAt) + m.T);
+        onlineAt.some(
+          (o) => o.node === node && o.t >= s.connectAt && o.t <= next!.connectAt && next!.connectAt <= Math.max(o.t, s.endAt) + m.T,
+        );
       if (online) {
         attempts = 0;
         continue;
@@ -823,7 +927,10 @@ const checkBackoff = guarded((m) => {
         const until = Math.min(inc?.end ?? Infinity, m.endAt);
         if (!lifted && due + m.T < until) {
           judged++;
-          v.push({ at: due, text: `${node} never reconnected after ${s.id} ${sockEnd(s)}: the next attempt was due ${fmtDuration(delay)} later, at ${fmtTime(due)}` });
+          v.push({
+            at: due,
+            text: `${node} never reconnected after ${s.id} ${sockEnd(s)}: the next attempt was due ${fmtDuration(delay)} later, at ${fmtTime(due)}`,
+          });
         }
         continue;
       }
@@ -840,7 +947,12 @@ const checkBackoff = guarded((m) => {
   }
   const polls = pollsWhileVerified(m, false);
   v.push(...polls.v);
-  return verdict(v, judged > 0 || polls.judged > 0, `${plural(judged, 'reconnect')} with the backoff; no poll while a reconnected socket was verified`, 'no socket ended while the app ran on, and no reconnect was verified');
+  return verdict(
+    v,
+    judged > 0 || polls.judged > 0,
+    `${plural(judged, 'reconnect')} with the backoff; no poll while a reconnected socket was verified`,
+    'no socket ended while the app ran on, and no reconnect was verified',
+  );
 });
 
 /**
@@ -852,19 +964,32 @@ const checkPreConnectWait = guarded((m) => {
   const v: Violation[] = [];
   let judged = 0;
   for (const sub of m.submissions) {
-    const s = m.sockets.find((x) => x.node === sub.node && x.connectSeq < sub.seq && sub.seq < x.endSeq && (x.verifiedSeq === undefined || x.verifiedSeq > sub.seq));
+    const s = m.sockets.find(
+      (x) =>
+        x.node === sub.node && x.connectSeq < sub.seq && sub.seq < x.endSeq && (x.verifiedSeq === undefined || x.verifiedSeq > sub.seq),
+    );
     if (!s) continue;
     const p = m.posts.find((x) => x.node === sub.node && x.requestSeq > sub.seq && x.rawInput === sub.text);
     if (!p) continue;
     judged++;
-    if ((s.verifiedSeq !== undefined && s.verifiedSeq < p.requestSeq) || s.endSeq < p.requestSeq || p.requestAt >= sub.t + mealLogTiming.preConnectWait - m.T) continue;
+    if (
+      (s.verifiedSeq !== undefined && s.verifiedSeq < p.requestSeq) ||
+      s.endSeq < p.requestSeq ||
+      p.requestAt >= sub.t + mealLogTiming.preConnectWait - m.T
+    )
+      continue;
     v.push({
       at: p.requestAt,
       seq: p.requestSeq,
       text: `${sub.node} uploaded "${sub.text}" (${req(p)}) at ${fmtTime(p.requestAt)}, ${fmtDuration(p.requestAt - sub.t)} after the submission, while ${s.id} was still ${s.openAt !== undefined && s.openAt <= p.requestAt ? 'open but unverified' : 'connecting'}: it should have waited for the connection (up to 5 s)`,
     });
   }
-  return verdict(v, judged > 0, `${plural(judged, 'submission')} made while connecting waited for the connection`, 'no meal was submitted while a connection was in progress');
+  return verdict(
+    v,
+    judged > 0,
+    `${plural(judged, 'submission')} made while connecting waited for the connection`,
+    'no meal was submitted while a connection was in progress',
+  );
 });
 
 /**
@@ -923,9 +1048,14 @@ const checkFallbackPolls = guarded((m) => {
           what = `the device was back (online, foreground) at ${fmtTime(d)}`;
           continue;
         }
-        const g = gets.find((x) => (x.requestSeq > refSeq || (refSeq === -1 && x.requestAt >= ref)) && x.requestAt >= ref && x.requestAt <= deadline);
+        const g = gets.find(
+          (x) => (x.requestSeq > refSeq || (refSeq === -1 && x.requestAt >= ref)) && x.requestAt >= ref && x.requestAt <= deadline,
+        );
         if (!g) {
-          v.push({ at: deadline, text: `${node} did not poll: ${what}, but no listing request started by ${fmtTime(deadline)} (${fmtDuration(allowed)} later)` });
+          v.push({
+            at: deadline,
+            text: `${node} did not poll: ${what}, but no listing request started by ${fmtTime(deadline)} (${fmtDuration(allowed)} later)`,
+          });
           break;
         }
         ref = g.requestAt;
@@ -935,7 +1065,12 @@ const checkFallbackPolls = guarded((m) => {
       }
     }
   }
-  return verdict(v, windows > 0, `${plural(windows, 'period')} with a meal processing and no verified socket, each covered by polling`, 'no meal was processing while the client had no verified socket');
+  return verdict(
+    v,
+    windows > 0,
+    `${plural(windows, 'period')} with a meal processing and no verified socket, each covered by polling`,
+    'no meal was processing while the client had no verified socket',
+  );
 });
 
 /** MEAL-12: in every incarnation, the first upload (`POST /api/v1/meal-logs/natural`) starts after the first `ws.connect`. */

@@ -127,38 +127,54 @@ export interface MealLogOutcome<R> {
 
 /** The user a token belongs to: `token-c1` → `user-c1`; `undefined` for an unknown token. */
 export function userOf(token: string | undefined): string | undefined {
-  if (!token || !token.startsWith(mealLogServerDefaults.tokenPrefix) || token.length === mealLogServerDefaults.tokenPrefix.length) return undefined;
+  if (!token || !token.startsWith(mealLogServerDefaults.tokenPrefix) || token.length === mealLogServerDefaults.tokenPrefix.length)
+    return undefined;
   return `user-${token.slice(mealLogServerDefaults.tokenPrefix.length)}`;
 }
 
 const log = (event: string, fields: Record<string, unknown>): MealLogEffect => ({ type: 'log', event, fields });
 
-const rejected = (req: MealLogRequest, status: number, error: string, reason: string, headers?: Record<string, string>): MealLogOutcome<MealLogResponse> => ({
+const rejected = (
+  req: MealLogRequest,
+  status: number,
+  error: string,
+  reason: string,
+  headers?: Record<string, string>,
+): MealLogOutcome<MealLogResponse> => ({
   result: { status, body: { error, reason }, headers },
   effects: [log('request.rejected', { request: req.id, method: req.method, path: req.path, status, reason })],
 });
 
 /** Decides an HTTP request: submit, listing, one meal. */
-export function handleHttp(state: MealLogServerState, config: MealLogServerConfig, req: MealLogRequest, clock: MealLogClock, random: Random): MealLogOutcome<MealLogResponse> {
+export function handleHttp(
+  state: MealLogServerState,
+  config: MealLogServerConfig,
+  req: MealLogRequest,
+  clock: MealLogClock,
+  random: Random,
+): MealLogOutcome<MealLogResponse> {
   const route = routeOf(req.path);
   if (!route) return rejected(req, 404, 'not_found', `no meal-log endpoint at ${req.path}`);
   const userId = userOf(req.token);
   if (!userId) return rejected(req, 401, 'unauthorized', req.token ? 'unknown token' : 'missing token');
   if (route.kind === 'socket') return rejected(req, 426, 'upgrade_required', `${req.path} only accepts WebSocket upgrades`);
   if (route.kind === 'submit') {
-    if (req.method !== 'POST') return rejected(req, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use POST`, { allow: 'POST' });
+    if (req.method !== 'POST')
+      return rejected(req, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use POST`, { allow: 'POST' });
     const body = parseSubmitBody(req.body);
     if (typeof body === 'string') return rejected(req, 400, 'bad_request', body);
     return submitMeal(state, config, userId, body, req.id, clock, random);
   }
-  if (req.method !== 'GET') return rejected(req, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use GET`, { allow: 'GET' });
+  if (req.method !== 'GET')
+    return rejected(req, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use GET`, { allow: 'GET' });
   if (route.kind === 'one') {
     const m = state.meals.get(route.id);
     if (!m || m.userId !== userId) return rejected(req, 404, 'not_found', `no meal log ${route.id}`);
     return { result: { status: 200, body: { mealLog: m } }, effects: [] };
   }
   const date = req.query.get('date');
-  if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date)) return rejected(req, 400, 'bad_request', `"date" must be YYYY-MM-DD; found "${date}"`);
+  if (date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+    return rejected(req, 400, 'bad_request', `"date" must be YYYY-MM-DD; found "${date}"`);
   return { result: { status: 200, body: { mealLogs: listMeals(state, userId, date ?? undefined) } }, effects: [] };
 }
 
@@ -179,11 +195,13 @@ export function parseSubmitBody(text: string): { localId: string; rawInput: stri
   } catch {
     return `the body is not valid JSON; ${shape}`;
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return `the body is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`}; ${shape}`;
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return `the body is ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`}; ${shape}`;
   const b = v as Record<string, unknown>;
   if (typeof b.localId !== 'string' || b.localId === '') return `"localId" must be a non-empty string; ${shape}`;
   if (typeof b.rawInput !== 'string' || b.rawInput.trim() === '') return `"rawInput" must be a non-empty string; ${shape}`;
-  if (b.loggedAt !== undefined && (typeof b.loggedAt !== 'string' || Number.isNaN(Date.parse(b.loggedAt)))) return `"loggedAt" must be an RFC 3339 string; ${shape}`;
+  if (b.loggedAt !== undefined && (typeof b.loggedAt !== 'string' || Number.isNaN(Date.parse(b.loggedAt))))
+    return `"loggedAt" must be an RFC 3339 string; ${shape}`;
   return { localId: b.localId, rawInput: b.rawInput, loggedAt: b.loggedAt as string | undefined };
 }
 
@@ -205,11 +223,23 @@ export function submitMeal(
   const existing = state.byLocalId.get(key);
   if (existing !== undefined) {
     const m = state.meals.get(existing)!;
-    return { result: { status: 200, body: { mealLog: m } }, effects: [log('meal.duplicate', { id: m.id, localId: body.localId, userId, request, status: m.status })] };
+    return {
+      result: { status: 200, body: { mealLog: m } },
+      effects: [log('meal.duplicate', { id: m.id, localId: body.localId, userId, request, status: m.status })],
+    };
   }
   const id = `${state.idPrefix}ml-${state.nextId++}`;
   const loggedAt = body.loggedAt !== undefined ? new Date(Date.parse(body.loggedAt)).toISOString() : clock.timestamp;
-  const meal: MealLog = { id, localId: body.localId, userId, rawInput: body.rawInput, status: 'processing', loggedAt, createdAt: clock.timestamp, updatedAt: clock.timestamp };
+  const meal: MealLog = {
+    id,
+    localId: body.localId,
+    userId,
+    rawInput: body.rawInput,
+    status: 'processing',
+    loggedAt,
+    createdAt: clock.timestamp,
+    updatedAt: clock.timestamp,
+  };
   state.meals.set(id, meal);
   state.byLocalId.set(key, id);
   const duration = Math.max(0, Math.round(sampleLatency(config.processing, random)));
@@ -255,7 +285,9 @@ export function finishJob(state: MealLogServerState, config: MealLogServerConfig
   const list = state.pending.get(meal.userId);
   if (list) list.push(id);
   else state.pending.set(meal.userId, [id]);
-  effects.push(log('notification.deferred', { userId: meal.userId, mealLogId: id, reason: 'user not connected; kept until the next registration' }));
+  effects.push(
+    log('notification.deferred', { userId: meal.userId, mealLogId: id, reason: 'user not connected; kept until the next registration' }),
+  );
   return effects;
 }
 
@@ -278,7 +310,11 @@ export function nutritionOf(text: string): { calories: number; proteinG: number;
 }
 
 /** Decides a WebSocket upgrade: accept (for which user) or refuse with a status. */
-export function handleUpgrade(req: { id: string; path: string; token: string | undefined }): MealLogOutcome<{ accept: true; userId: string } | { accept: false; status: number }> {
+export function handleUpgrade(req: {
+  id: string;
+  path: string;
+  token: string | undefined;
+}): MealLogOutcome<{ accept: true; userId: string } | { accept: false; status: number }> {
   const refuse = (status: number, reason: string) => ({
     result: { accept: false as const, status },
     effects: [log('upgrade.rejected', { request: req.id, path: req.path, status, reason })],
@@ -294,7 +330,13 @@ export function handleUpgrade(req: { id: string; path: string; token: string | u
  * then sends the completions kept for the user. late-registration acknowledges at once and
  * registers only after `registrationDelay`.
  */
-export function openConnection(state: MealLogServerState, config: MealLogServerConfig, socket: string, userId: string, now: number): MealLogEffect[] {
+export function openConnection(
+  state: MealLogServerState,
+  config: MealLogServerConfig,
+  socket: string,
+  userId: string,
+  now: number,
+): MealLogEffect[] {
   state.acknowledged.set(socket, userId);
   const ack: MealLogEffect = { type: 'send', socket, frame: { type: 'connected', userId } };
   if (config.bugs.lateRegistration) {
@@ -372,7 +414,10 @@ export function handleFrame(socket: string, data: string | Uint8Array, binary: b
  * `live` is dropped. Returns the jobs and the pending registrations to re-arm (the
  * kernel cancelled every timer). Completions kept for later stay kept.
  */
-export function recoverState(state: MealLogServerState, live: ReadonlySet<string>): { jobs: readonly Job[]; registrations: readonly PendingRegistration[] } {
+export function recoverState(
+  state: MealLogServerState,
+  live: ReadonlySet<string>,
+): { jobs: readonly Job[]; registrations: readonly PendingRegistration[] } {
   for (const [userId, list] of state.registry) {
     const kept = list.filter((s) => live.has(s));
     if (kept.length) state.registry.set(userId, kept);

@@ -55,7 +55,9 @@ export function parseMealLogServerOptions(options: Record<string, unknown>, sour
     problems.push({ field, expected, found: describeFound(found) });
   };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new MealLogServerOptionsError(source, [{ field: '', expected: `a mapping with ${optionFields.join(', ')}`, found: describeFound(options) }]);
+    throw new MealLogServerOptionsError(source, [
+      { field: '', expected: `a mapping with ${optionFields.join(', ')}`, found: describeFound(options) },
+    ]);
   }
   const out: MealLogServerOptions = {};
   for (const k of Object.keys(options)) {

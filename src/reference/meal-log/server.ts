@@ -86,23 +86,34 @@ export function createMealLogServerApp(env: ServerEnv, config: MealLogServerConf
     env.clearTimeout(timers.get(key));
     timers.set(
       key,
-      env.setTimeout(() => {
-        timers.delete(key);
-        fn();
-      }, Math.max(0, dueAt - env.now())),
+      env.setTimeout(
+        () => {
+          timers.delete(key);
+          fn();
+        },
+        Math.max(0, dueAt - env.now()),
+      ),
     );
   };
-  const armJob = (job: Job): void => arm(`job:${job.id}`, job.dueAt, function mealLogAI() {
-    perform(finishJob(state, config, job.id, clock()));
-  });
-  const armRegistration = (r: PendingRegistration): void => arm(`register:${r.socket}`, r.dueAt, function registerConnection() {
-    perform(completeRegistration(state, r.socket));
-  });
+  const armJob = (job: Job): void =>
+    arm(`job:${job.id}`, job.dueAt, function mealLogAI() {
+      perform(finishJob(state, config, job.id, clock()));
+    });
+  const armRegistration = (r: PendingRegistration): void =>
+    arm(`register:${r.socket}`, r.dueAt, function registerConnection() {
+      perform(completeRegistration(state, r.socket));
+    });
 
   return {
     state,
     http(req: SimHttpRequest) {
-      const out = handleHttp(state, config, { id: req.id, method: req.method, path: req.path, query: req.query, token: bearer(req), body: req.body }, clock(), env.random);
+      const out = handleHttp(
+        state,
+        config,
+        { id: req.id, method: req.method, path: req.path, query: req.query, token: bearer(req), body: req.body },
+        clock(),
+        env.random,
+      );
       perform(out.effects);
       return jsonResponse(out.result.status, out.result.body, out.result.headers);
     },

@@ -15,23 +15,39 @@ export const mealLogVariants: Record<string, ClientVariant> = {
     ['MEAL-12'],
     { connectsAfterSubmit: true },
   ),
-  'trusts-transport-state': variant('treats the socket as verified (isWebSocketConnected) as soon as it opens, before any server message', ['MEAL-2'], {
-    trustsTransportState: true,
-  }),
-  'polls-forever': variant('the polling loop never checks whether a meal is still processing: it polls whenever the socket is not verified', ['MEAL-5'], {
-    pollsForever: true,
-  }),
+  'trusts-transport-state': variant(
+    'treats the socket as verified (isWebSocketConnected) as soon as it opens, before any server message',
+    ['MEAL-2'],
+    {
+      trustsTransportState: true,
+    },
+  ),
+  'polls-forever': variant(
+    'the polling loop never checks whether a meal is still processing: it polls whenever the socket is not verified',
+    ['MEAL-5'],
+    {
+      pollsForever: true,
+    },
+  ),
   'stops-polling-on-connect': variant(
     'stops polling the moment the socket opens and fetches nothing to catch up, so a completion the server could not deliver is never seen',
     ['MEAL-4'],
     { stopsPollingOnConnect: true },
   ),
-  'duplicate-connect': variant('no guard against a connection in progress: a second connect opens a second socket and leaks the first', ['MEAL-1'], {
-    duplicateConnect: true,
-  }),
-  'outbox-double-upload': variant('each upload attempt mints a fresh local id, so a retried upload whose answer was lost creates the meal twice', ['MEAL-7'], {
-    outboxDoubleUpload: true,
-  }),
+  'duplicate-connect': variant(
+    'no guard against a connection in progress: a second connect opens a second socket and leaks the first',
+    ['MEAL-1'],
+    {
+      duplicateConnect: true,
+    },
+  ),
+  'outbox-double-upload': variant(
+    'each upload attempt mints a fresh local id, so a retried upload whose answer was lost creates the meal twice',
+    ['MEAL-7'],
+    {
+      outboxDoubleUpload: true,
+    },
+  ),
 };
 
 /** Faulty servers, addressed with `--server NAME`, and what they do to the reference client. */
@@ -43,7 +59,8 @@ export const mealLogServerVariants: Record<string, ServerVariant & { bugs: MealL
     bugs: { lateRegistration: true },
   },
   'forgets-pending': {
-    description: 'registers correctly, but drops (rather than keeps until the next registration) a completion for a user who is not connected',
+    description:
+      'registers correctly, but drops (rather than keeps until the next registration) a completion for a user who is not connected',
     breaks: ['MEAL-6'],
     bugs: { forgetsPending: true },
   },

@@ -77,7 +77,9 @@ export const mealLogPaths = {
 } as const;
 
 /** Which endpoint a path is, or `undefined`. */
-export function routeOf(path: string): { kind: 'submit' } | { kind: 'list' } | { kind: 'one'; id: string } | { kind: 'socket' } | undefined {
+export function routeOf(
+  path: string,
+): { kind: 'submit' } | { kind: 'list' } | { kind: 'one'; id: string } | { kind: 'socket' } | undefined {
   const p = path.split('?')[0]!;
   if (p === mealLogPaths.submit) return { kind: 'submit' };
   if (p === mealLogPaths.listPath) return { kind: 'list' };
@@ -99,12 +101,14 @@ export function checkMealLog(v: unknown): string | undefined {
     if (typeof m[k] !== 'string') return `mealLog.${k} must be a string`;
   }
   if (typeof m.status !== 'string' || !statuses.includes(m.status)) return 'mealLog.status must be "processing", "completed" or "failed"';
-  for (const k of ['loggedAt', 'createdAt', 'updatedAt'] as const) if (Number.isNaN(Date.parse(m[k] as string))) return `mealLog.${k} must be RFC 3339`;
+  for (const k of ['loggedAt', 'createdAt', 'updatedAt'] as const)
+    if (Number.isNaN(Date.parse(m[k] as string))) return `mealLog.${k} must be RFC 3339`;
   if (m.error !== undefined && typeof m.error !== 'string') return 'mealLog.error must be a string';
   if (m.nutrition !== undefined) {
     const n = m.nutrition as Record<string, unknown> | null;
     if (!n || typeof n !== 'object') return 'mealLog.nutrition must be an object';
-    for (const k of ['calories', 'proteinG', 'carbsG', 'fatG']) if (typeof n[k] !== 'number') return `mealLog.nutrition.${k} must be a number`;
+    for (const k of ['calories', 'proteinG', 'carbsG', 'fatG'])
+      if (typeof n[k] !== 'number') return `mealLog.nutrition.${k} must be a number`;
   }
   return undefined;
 }
@@ -129,7 +133,10 @@ export function parseServerFrame(data: unknown): MealLogServerFrame {
       const err = checkMealLog(p?.mealLog);
       if (err) throw new TypeError(`${v.type}.payload: ${err}`);
       if (v.type === 'meal_log_failed') {
-        return { type: 'meal_log_failed', payload: { mealLog: p!.mealLog as MealLog, error: typeof p!.error === 'string' ? p!.error : '' } };
+        return {
+          type: 'meal_log_failed',
+          payload: { mealLog: p!.mealLog as MealLog, error: typeof p!.error === 'string' ? p!.error : '' },
+        };
       }
       return { type: 'meal_log_completed', payload: { mealLog: p!.mealLog as MealLog } };
     }
