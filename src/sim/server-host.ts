@@ -1,7 +1,7 @@
 import { createDateClass, createTimers, type TimerApi } from './clock.js';
 import { pathMatches, type Network } from './network.js';
 import type { Random } from './random.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler, Task } from './scheduler.js';
 import type { Trace } from './trace.js';
 import { responseBodyText, type SimHttpRequest, type SimHttpResponse } from './transport/http-types.js';
 import { ServerSocket } from './transport/server-socket.js';
@@ -93,6 +93,7 @@ export class ServerHost implements UpgradeTarget {
   /** @internal Active `ws-refuse` rules, installed and removed by the fault engine. */
   readonly refuseRules: RefuseRule[] = [];
   private readonly sockets = new Set<ServerSocket>();
+  private upTask: Task | undefined;
   /** HTTP exchanges the application has not answered yet (reset by a restart). */
   private readonly working = new Set<() => void>();
 
@@ -255,7 +256,10 @@ export class ServerHost implements UpgradeTarget {
       this.sockets.delete(socket);
     }
     if (opts.state === 'lose') this.app = undefined;
-    this.scheduler.schedule(opts.downtime, 'sim', 'sim', 'server.up', () => {
+    // A restart while already down starts the downtime over: one comeback, one recover().
+    this.scheduler.cancel(this.upTask);
+    this.upTask = this.scheduler.schedule(opts.downtime, 'sim', 'sim', 'server.up', () => {
+      this.upTask = undefined;
       this.down = false;
       if (!this.app) this.app = this.factory?.(this.env);
       else this.app.recover?.();

@@ -706,3 +706,22 @@ describe('determinism', () => {
     expect(await busy(100)).not.toBe(a);
   });
 });
+
+describe('server-restart during another restart’s downtime', () => {
+  it('starts the downtime over: the server comes back once, after the later downtime, and recovers once', async () => {
+    const { Simulation } = await import('../../src/sim/simulation.js');
+    let recovered = 0;
+    const sim = new Simulation({
+      seed: 1,
+      faults: [
+        { kind: 'server-restart', at: 1000, downtime: 3000, state: 'keep' },
+        { kind: 'server-restart', at: 2000, downtime: 3000, state: 'keep' },
+      ],
+      server: () => ({ http: () => ({ status: 200 }), recover: () => void recovered++ }),
+    });
+    await sim.run(10_000);
+    const ups = sim.trace.events().filter((e) => e.ev === 'server.up');
+    expect(ups.map((e) => e.t)).toEqual([5000]);
+    expect(recovered).toBe(1);
+  });
+});
