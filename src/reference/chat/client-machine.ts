@@ -136,7 +136,14 @@ export class ChatMachine {
     const acked = new Set(this.messages.map((m) => m.clientMessageId).filter(Boolean));
     for (const e of this.outbox) {
       if (e.conversation !== current || (acked.has(e.clientMessageId) && !this.bugs.noDedupe)) continue;
-      shown.push({ id: `local:${e.clientMessageId}`, role: 'user', content: e.content, timestamp: e.createdAt, clientMessageId: e.clientMessageId, pending: true });
+      shown.push({
+        id: `local:${e.clientMessageId}`,
+        role: 'user',
+        content: e.content,
+        timestamp: e.createdAt,
+        clientMessageId: e.clientMessageId,
+        pending: true,
+      });
     }
     if (!this.bugs.ordersByArrival) shown.sort(byTimestamp);
     return {
@@ -326,7 +333,8 @@ export class ChatMachine {
     if (!load) return;
     this.loads.delete(request);
     if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
-    if (messages && (load.conversation === this.conversation || this.bugs.leaksOldConversation)) this.merge(messages, load.conversation !== this.conversation);
+    if (messages && (load.conversation === this.conversation || this.bugs.leaksOldConversation))
+      this.merge(messages, load.conversation !== this.conversation);
     if (load.loop === undefined) {
       if (messages && load.conversation === this.conversation) this.catchUpOwed = false;
       // A failed catch-up load is retried (unless a later one succeeded): with a healthy
@@ -386,7 +394,12 @@ export class ChatMachine {
       this.authError = false;
       this.revive();
     }
-    this.outbox.push({ clientMessageId: this.nextCmid(), conversation: this.conversation, content: text, createdAt: new Date(this.epochNow()).toISOString() });
+    this.outbox.push({
+      clientMessageId: this.nextCmid(),
+      conversation: this.conversation,
+      content: text,
+      createdAt: new Date(this.epochNow()).toISOString(),
+    });
     this.persist();
     this.flushOutbox();
   }

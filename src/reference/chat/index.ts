@@ -21,7 +21,11 @@ export const chatProtocol: ProtocolDefinition = {
       run: (d, a) => driver(d).openConversation(a.conversation as string),
     },
     closeConversation: { description: 'close the open conversation', params: {}, run: (d) => driver(d).closeConversation() },
-    send: { description: 'send a message in the open conversation', params: { text: 'string' }, run: (d, a) => driver(d).send(a.text as string) },
+    send: {
+      description: 'send a message in the open conversation',
+      params: { text: 'string' },
+      run: (d, a) => driver(d).send(a.text as string),
+    },
   },
   defaults: { duration: 120_000, heal: 90_000, clients: ['c1'], network: { link: { latency: { kind: 'uniform', min: 10, max: 80 } } } },
   server: (variant, options) => {

@@ -10,14 +10,22 @@ const variant = (description: string, violates: string[], bugs: ChatBugs): Clien
 
 /** The chat zoo: realistic bugs, each caught by the requirement named (docs/protocols/chat.md). */
 export const chatVariants: Record<string, ClientVariant> = {
-  'polls-while-healthy': variant('polls every interval whether or not the socket is healthy (the documents\u2019 original behaviour)', ['CHAT-4'], { pollsWhileHealthy: true }),
-  'duplicate-poller': variant('no isPolling guard: every socket failure starts another polling loop', ['CHAT-6'], { duplicatePoller: true }),
+  'polls-while-healthy': variant(
+    'polls every interval whether or not the socket is healthy (the documents\u2019 original behaviour)',
+    ['CHAT-4'],
+    { pollsWhileHealthy: true },
+  ),
+  'duplicate-poller': variant('no isPolling guard: every socket failure starts another polling loop', ['CHAT-6'], {
+    duplicatePoller: true,
+  }),
   'never-stops-polling': variant('keeps polling after the socket recovers', ['CHAT-7'], { neverStopsPolling: true }),
   'no-dedupe': variant('appends polled and pushed messages without checking ids', ['CHAT-2'], { noDedupe: true }),
   'orders-by-arrival': variant('shows messages in arrival order instead of by timestamp', ['CHAT-3'], { ordersByArrival: true }),
   'no-backoff': variant('reconnects one second after every failure, forever', ['CHAT-8'], { noBackoff: true }),
   'no-heartbeat': variant('never pings, so a half-open socket looks healthy forever', ['CHAT-9'], { noHeartbeat: true }),
-  'leaks-old-conversation': variant('switching conversations leaves the old socket and poller running', ['CHAT-11'], { leaksOldConversation: true }),
+  'leaks-old-conversation': variant('switching conversations leaves the old socket and poller running', ['CHAT-11'], {
+    leaksOldConversation: true,
+  }),
   'outbox-resends': variant('retries a failed send with a new clientMessageId', ['CHAT-12'], { outboxResends: true }),
   'retries-on-401': variant('treats 401 like any other error and keeps polling and reconnecting', ['CHAT-14'], { retriesOn401: true }),
 };

@@ -28,7 +28,8 @@ export type ChatClientFrame = { type: 'ping' };
 /** Paths of the protocol. */
 export const chatPaths = {
   messages: (conversation: string) => `/api/v1/consultations/${encodeURIComponent(conversation)}/messages`,
-  socket: (conversation: string, token: string) => `/api/v1/consultations/${encodeURIComponent(conversation)}/ws?token=${encodeURIComponent(token)}`,
+  socket: (conversation: string, token: string) =>
+    `/api/v1/consultations/${encodeURIComponent(conversation)}/ws?token=${encodeURIComponent(token)}`,
   /** Matches either path and captures the conversation id and the kind. */
   pattern: /^\/api\/v1\/consultations\/([^/]+)\/(messages|ws)$/,
 } as const;
@@ -43,7 +44,8 @@ export function conversationOf(path: string): { conversation: string; kind: 'mes
 export function checkMessage(v: unknown): string | undefined {
   if (!v || typeof v !== 'object') return 'a message must be an object';
   const m = v as Record<string, unknown>;
-  for (const k of ['id', 'conversationId', 'content', 'timestamp'] as const) if (typeof m[k] !== 'string') return `message.${k} must be a string`;
+  for (const k of ['id', 'conversationId', 'content', 'timestamp'] as const)
+    if (typeof m[k] !== 'string') return `message.${k} must be a string`;
   if (m.role !== 'user' && m.role !== 'assistant') return 'message.role must be "user" or "assistant"';
   if (Number.isNaN(Date.parse(m.timestamp as string))) return 'message.timestamp must be RFC 3339';
   if (m.clientMessageId !== undefined && typeof m.clientMessageId !== 'string') return 'message.clientMessageId must be a string';

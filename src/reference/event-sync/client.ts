@@ -1,3 +1,4 @@
+import { NamedTimers, SocketTable } from '../shell/index.js';
 import type { ClientEnv } from '../../sim/client-node.js';
 import type { EventSyncBugs } from './bugs.js';
 import {
@@ -47,8 +48,20 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
   const persisted = readPersisted(env);
   let chunks = persisted.chunks;
   const machine = new EventSyncMachine({ ...defaultSyncClientConfig, ...options.config }, options.bugs ?? {}, persisted.state);
-  const timers = new Map<string, ReturnType<ClientEnv['setTimeout']>>();
-  const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
+  const sockets = new SocketTable(env, {
+    open: (socket) => feed({ type: 'ws-open', socket }),
+    message: (socket, data) => {
+      let frame;
+      try {
+        frame = parseServerFrame(data);
+      } catch (err) {
+        return feed({ type: 'ws-malformed', socket, reason: (err as Error).message });
+      }
+      feed({ type: 'ws-frame', socket, frame });
+    },
+    closed: (socket) => feed({ type: 'ws-closed', socket }),
+  });
   const requests = new Map<number, AbortController>();
   const authorization = `Bearer ${env.token}`;
   let disposed = false;
@@ -60,36 +73,12 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
 
   const execute = (c: SyncCommand): void => {
     switch (c.type) {
-      case 'connect': {
-        const ws = new env.WebSocket(syncPaths.stream, undefined, { headers: { authorization } });
-        sockets.set(c.socket, ws);
-        ws.onopen = () => feed({ type: 'ws-open', socket: c.socket });
-        ws.onmessage = (e) => {
-          let frame;
-          try {
-            frame = parseServerFrame(e.data);
-          } catch (err) {
-            return feed({ type: 'ws-malformed', socket: c.socket, reason: (err as Error).message });
-          }
-          feed({ type: 'ws-frame', socket: c.socket, frame });
-        };
-        ws.onclose = () => {
-          if (sockets.get(c.socket) === ws) sockets.delete(c.socket);
-          feed({ type: 'ws-closed', socket: c.socket });
-        };
-        return;
-      }
-      case 'ws-send': {
-        const ws = sockets.get(c.socket);
-        if (ws && ws.readyState === ws.OPEN) ws.send(c.data);
-        return;
-      }
-      case 'disconnect': {
-        const ws = sockets.get(c.socket);
-        sockets.delete(c.socket);
-        ws?.close(c.code, c.reason);
-        return;
-      }
+      case 'connect':
+        return sockets.connect(c.socket, syncPaths.stream, { headers: { authorization } });
+      case 'ws-send':
+        return sockets.send(c.socket, c.data);
+      case 'disconnect':
+        return sockets.close(c.socket, c.code, c.reason);
       case 'get-page':
         void getPage(c.request, c.since);
         return;
@@ -97,24 +86,10 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
         requests.get(c.request)?.abort();
         requests.delete(c.request);
         return;
-      case 'set-timer': {
-        const old = timers.get(c.key);
-        if (old !== undefined) env.clearTimeout(old);
-        timers.set(
-          c.key,
-          env.setTimeout(() => {
-            timers.delete(c.key);
-            feed({ type: 'timer', key: c.key });
-          }, c.ms),
-        );
-        return;
-      }
-      case 'cancel-timer': {
-        const t = timers.get(c.key);
-        if (t !== undefined) env.clearTimeout(t);
-        timers.delete(c.key);
-        return;
-      }
+      case 'set-timer':
+        return timers.set(c.key, c.ms);
+      case 'cancel-timer':
+        return timers.cancel(c.key);
       case 'store':
         env.storage.setItem(syncStorageKeys.chunk(chunks), JSON.stringify(c.events));
         env.storage.setItem(syncStorageKeys.chunks, String(++chunks));
@@ -163,8 +138,7 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
     dispose: () => {
       disposed = true;
       env.lifecycle.removeEventListener('online', onOnline);
-      for (const t of timers.values()) env.clearTimeout(t);
-      timers.clear();
+      timers.cancelAll();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { NamedTimers, SocketTable } from '../shell/index.js';
 import type { ClientEnv } from '../../sim/client-node.js';
 import type { LiveSupportBugs } from './bugs.js';
 import {
@@ -227,10 +228,25 @@ interface DashboardShell {
   dispose(): void;
 }
 
+type DashboardTimerKey = Extract<DashboardEvent, { type: 'timer' }>['key'];
+
 function createDashboardShell(env: ClientEnv, config: DashboardConfig, bugs: LiveSupportBugs): DashboardShell {
   const machine = new DashboardMachine(config, bugs, env.isOnline());
-  const timers = new Map<string, Timer>();
-  const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const timers = new NamedTimers<DashboardTimerKey>(env, (key) => feed({ type: 'timer', key }));
+  const sockets = new SocketTable(env, {
+    open: (socket) => feed({ type: 'ws-open', socket }),
+    message: (socket, data) => {
+      let frame;
+      try {
+        frame = parseServerFrame(data);
+      } catch (err) {
+        env.log('ignored a malformed frame', { socket, reason: (err as Error).message });
+        return;
+      }
+      feed({ type: 'ws-frame', socket, frame });
+    },
+    closed: (socket) => feed({ type: 'ws-closed', socket }),
+  });
   const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
   let disposed = false;
 
@@ -241,53 +257,16 @@ function createDashboardShell(env: ClientEnv, config: DashboardConfig, bugs: Liv
 
   const execute = (c: DashboardCommand): void => {
     switch (c.type) {
-      case 'connect': {
-        const ws = new env.WebSocket(livePaths.socket(env.token));
-        sockets.set(c.socket, ws);
-        ws.onopen = () => feed({ type: 'ws-open', socket: c.socket });
-        ws.onmessage = (e) => {
-          let frame;
-          try {
-            frame = parseServerFrame(e.data);
-          } catch (err) {
-            env.log('ignored a malformed frame', { socket: c.socket, reason: (err as Error).message });
-            return;
-          }
-          feed({ type: 'ws-frame', socket: c.socket, frame });
-        };
-        ws.onclose = () => {
-          sockets.delete(c.socket);
-          feed({ type: 'ws-closed', socket: c.socket });
-        };
-        return;
-      }
-      case 'disconnect': {
-        const ws = sockets.get(c.socket);
-        sockets.delete(c.socket);
-        ws?.close(c.code, c.reason);
-        return;
-      }
-      case 'ws-send': {
-        const ws = sockets.get(c.socket);
-        if (ws && ws.readyState === ws.OPEN) ws.send(c.data);
-        return;
-      }
-      case 'set-timer': {
-        const key = c.key;
-        env.clearTimeout(timers.get(key));
-        timers.set(
-          key,
-          env.setTimeout(function dashboardTimer() {
-            timers.delete(key);
-            feed({ type: 'timer', key });
-          }, c.ms),
-        );
-        return;
-      }
+      case 'connect':
+        return sockets.connect(c.socket, livePaths.socket(env.token));
+      case 'disconnect':
+        return sockets.close(c.socket, c.code, c.reason);
+      case 'ws-send':
+        return sockets.send(c.socket, c.data);
+      case 'set-timer':
+        return timers.set(c.key, c.ms);
       case 'cancel-timer':
-        env.clearTimeout(timers.get(c.key));
-        timers.delete(c.key);
-        return;
+        return timers.cancel(c.key);
       case 'request':
         void request(c.request, c.method, c.path, c.body);
         return;
@@ -317,8 +296,7 @@ function createDashboardShell(env: ClientEnv, config: DashboardConfig, bugs: Liv
     dispose: () => {
       disposed = true;
       for (const t of ['online', 'offline', 'foreground']) env.lifecycle.removeEventListener(t, onLifecycle);
-      for (const t of timers.values()) env.clearTimeout(t);
-      timers.clear();
+      timers.cancelAll();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { NamedTimers, SocketTable } from '../shell/index.js';
 import type { ClientEnv } from '../../sim/client-node.js';
 import type { MealLogClientBugs } from './bugs.js';
 import {
@@ -29,8 +30,21 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
   const saved = readOutbox(env);
   const machine = new MealLogMachine(config, options.bugs ?? {}, saved.outbox, saved.counter, env.isOnline(), env.node);
   machine.epoch = env.Date.now() - env.performance.now();
-  const timers = new Map<string, ReturnType<ClientEnv['setTimeout']>>();
-  const sockets = new Map<number, InstanceType<ClientEnv['WebSocket']>>();
+  const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
+  const sockets = new SocketTable(env, {
+    open: (socket) => feed({ type: 'ws-open', socket }),
+    message: (socket, data) => {
+      let frame;
+      try {
+        frame = parseServerFrame(data);
+      } catch (err) {
+        env.log('ignored a malformed frame', { socket, reason: (err as Error).message });
+        return;
+      }
+      feed({ type: 'ws-frame', socket, frame });
+    },
+    closed: (socket) => feed({ type: 'ws-closed', socket }),
+  });
   const requests = new Map<number, AbortController>();
   const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
   let disposed = false;
@@ -45,37 +59,12 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
 
   const execute = (c: MealLogCommand): void => {
     switch (c.type) {
-      case 'connect': {
-        const ws = new env.WebSocket(mealLogPaths.socket(env.token));
-        sockets.set(c.socket, ws);
-        ws.onopen = () => feed({ type: 'ws-open', socket: c.socket });
-        ws.onmessage = (e) => {
-          let frame;
-          try {
-            frame = parseServerFrame(e.data);
-          } catch (err) {
-            env.log('ignored a malformed frame', { socket: c.socket, reason: (err as Error).message });
-            return;
-          }
-          feed({ type: 'ws-frame', socket: c.socket, frame });
-        };
-        ws.onclose = () => {
-          sockets.delete(c.socket);
-          feed({ type: 'ws-closed', socket: c.socket });
-        };
-        return;
-      }
-      case 'disconnect': {
-        const ws = sockets.get(c.socket);
-        sockets.delete(c.socket);
-        ws?.close(c.code === 1000 || (c.code >= 3000 && c.code <= 4999) ? c.code : 1000, c.reason);
-        return;
-      }
-      case 'ws-send': {
-        const ws = sockets.get(c.socket);
-        if (ws && ws.readyState === ws.OPEN) ws.send(c.data);
-        return;
-      }
+      case 'connect':
+        return sockets.connect(c.socket, mealLogPaths.socket(env.token));
+      case 'disconnect':
+        return sockets.close(c.socket, c.code, c.reason);
+      case 'ws-send':
+        return sockets.send(c.socket, c.data);
       case 'get':
         void get(c.request, c.date);
         return;
@@ -86,24 +75,10 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
       case 'post':
         void post(c.entry);
         return;
-      case 'set-timer': {
-        const old = timers.get(c.key);
-        if (old !== undefined) env.clearTimeout(old);
-        timers.set(
-          c.key,
-          env.setTimeout(() => {
-            timers.delete(c.key);
-            feed({ type: 'timer', key: c.key });
-          }, c.ms),
-        );
-        return;
-      }
-      case 'cancel-timer': {
-        const t = timers.get(c.key);
-        if (t !== undefined) env.clearTimeout(t);
-        timers.delete(c.key);
-        return;
-      }
+      case 'set-timer':
+        return timers.set(c.key, c.ms);
+      case 'cancel-timer':
+        return timers.cancel(c.key);
       case 'persist':
         env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter }));
         return;
@@ -156,8 +131,7 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
     dispose: () => {
       disposed = true;
       for (const t of ['online', 'offline']) env.lifecycle.removeEventListener(t, onLifecycle);
-      for (const t of timers.values()) env.clearTimeout(t);
-      timers.clear();
+      timers.cancelAll();
     },
   };
 }

@@ -12,7 +12,9 @@ describe('the reference chat client', () => {
     const client = await resolveClient('reference', 'chat');
     const r = await checkClient({ client, runs: 0, seed: 1, failureDir }, protocols);
     expect(r.scenarios.length).toBeGreaterThanOrEqual(25);
-    expect(r.scenarios.flatMap((s) => s.mismatches.map((m) => `${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`))).toEqual([]);
+    expect(r.scenarios.flatMap((s) => s.mismatches.map((m) => `${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`))).toEqual(
+      [],
+    );
     expect(r.scenarios.filter((s) => s.stopped || s.error)).toEqual([]);
     expect(r.exitCode).toBe(0);
     // Every MUST requirement is exercised by at least one scenario.
