@@ -5,13 +5,17 @@ import type { ImplName, MemoryResult, TimingResult } from './types.js';
 /** Prefix of the one stdout line a worker prints its result on. */
 export const RESULT_MARK = '@@bench@@ ';
 
-const workerPath = fileURLToPath(new URL('../worker.ts', import.meta.url));
-const root = fileURLToPath(new URL('../..', import.meta.url));
+// `npm run bench` runs the compiled bench (.bench-build/, as a user runs the compiled
+// package): workers are plain Node then. Run from the TypeScript sources, they need tsx.
+const compiled = import.meta.url.endsWith('.js');
+const workerPath = fileURLToPath(new URL(compiled ? '../worker.js' : '../worker.ts', import.meta.url));
+const root = fileURLToPath(new URL(compiled ? '../../..' : '../..', import.meta.url));
+const loader = compiled ? [] : ['--import', 'tsx'];
 
 /** Runs bench/worker.ts in a fresh Node process and returns its parsed result. */
 export function runWorker<T>(args: string[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', workerPath, ...args], {
+    const child = spawn(process.execPath, ['--expose-gc', ...loader, workerPath, ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

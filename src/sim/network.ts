@@ -295,12 +295,12 @@ export class Network {
   /** Records a lost envelope. */
   dropped(envelope: Envelope, reason: string, intermediary?: boolean): void {
     this.trace.record(this.scheduler.now, 'net.drop', {
-      id: envelope.id,
-      envelope: envelope.type,
       dir: envelope.dir,
+      envelope: envelope.type,
+      id: envelope.id,
+      intermediary: intermediary || undefined,
       n: envelope.n,
       reason,
-      intermediary: intermediary || undefined,
     });
   }
 

@@ -289,7 +289,6 @@ export class Scheduler {
     }
   }
 
-
   /**
    * Runs until the queue is empty, leaving the clock at the last event; if work is still
    * queued past `horizon`, the clock stops at the horizon and the run stops with a message

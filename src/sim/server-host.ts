@@ -145,11 +145,11 @@ export class ServerHost implements UpgradeTarget {
       return;
     }
     this.trace.record(now, 'http.serve', {
+      body: req.body || undefined,
+      dup: req.duplicate || undefined,
       id: req.id,
       method: req.method,
       path: req.path,
-      dup: req.duplicate || undefined,
-      body: req.body || undefined,
     });
     // Until answered, a restart resets the exchange at once (the process and its TCP
     // connections die), rather than leaving the client to wait for its timeout.
@@ -166,9 +166,9 @@ export class ServerHost implements UpgradeTarget {
       done = true;
       this.working.delete(lost);
       this.trace.record(this.scheduler.now, 'http.respond', {
+        bytes: Buffer.byteLength(responseBodyText(res)),
         id: req.id,
         status: res.status,
-        bytes: Buffer.byteLength(responseBodyText(res)),
       });
       if (timeout?.phase === 'response') {
         this.trace.record(this.scheduler.now, 'net.drop', {

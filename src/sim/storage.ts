@@ -29,9 +29,9 @@ export class SimStorage {
     const v = String(value);
     this.map.set(String(key), v);
     this.trace.record(this.scheduler.now, 'storage.set', {
-      node: this.node,
-      key: String(key),
       bytes: Buffer.byteLength(v),
+      key: String(key),
+      node: this.node,
       value: v.length <= 256 ? v : undefined,
     });
   }

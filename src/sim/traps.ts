@@ -44,7 +44,8 @@ const world: TrapGroup = {
     trap(AbortSignal, 'timeout', 'AbortSignal.timeout()', 'timer');
     // An interceptor (the msw adapter) that already replaced fetch stays in charge, as for node:http.
     if (globalThis.fetch === real.fetch) trap(globalThis, 'fetch', 'fetch()', 'network');
-    if ('WebSocket' in globalThis && (globalThis as { WebSocket?: unknown }).WebSocket === real.WebSocket) trap(globalThis, 'WebSocket', 'WebSocket', 'network');
+    if ('WebSocket' in globalThis && (globalThis as { WebSocket?: unknown }).WebSocket === real.WebSocket)
+      trap(globalThis, 'WebSocket', 'WebSocket', 'network');
     return false;
   },
 };

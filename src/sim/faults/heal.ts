@@ -21,7 +21,13 @@ export function healAll(sim: Simulation): void {
   for (const h of net.holds) {
     if (h.released) continue;
     h.released = true;
-    trace.record(scheduler.now, 'net.release', { name: h.name, entry: h.entry, id: h.held?.envelope.id, n: h.held?.envelope.n, heal: true });
+    trace.record(scheduler.now, 'net.release', {
+      name: h.name,
+      entry: h.entry,
+      id: h.held?.envelope.id,
+      n: h.held?.envelope.n,
+      heal: true,
+    });
     h.held?.release();
   }
   for (const name of sim.clientNames()) {
