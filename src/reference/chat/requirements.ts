@@ -29,17 +29,10 @@
  *   conversation it was for: the token is what was refused) until the user acts again on that node
  *   (`openConversation`, `send`, or relaunching the app).
  */
+import { isTraceEvent as isEvent, perContext, safeTolerance, verdict, type Violation } from '../../conformance/checker-kit.js';
 import type { Action, FaultWindow, HttpExchange, Snapshot, SocketLife } from '../../conformance/trace-query.js';
 import * as q from '../../conformance/trace-query.js';
-import {
-  fail,
-  notExercised,
-  pass,
-  type CheckContext,
-  type Checker,
-  type Finding,
-  type Requirement,
-} from '../../conformance/requirement.js';
+import { notExercised, type CheckContext, type Checker, type Finding, type Requirement } from '../../conformance/requirement.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { chatTiming, conversationOf } from './wire.js';
 
@@ -138,16 +131,7 @@ interface Model {
   actions: Action[];
 }
 
-const models = new WeakMap<CheckContext, Model>();
-
-function model(ctx: CheckContext): Model {
-  let m = models.get(ctx);
-  if (!m) {
-    m = buildModel(ctx);
-    models.set(ctx, m);
-  }
-  return m;
-}
+const model = perContext(buildModel);
 
 function buildModel(ctx: CheckContext): Model {
   const events = Array.isArray(ctx.events) ? ctx.events.filter(isEvent) : [];
@@ -213,25 +197,6 @@ function buildModel(ctx: CheckContext): Model {
     stateLost,
     actions,
   };
-}
-
-function isEvent(e: unknown): e is TraceEvent {
-  return (
-    !!e &&
-    typeof e === 'object' &&
-    typeof (e as TraceEvent).t === 'number' &&
-    typeof (e as TraceEvent).seq === 'number' &&
-    typeof (e as TraceEvent).ev === 'string'
-  );
-}
-
-function safeTolerance(ctx: CheckContext): number {
-  try {
-    const T = q.tolerance(ctx.scenario ?? {});
-    return Number.isFinite(T) ? T : 250;
-  } catch {
-    return 250;
-  }
 }
 
 /** Sessions from the user's actions, restarts and restored snapshots (see the file comment). */
@@ -490,22 +455,6 @@ function localCmid(id: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------
 // Evidence helpers
-
-interface Violation {
-  at: number;
-  seq?: number;
-  text: string;
-}
-
-function verdict(violations: Violation[], exercised: boolean, passText: string, notText: string): Omit<Finding, 'requirement'> {
-  if (violations.length > 0) {
-    const sorted = [...violations].sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
-    const v = sorted[0]!;
-    const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more violation${sorted.length > 2 ? 's' : ''})` : '';
-    return fail(`${v.text}${more}`, v.at, v.seq);
-  }
-  return exercised ? pass(passText) : notExercised(notText);
-}
 
 function req(x: HttpExchange): string {
   return `${x.id} ${x.method} ${x.path}`;

@@ -22,17 +22,10 @@
  *   or a last REST page), logged as `checkpoint.issued` with the count and digest of the
  *   valid events at or before it: what a store synced up to it holds.
  */
+import { isTraceEvent as isEvent, perContext, safeTolerance, verdict, type Violation } from '../../conformance/checker-kit.js';
 import type { FaultWindow, HttpExchange, SocketLife } from '../../conformance/trace-query.js';
 import * as q from '../../conformance/trace-query.js';
-import {
-  fail,
-  notExercised,
-  pass,
-  type CheckContext,
-  type Checker,
-  type Finding,
-  type Requirement,
-} from '../../conformance/requirement.js';
+import { notExercised, type CheckContext, type Checker, type Finding, type Requirement } from '../../conformance/requirement.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import {
   comparePositions,
@@ -153,35 +146,7 @@ interface Model {
   faults: FaultWindow[];
 }
 
-const models = new WeakMap<CheckContext, Model>();
-
-function model(ctx: CheckContext): Model {
-  let m = models.get(ctx);
-  if (!m) {
-    m = buildModel(ctx);
-    models.set(ctx, m);
-  }
-  return m;
-}
-
-function isEvent(e: unknown): e is TraceEvent {
-  return (
-    !!e &&
-    typeof e === 'object' &&
-    typeof (e as TraceEvent).t === 'number' &&
-    typeof (e as TraceEvent).seq === 'number' &&
-    typeof (e as TraceEvent).ev === 'string'
-  );
-}
-
-function safeTolerance(ctx: CheckContext): number {
-  try {
-    const T = q.tolerance(ctx.scenario ?? {});
-    return Number.isFinite(T) ? T : 250;
-  } catch {
-    return 250;
-  }
-}
+const model = perContext(buildModel);
 
 function buildModel(ctx: CheckContext): Model {
   const events = Array.isArray(ctx.events) ? ctx.events.filter(isEvent) : [];
@@ -523,22 +488,6 @@ function cursorText(p: Position): string {
 
 // ---------------------------------------------------------------------------------------
 // Evidence helpers
-
-interface Violation {
-  at: number;
-  seq?: number;
-  text: string;
-}
-
-function verdict(violations: Violation[], exercised: boolean, passText: string, notText: string): Omit<Finding, 'requirement'> {
-  if (violations.length > 0) {
-    const sorted = [...violations].sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
-    const v = sorted[0]!;
-    const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more violation${sorted.length > 2 ? 's' : ''})` : '';
-    return fail(`${v.text}${more}`, v.at, Number.isFinite(v.seq) ? v.seq : undefined);
-  }
-  return exercised ? pass(passText) : notExercised(notText);
-}
 
 function guarded(check: (m: Model) => Omit<Finding, 'requirement'>): Checker {
   return (ctx) => {

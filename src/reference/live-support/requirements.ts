@@ -26,17 +26,10 @@
  * - `P` = 2 s (poll and broadcast interval); `T` = 250 ms plus two one-way latencies of
  *   the slowest link (the chat protocol's tolerance); `A` = 250 ms processing allowance.
  */
+import { isTraceEvent as isEvent, perContext, safeTolerance, verdict, type Violation } from '../../conformance/checker-kit.js';
 import type { Action, FaultWindow, HttpExchange, Snapshot, SocketLife } from '../../conformance/trace-query.js';
 import * as q from '../../conformance/trace-query.js';
-import {
-  fail,
-  notExercised,
-  pass,
-  type CheckContext,
-  type Checker,
-  type Finding,
-  type Requirement,
-} from '../../conformance/requirement.js';
+import { notExercised, type CheckContext, type Checker, type Finding, type Requirement } from '../../conformance/requirement.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { liveTiming, routeOf, type LiveRoute } from './wire.js';
 
@@ -154,16 +147,7 @@ interface Model {
   stateLost: number[];
 }
 
-const models = new WeakMap<CheckContext, Model>();
-
-function model(ctx: CheckContext): Model {
-  let m = models.get(ctx);
-  if (!m) {
-    m = buildModel(ctx);
-    models.set(ctx, m);
-  }
-  return m;
-}
+const model = perContext(buildModel);
 
 function buildModel(ctx: CheckContext): Model {
   const events = Array.isArray(ctx.events) ? ctx.events.filter(isEvent) : [];
@@ -258,25 +242,6 @@ function buildModel(ctx: CheckContext): Model {
     faults: q.faultWindows(events),
     stateLost: events.filter((e) => e.ev === 'server.restart' && e.state === 'lose').map((e) => e.t),
   };
-}
-
-function isEvent(e: unknown): e is TraceEvent {
-  return (
-    !!e &&
-    typeof e === 'object' &&
-    typeof (e as TraceEvent).t === 'number' &&
-    typeof (e as TraceEvent).seq === 'number' &&
-    typeof (e as TraceEvent).ev === 'string'
-  );
-}
-
-function safeTolerance(ctx: CheckContext): number {
-  try {
-    const T = q.tolerance(ctx.scenario ?? {});
-    return Number.isFinite(T) ? T : 250;
-  } catch {
-    return 250;
-  }
 }
 
 const isRestart = (e: TraceEvent): boolean => e.ev === 'client.restart' || (e.ev === 'client.action' && e.do === 'restart');
@@ -463,22 +428,6 @@ function idOf(x: unknown): string | undefined {
 
 // ---------------------------------------------------------------------------------------
 // Evidence helpers
-
-interface Violation {
-  at: number;
-  seq?: number;
-  text: string;
-}
-
-function verdict(violations: Violation[], exercised: boolean, passText: string, notText: string): Omit<Finding, 'requirement'> {
-  if (violations.length > 0) {
-    const sorted = [...violations].sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
-    const v = sorted[0]!;
-    const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more violation${sorted.length > 2 ? 's' : ''})` : '';
-    return fail(`${v.text}${more}`, v.at, v.seq);
-  }
-  return exercised ? pass(passText) : notExercised(notText);
-}
 
 function guarded(check: (m: Model) => Omit<Finding, 'requirement'>): Checker {
   return (ctx) => {
