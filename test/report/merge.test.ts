@@ -297,7 +297,7 @@ describe('lockstep merge: bad input is exit 2 with a message naming the file and
     expect((await cli('merge', root)).err).toMatch(/--report OUT is required/);
     expect((await cli('merge', '--report', root)).err).toMatch(/expected the report directories of the shards/);
     expect((await cli('check', '--protocol', 'chat', '--reporter', 'pdf')).err).toMatch(
-      /--reporter expects names of reporters \(json, junit\), found "pdf"/,
+      /--reporter expects names of reporters \(json, junit, html\), found "pdf"/,
     );
   });
 });

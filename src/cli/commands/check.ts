@@ -64,6 +64,8 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     checkServerVariant(clients[0]!, server);
   }
   const results: ClientCheckResult[] = [];
+  // A progress bar redrawn in place on a terminal; plain lines every 2 s otherwise (CI logs).
+  const tty = out === console.log && !!process.stdout.isTTY;
   const failureDir = join(reportDir ?? 'reports', 'failures');
   for (const client of clients) {
     const started = Date.now();
@@ -80,9 +82,15 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
         shard,
         onProgress: (done, total, failures) => {
           const now = Date.now();
-          if (done === total || now - lastPrint > 2000) {
+          const status = `${done}/${total} runs, ${failures} failing, ${((now - started) / 1000).toFixed(1)} s`;
+          if (tty) {
+            if (done === total || now - lastPrint > 100) {
+              lastPrint = now;
+              process.stdout.write(`\r  ${client.protocol.name} ${progressBar(done, total)} ${status}\x1b[K${done === total ? '\n' : ''}`);
+            }
+          } else if (done === total || now - lastPrint > 2000) {
             lastPrint = now;
-            out(`  ${client.protocol.name}: ${done}/${total} runs, ${failures} failing, ${((now - started) / 1000).toFixed(1)} s`);
+            out(`  ${client.protocol.name}: ${status}`);
           }
         },
       },
@@ -96,11 +104,45 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     if (details) out(`\n${details}`);
     out(`\n${client.protocol.name} / ${client.name}: ${result.exitCode === 0 ? 'PASS' : 'FAIL'} (${(result.wallMs / 1000).toFixed(1)} s)\n`);
   }
+  if (results.length > 1) out(`${verdictSummary(results)}\n`);
   if (reportDir) {
     const report = buildJsonReport(results, { runs, seed, shard, globals: args.flags.has('globals') }, toolVersion());
     for (const path of await writeReports({ report, dir: reportDir, results }, reporterList)) out(`report written to ${path}`);
   }
   return results.some((r) => r.exitCode !== 0) ? 1 : 0;
+}
+
+/** `[#######---------]`: runs done of the total. */
+export function progressBar(done: number, total: number, width = 24): string {
+  const full = total > 0 ? Math.round((done / total) * width) : width;
+  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}]`;
+}
+
+/** The closing summary: per client, how many requirements got each verdict, and which failed. */
+export function verdictSummary(results: readonly ClientCheckResult[]): string {
+  const verdicts = ['pass', 'fail', 'non-strict', 'not-exercised'] as const;
+  const head = ['protocol / client', 'PASS', 'FAIL', 'NON-STRICT', 'NOT-EXERCISED', 'failing'];
+  const rows = results.map((r) => [
+    `${r.protocol} / ${r.client}${r.server ? ` vs ${r.server}` : ''}`,
+    ...verdicts.map((v) => String(r.requirements.filter((q) => q.verdict === v).length)),
+    r.requirements
+      .filter((q) => q.verdict === 'fail' || q.verdict === 'non-strict')
+      .map((q) => q.id)
+      .join(', ') || '-',
+  ]);
+  const total = [
+    'total',
+    ...verdicts.map((v) => String(results.reduce((n, r) => n + r.requirements.filter((q) => q.verdict === v).length, 0))),
+    '',
+  ];
+  const all = [head, ...rows, total];
+  const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const line = (row: string[]): string =>
+    row
+      .map((c, i) => (i > 0 && i < 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return ['Summary (requirements by verdict):', line(head), ...rows.map(line), line(total)].join('\n');
 }
 
 /** `--reporter a,b`: the named reporters (default: all); an unknown name is bad input. */

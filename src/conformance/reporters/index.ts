@@ -1,11 +1,12 @@
 /**
- * Report formats behind one interface, chosen by name: `json` (report.json) and `junit`
- * (junit.xml). `lockstep check --report DIR` and `lockstep merge` write every reporter's
- * file unless `--reporter` names some.
+ * Report formats behind one interface, chosen by name: `json` (report.json), `junit`
+ * (junit.xml) and `html` (index.html). `lockstep check --report DIR` and `lockstep merge`
+ * write every reporter's file unless `--reporter` names some.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { htmlReporter } from './html.js';
 import { jsonReporter } from './json.js';
 import { junitReporter } from './junit.js';
 import type { ReportContext, Reporter, ReporterFactory } from './types.js';
@@ -26,6 +27,8 @@ export {
   type ReportProblem,
   type ScenarioReport,
 } from './json.js';
+export { buildHtmlReport, collectFailures, htmlReporter, type HtmlFailure } from './html.js';
+export type { StepKind, TimelineStep, TimelineWindow } from './html-timeline.js';
 export { buildJunitXml, junitClassname, junitReporter, junitTestName, runsTestName } from './junit.js';
 export { compareRuns, mergeReports, type FailureCopy, type MergeInput, type MergeResult } from './merge.js';
 
@@ -33,6 +36,7 @@ export { compareRuns, mergeReports, type FailureCopy, type MergeInput, type Merg
 export const reporters: Readonly<Record<string, ReporterFactory>> = {
   json: jsonReporter,
   junit: junitReporter,
+  html: htmlReporter,
 };
 
 /** Creates the named reporters (default: all of them, in the order of {@link reporters}). */
