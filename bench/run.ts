@@ -31,7 +31,9 @@ const workloads: Workload[] = [
 
 /** Timed runs per figure (the median is reported) and untimed warm-up runs before them; BENCH_RUNS / BENCH_WARMUP override. */
 const RUNS = positive(process.env.BENCH_RUNS, 5);
-const WARMUP = positive(process.env.BENCH_WARMUP, 1);
+// Five warm-up runs: the figures describe the steady state a conformance run lives in
+// (a thousand simulations in one process), not the JIT's first minutes.
+const WARMUP = positive(process.env.BENCH_WARMUP, 5);
 
 function positive(v: string | undefined, dflt: number): number {
   if (v === undefined || v === '') return dflt;

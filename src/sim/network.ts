@@ -83,6 +83,8 @@ export interface Stream {
   readonly dir: Dir;
   /** The socket's path. */
   readonly path: string;
+  /** The link it rides (resolved once: link settings do not change during a run). */
+  link?: LinkConfig;
   /** @internal Frames sent and not yet delivered, in order. */
   queue: StreamItem[];
   /** Virtual time the last scheduled frame arrives: nothing may arrive before it. */
@@ -267,7 +269,8 @@ export class Network {
       if (this.isPartitioned(stream.node, stream.dir)) return;
       stream.queue.shift();
       const { envelope, deliver } = head;
-      const link = this.link(stream.node, stream.dir);
+      stream.link ??= this.link(stream.node, stream.dir);
+      const link = stream.link;
       const { delay, sent } = this.timing(envelope, link);
       const owner = stream.dir === 'to-server' ? 'server' : stream.node;
       let at = Math.max(this.scheduler.now + delay + this.retransmissions(stream, link), stream.lastAt);

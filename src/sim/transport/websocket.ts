@@ -75,6 +75,7 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
   #closeTimer: Task | undefined;
   #inert = false;
   readonly #ctx: WsClientContext;
+  #wsOrigin: string | undefined;
 
   constructor(url: string | URL, protocols?: string | string[], options?: SimWebSocketOptions) {
     const ctx = (new.target as typeof SimWebSocket).context;
@@ -254,7 +255,8 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
       const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       value = this.#binaryType === 'arraybuffer' ? ab : new Blob([ab]);
     }
-    this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.#ctx.origin.origin.replace(/^http/, 'ws') }));
+    this.#wsOrigin ??= this.#ctx.origin.origin.replace(/^http/, 'ws');
+    this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.#wsOrigin }));
   }
   /** @internal */ closeFrame(code: number | undefined, reason: string): void {
     if (this.#state === CLOSED) return;
