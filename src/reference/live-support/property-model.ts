@@ -1,7 +1,7 @@
 import type * as fc from 'fast-check';
+import { faultPlanArbitrary, networkFaultArbitraries } from '../../conformance/fault-arbitraries.js';
 import type { PropertyModel } from '../../conformance/protocol.js';
 import type { ScenarioAction } from '../../conformance/scenario.js';
-import type { FaultEntry } from '../../sim/faults/plan.js';
 import { liveTiming } from './wire.js';
 
 const DURATION = 45_000;
@@ -140,78 +140,38 @@ export const liveSupportPropertyModel: PropertyModel = {
       )
       .map(build),
   faults: (f: typeof fc) => {
+    const node = f.constantFrom<string | undefined>(undefined, undefined, ...clients);
     const at = f.integer({ min: 0, max: DURATION - 2000 });
     const dur = f.integer({ min: 1000, max: 30_000 });
-    const node = f.constantFrom<string | undefined>(undefined, undefined, ...clients);
-    const entry: fc.Arbitrary<FaultEntry> = f.oneof(
-      f.record({
-        kind: f.constant('partition' as const),
-        at,
-        duration: dur,
-        node,
-        direction: f.constantFrom('both' as const, 'to-server' as const, 'to-client' as const),
-      }),
-      f.record({ kind: f.constant('drop' as const), at, duration: dur, node, rate: f.constantFrom(0.3, 0.6, 1) }),
-      f.record({ kind: f.constant('delay-spike' as const), at, duration: dur, node, extra: f.integer({ min: 100, max: 3000 }) }),
-      f.record({ kind: f.constant('duplicate' as const), at, duration: dur, node, rate: f.constantFrom(0.5, 1) }),
-      f.record({ kind: f.constant('ws-refuse' as const), at, duration: dur, node, status: f.constantFrom(503, 500) }),
-      f.record({ kind: f.constant('ws-half-open' as const), at, node }),
-      f.record({ kind: f.constant('ws-reset' as const), at, node }),
-      f.record({ kind: f.constant('http-status' as const), at, duration: dur, node, status: f.constantFrom(500, 503, 401) }),
-      f.record({
-        kind: f.constant('http-timeout' as const),
-        at,
-        duration: dur,
-        node,
-        phase: f.constantFrom('request' as const, 'response' as const),
-      }),
-      f.record({
-        kind: f.constant('server-restart' as const),
-        at,
-        downtime: f.integer({ min: 0, max: 5000 }),
-        state: f.constantFrom('keep' as const, 'lose' as const),
-        closeCode: f.constantFrom(1006 as const, 1012 as const),
-      }),
-      f.record({
-        kind: f.constant('client-offline' as const),
-        at,
-        duration: dur,
-        node,
-        sockets: f.constantFrom('close' as const, 'stall' as const),
-      }),
-      f.record({
-        kind: f.constant('app-background' as const),
-        at,
-        duration: dur,
-        node,
-        timers: f.constantFrom('suspend' as const, 'throttle' as const),
-      }),
-      f.record({
-        kind: f.constant('hold' as const),
-        at,
-        duration: dur,
-        name: f.constant('hold'),
-        match: f.constantFrom({ envelope: 'http.response' as const }, { envelope: 'ws.frame' as const, type: 'chat_updates' }),
-      }),
-      f.record({
-        kind: f.constant('ws-intermediary' as const),
-        at,
-        duration: dur,
-        node,
-        duplicate: f.constantFrom(0, 0.5),
-        reorder: f.constantFrom(0, 0.5),
-        drop: f.constantFrom(0, 0.3),
-      }),
-    );
-    return f.array(entry, { maxLength: 4 }).map((list) =>
-      list.map((e, i) => {
-        const out: Record<string, unknown> = { ...e };
-        if (out.node === undefined) delete out.node;
-        if (e.kind === 'hold') out.name = `hold-${i}`;
-        const d = out.duration as number | undefined;
-        if (d !== undefined && e.at + d > DURATION) out.duration = DURATION - e.at;
-        return out as unknown as FaultEntry;
-      }),
+    const shared = networkFaultArbitraries(f, {
+      duration: DURATION,
+      maxWindow: 30_000,
+      httpStatuses: [500, 503, 401],
+      restartStates: ['keep', 'lose'],
+      node,
+    });
+    return faultPlanArbitrary(
+      f,
+      [
+        ...shared,
+        f.record({
+          kind: f.constant('hold' as const),
+          at,
+          duration: dur,
+          name: f.constant('hold'),
+          match: f.constantFrom({ envelope: 'http.response' as const }, { envelope: 'ws.frame' as const, type: 'chat_updates' }),
+        }),
+        f.record({
+          kind: f.constant('ws-intermediary' as const),
+          at,
+          duration: dur,
+          node,
+          duplicate: f.constantFrom(0, 0.5),
+          reorder: f.constantFrom(0, 0.5),
+          drop: f.constantFrom(0, 0.3),
+        }),
+      ],
+      DURATION,
     );
   },
 };
