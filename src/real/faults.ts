@@ -1,4 +1,5 @@
 import { entryEnd, type FaultEntry, type FaultPlan } from '../sim/faults/plan.js';
+import { installRule } from '../sim/faults/rules.js';
 import { pathMatches, type HoldRule } from '../sim/network.js';
 import type { Trace } from '../sim/trace.js';
 import { hostTimers, type WallClock } from './clock.js';
@@ -110,57 +111,9 @@ export class RealFaultEngine {
         trace.record(clock.now(), 'fault.end', { entry, kind });
       });
     };
+    const undo = installRule(e, entry, net, host);
+    if (undo) return until(undo);
     switch (e.kind) {
-      case 'partition': {
-        const rule = { entry, node: e.node, direction: e.direction ?? 'both' };
-        net.partitions.push(rule);
-        return until(() => {
-          remove(net.partitions, rule);
-          net.pumpAll();
-        });
-      }
-      case 'drop': {
-        const rule = { entry, node: e.node, direction: e.direction ?? 'both', rate: e.rate };
-        net.drops.push(rule);
-        return until(() => remove(net.drops, rule));
-      }
-      case 'delay-spike': {
-        const rule = { entry, node: e.node, direction: e.direction ?? 'both', extra: e.extra };
-        net.spikes.push(rule);
-        return until(() => remove(net.spikes, rule));
-      }
-      case 'duplicate': {
-        const rule = { entry, node: e.node, direction: 'to-server' as const, rate: e.rate };
-        net.duplicates.push(rule);
-        return until(() => remove(net.duplicates, rule));
-      }
-      case 'ws-intermediary': {
-        const rule = {
-          entry,
-          node: e.node,
-          direction: 'both' as const,
-          duplicate: e.duplicate ?? 0,
-          reorder: e.reorder ?? 0,
-          drop: e.drop ?? 0,
-        };
-        net.intermediaries.push(rule);
-        return until(() => remove(net.intermediaries, rule));
-      }
-      case 'ws-refuse': {
-        const rule = { entry, node: e.node, path: e.path, status: e.status ?? 503 };
-        host.refuseRules.push(rule);
-        return until(() => remove(host.refuseRules, rule));
-      }
-      case 'http-status': {
-        const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, status: e.status };
-        host.statusRules.push(rule);
-        return until(() => remove(host.statusRules, rule));
-      }
-      case 'http-timeout': {
-        const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, phase: e.phase ?? ('request' as const) };
-        host.timeoutRules.push(rule);
-        return until(() => remove(host.timeoutRules, rule));
-      }
       case 'ws-half-open':
         for (const c of this.conns(e.node, e.path)) c.halfOpen(e.direction ?? 'both');
         return;
@@ -220,11 +173,6 @@ function release(rule: HoldRule, t: RealFaultTargets, entry: number): void {
   rule.released = true;
   t.trace.record(t.clock.now(), 'net.release', { name: rule.name, entry, id: rule.held?.envelope.id, n: rule.held?.envelope.n });
   rule.held?.release();
-}
-
-function remove<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
 }
 
 /**

@@ -1,21 +1,9 @@
 import { sampleLatency, typicalLatency } from '../sim/latency.js';
-import { resolveLink, resolveTimeouts, type LinkConfig, type NetworkConfig, type NetworkTimeouts } from '../sim/link.js';
-import { holdMatches, type ActiveRule, type Dir, type Envelope, type HoldRule } from '../sim/network.js';
+import type { NetworkConfig } from '../sim/link.js';
+import { appliesTo, LinkRules, type Dir, type Envelope, type HoldRule } from '../sim/link-rules.js';
 import type { Random } from '../sim/random.js';
 import type { Trace } from '../sim/trace.js';
 import { hostTimers, type WallClock } from './clock.js';
-
-interface RateRule extends ActiveRule {
-  rate: number;
-}
-interface SpikeRule extends ActiveRule {
-  extra: number;
-}
-interface IntermediaryRule extends ActiveRule {
-  duplicate: number;
-  reorder: number;
-  drop: number;
-}
 
 /** One item travelling a {@link Pipe}: a traced envelope, or an internal frame (a protocol pong) with none. */
 export interface PipeItem {
@@ -48,9 +36,6 @@ export class Pipe {
   ) {}
 }
 
-const appliesTo = (rule: ActiveRule, node: string, dir: Dir): boolean =>
-  (rule.node === undefined || rule.node === node) && (rule.direction === undefined || rule.direction === 'both' || rule.direction === dir);
-
 /**
  * The links between real clients and the server application, in wall-clock time: the
  * scenario's latency, jitter, loss and bandwidth, and the network faults in force
@@ -59,29 +44,22 @@ const appliesTo = (rule: ActiveRule, node: string, dir: Dir): boolean =>
  * rule for rule — HTTP exchanges can be lost or duplicated, WebSocket frames only delayed
  * or stalled — and traces the same `net.*` steps.
  */
-export class RealNetwork {
-  readonly timeouts: NetworkTimeouts;
-  readonly partitions: ActiveRule[] = [];
-  readonly drops: RateRule[] = [];
-  readonly spikes: SpikeRule[] = [];
-  readonly duplicates: RateRule[] = [];
-  readonly intermediaries: IntermediaryRule[] = [];
-  readonly holds: HoldRule[] = [];
-  /** Client nodes whose device is offline (`client-offline`). */
-  readonly offline = new Set<string>();
+export class RealNetwork extends LinkRules {
   private readonly pipes = new Set<Pipe>();
-  private readonly linkCache = new Map<string, LinkConfig>();
-  private readonly busyUntil = new Map<string, number>();
   private readonly pending = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
 
   constructor(
     private readonly clock: WallClock,
-    private readonly trace: Trace,
-    private readonly random: Random,
-    readonly config: NetworkConfig,
+    trace: Trace,
+    random: Random,
+    config: NetworkConfig,
   ) {
-    this.timeouts = resolveTimeouts(config);
+    super(trace, random, config);
+  }
+
+  protected now(): number {
+    return this.clock.now();
   }
 
   /** Runs `fn` after `ms` of wall-clock time, unless the network was shut down first. */
@@ -101,33 +79,6 @@ export class RealNetwork {
     this.pending.clear();
     for (const p of this.pipes) hostTimers.clearTimeout(p.timer);
     this.pipes.clear();
-  }
-
-  link(node: string, dir: Dir): LinkConfig {
-    const key = `${node}>${dir}`;
-    let l = this.linkCache.get(key);
-    if (!l) {
-      l = resolveLink(this.config, node, dir);
-      this.linkCache.set(key, l);
-    }
-    return l;
-  }
-
-  isPartitioned(node: string, dir: Dir): boolean {
-    if (this.offline.has(node)) return true;
-    for (const p of this.partitions) if (appliesTo(p, node, dir)) return true;
-    return false;
-  }
-
-  dropped(envelope: Envelope, reason: string, intermediary?: boolean): void {
-    this.trace.record(this.clock.now(), 'net.drop', {
-      id: envelope.id,
-      envelope: envelope.type,
-      dir: envelope.dir,
-      n: envelope.n,
-      reason,
-      intermediary: intermediary || undefined,
-    });
   }
 
   /**
@@ -228,7 +179,7 @@ export class RealNetwork {
       const link = this.link(pipe.node, pipe.dir);
       const now = this.clock.now();
       const { delay } = head.envelope ? this.timing(head.envelope, link) : { delay: sampleLatency(link.latency, this.random) };
-      let at = Math.max(now + delay + this.retransmissions(pipe, link), pipe.lastAt);
+      let at = Math.max(now + delay + this.retransmissions(pipe.node, pipe.dir, link), pipe.lastAt);
       if (head.late) at += 2 * typicalLatency(link.latency) + 1;
       else pipe.lastAt = at;
       let i = pipe.inflight.length;
@@ -274,61 +225,5 @@ export class RealNetwork {
       item.deliver();
     }
     this.arm(pipe);
-  }
-
-  /** The delay until `envelope` arrives (latency, delay spikes, bandwidth). */
-  private timing(envelope: Envelope, link: LinkConfig): { delay: number } {
-    const now = this.clock.now();
-    let delay = sampleLatency(link.latency, this.random);
-    for (const s of this.spikes) if (appliesTo(s, envelope.node, envelope.dir)) delay += s.extra;
-    if (link.bandwidth > 0) {
-      const key = `${envelope.node}>${envelope.dir}`;
-      const start = Math.max(now, this.busyUntil.get(key) ?? 0);
-      const sent = start + (envelope.bytes / link.bandwidth) * 1000;
-      this.busyUntil.set(key, sent);
-      delay += sent - now;
-    }
-    return { delay };
-  }
-
-  /** TCP hides loss as delay: each lost transmission costs one retransmission timeout, doubling. */
-  private retransmissions(pipe: Pipe, link: LinkConfig): number {
-    let rate = link.loss;
-    for (const d of this.drops) if (appliesTo(d, pipe.node, pipe.dir)) rate = 1 - (1 - rate) * (1 - d.rate);
-    if (rate <= 0) return 0;
-    let extra = 0;
-    let rto = this.timeouts.retransmitTimeout;
-    for (let i = 0; i < 8 && this.random.chance(rate); i++) {
-      extra += rto;
-      rto *= 2;
-    }
-    return extra;
-  }
-
-  private intermediaryFor(envelope: Envelope): IntermediaryRule | undefined {
-    if (envelope.type !== 'ws.frame') return undefined;
-    for (const r of this.intermediaries) if (appliesTo(r, envelope.node, envelope.dir)) return r;
-    return undefined;
-  }
-
-  private catchHold(envelope: Envelope): HoldRule | undefined {
-    for (const h of this.holds) {
-      if (h.held || h.released) continue;
-      if (h.node !== undefined && h.node !== envelope.node) continue;
-      if (!holdMatches(h.match, envelope)) continue;
-      h.seen++;
-      if (h.seen < (h.match.nth ?? 1)) continue;
-      this.trace.record(this.clock.now(), 'net.hold', {
-        id: envelope.id,
-        envelope: envelope.type,
-        dir: envelope.dir,
-        n: envelope.n,
-        name: h.name,
-        entry: h.entry,
-      });
-      h.onCatch?.();
-      return h;
-    }
-    return undefined;
   }
 }

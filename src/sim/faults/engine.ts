@@ -1,11 +1,12 @@
 import type { ClientNode } from '../client-node.js';
-import type { Network, ActiveRule, HoldRule } from '../network.js';
+import type { Network, HoldRule } from '../network.js';
 import { pathMatches } from '../network.js';
 import type { Scheduler } from '../scheduler.js';
 import type { ServerHost } from '../server-host.js';
 import type { Trace } from '../trace.js';
 import type { WsConnection } from '../transport/ws-connection.js';
 import { entryEnd, type FaultEntry, type FaultPlan } from './plan.js';
+import { installRule } from './rules.js';
 
 /** What the fault engine acts on. */
 export interface FaultTargets {
@@ -50,57 +51,9 @@ function start(e: FaultEntry, entry: number, t: FaultTargets): void {
         (path === undefined || pathMatches(path, c.path)),
     );
 
+  const undo = installRule(e, entry, net, server);
+  if (undo) return until(undo);
   switch (e.kind) {
-    case 'partition': {
-      const rule: ActiveRule = { entry, node: e.node, direction: e.direction ?? 'both' };
-      net.partitions.push(rule);
-      return until(() => {
-        remove(net.partitions, rule);
-        net.pumpAll();
-      });
-    }
-    case 'drop': {
-      const rule = { entry, node: e.node, direction: e.direction ?? 'both', rate: e.rate };
-      net.drops.push(rule);
-      return until(() => remove(net.drops, rule));
-    }
-    case 'delay-spike': {
-      const rule = { entry, node: e.node, direction: e.direction ?? 'both', extra: e.extra };
-      net.spikes.push(rule);
-      return until(() => remove(net.spikes, rule));
-    }
-    case 'duplicate': {
-      const rule = { entry, node: e.node, direction: 'to-server' as const, rate: e.rate };
-      net.duplicates.push(rule);
-      return until(() => remove(net.duplicates, rule));
-    }
-    case 'ws-intermediary': {
-      const rule = {
-        entry,
-        node: e.node,
-        direction: 'both' as const,
-        duplicate: e.duplicate ?? 0,
-        reorder: e.reorder ?? 0,
-        drop: e.drop ?? 0,
-      };
-      net.intermediaries.push(rule);
-      return until(() => remove(net.intermediaries, rule));
-    }
-    case 'ws-refuse': {
-      const rule = { entry, node: e.node, path: e.path, status: e.status ?? 503 };
-      server.refuseRules.push(rule);
-      return until(() => remove(server.refuseRules, rule));
-    }
-    case 'http-status': {
-      const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, status: e.status };
-      server.statusRules.push(rule);
-      return until(() => remove(server.statusRules, rule));
-    }
-    case 'http-timeout': {
-      const rule = { entry, node: e.node, path: e.path, method: e.method, remaining: e.count, phase: e.phase ?? 'request' };
-      server.timeoutRules.push(rule);
-      return until(() => remove(server.timeoutRules, rule));
-    }
     case 'ws-half-open':
       for (const c of connsOf(e.node, e.path)) c.halfOpen(e.direction ?? 'both');
       return;
@@ -189,9 +142,4 @@ function release(rule: HoldRule, t: FaultTargets, entry: number): void {
   rule.released = true;
   t.trace.record(t.scheduler.now, 'net.release', { name: rule.name, entry, id: rule.held?.envelope.id, n: rule.held?.envelope.n });
   rule.held?.release();
-}
-
-function remove<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
 }
