@@ -92,7 +92,9 @@ export abstract class LinkRules {
   private readonly busyUntil = new Map<string, number>();
 
   constructor(
+    /** @internal Where `net.*` steps are recorded. */
     protected readonly trace: Trace,
+    /** @internal The network's random stream (latency, loss, duplication). */
     protected readonly random: Random,
     /** The scenario's network settings. */
     readonly config: NetworkConfig,
@@ -133,7 +135,7 @@ export abstract class LinkRules {
     });
   }
 
-  /** The delay until `envelope` arrives, and the time its last byte leaves the sender (bandwidth). */
+  /** @internal The delay until `envelope` arrives, and the time its last byte leaves the sender (bandwidth). */
   protected timing(envelope: Envelope, link: LinkConfig): { delay: number; sent: number } {
     const now = this.now();
     let delay = sampleLatency(link.latency, this.random);
@@ -149,7 +151,7 @@ export abstract class LinkRules {
     return { delay, sent };
   }
 
-  /** TCP hides loss as delay: each lost transmission costs one retransmission timeout, doubling. */
+  /** @internal TCP hides loss as delay: each lost transmission costs one retransmission timeout, doubling. */
   protected retransmissions(node: string, dir: Dir, link: LinkConfig): number {
     let rate = link.loss;
     for (const d of this.drops) if (appliesTo(d, node, dir)) rate = 1 - (1 - rate) * (1 - d.rate);
@@ -163,12 +165,14 @@ export abstract class LinkRules {
     return extra;
   }
 
+  /** @internal The opt-in buggy intermediary acting on this frame, if any. */
   protected intermediaryFor(envelope: Envelope): IntermediaryRule | undefined {
     if (envelope.type !== 'ws.frame') return undefined;
     for (const r of this.intermediaries) if (appliesTo(r, envelope.node, envelope.dir)) return r;
     return undefined;
   }
 
+  /** @internal The hold that catches this envelope now (traced as `net.hold`), if any. */
   protected catchHold(envelope: Envelope): HoldRule | undefined {
     for (const h of this.holds) {
       if (h.held || h.released) continue;
