@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The `lockstep` command. A published package runs the compiled CLI from dist/; a
-// checkout that has not been built runs the TypeScript sources through tsx.
+// The `lockstep` command. An installed package (which ships dist/, not src/) runs the
+// compiled CLI; a checkout runs its TypeScript sources through tsx, so a stale dist/ can
+// never stand in for the code being edited.
 import { existsSync } from 'node:fs';
 
-const dist = new URL('../dist/cli/main.js', import.meta.url);
-if (existsSync(dist)) {
-  await import(dist.href);
-} else {
+const source = new URL('../src/cli/bin.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli/bin.js', import.meta.url).href);
 }

@@ -1,7 +1,6 @@
 import { ClientSpecError } from '../conformance/registry.js';
 import { ScenarioError } from '../conformance/scenario.js';
 import { FaultPlanError } from '../sim/faults/validate.js';
-import { SimulationStopped } from '../sim/stopped.js';
 import { UsageError } from './args.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
@@ -70,23 +69,4 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     err(`lockstep ${command}: internal error: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-}
-
-/**
- * A guard or trap that fires inside client code's async function becomes a rejected
- * promise nobody handles; the run has already stopped and traced why, so it must not
- * crash the command. Any other unhandled rejection is the client's own bug: reported,
- * not fatal.
- */
-function tolerateClientRejections(err: (s: string) => void): void {
-  process.on('unhandledRejection', (reason) => {
-    if (reason instanceof SimulationStopped) return;
-    err(`warning: client code left a promise rejection unhandled: ${reason instanceof Error ? reason.message : String(reason)}`);
-  });
-}
-
-const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly || process.argv[1]?.endsWith('bin/lockstep.js')) {
-  tolerateClientRejections(console.error);
-  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,3 +1,4 @@
+import type { TSchema } from '@sinclair/typebox';
 import type * as fc from 'fast-check';
 import type { FaultEntry } from '../sim/faults/plan.js';
 import type { NetworkConfig } from '../sim/link.js';
@@ -65,6 +66,11 @@ export interface ProtocolDefinition {
   requirements: Requirement[];
   /** The user actions scenarios can perform, by name. */
   actions: Record<string, ActionDef>;
+  /**
+   * The shape of the client's `snapshot()` (a TypeBox schema: the TypeScript type, the
+   * runtime validation of every recorded snapshot and the JSON Schema come from it).
+   */
+  snapshot?: TSchema;
   /** Scenario defaults. */
   defaults: {
     /** Virtual ms of the fault phase. */

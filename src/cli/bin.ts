@@ -1,0 +1,21 @@
+// The program behind the `lockstep` command. It runs whenever it is loaded: npm and npx
+// start a package's bin through symlinks, so no "am I the main module?" path comparison
+// may decide whether the program runs (TOOLCHAIN.md).
+import { SimulationStopped } from '../sim/stopped.js';
+import { main } from './main.js';
+
+/**
+ * A guard or trap that fires inside client code's async function becomes a rejected
+ * promise nobody handles; the run has already stopped and traced why, so it must not
+ * crash the command. Any other unhandled rejection is the client's own bug: reported,
+ * not fatal.
+ */
+function tolerateClientRejections(err: (s: string) => void): void {
+  process.on('unhandledRejection', (reason) => {
+    if (reason instanceof SimulationStopped) return;
+    err(`warning: client code left a promise rejection unhandled: ${reason instanceof Error ? reason.message : String(reason)}`);
+  });
+}
+
+tolerateClientRejections(console.error);
+process.exitCode = await main(process.argv.slice(2));
