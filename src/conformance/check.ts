@@ -7,6 +7,11 @@ import { runScenario, type RunResult } from './runner.js';
 import { loadScenarioFile, type ResolvedScenario } from './scenario.js';
 import type { ResolvedClient } from './registry.js';
 import { clientSlug, type FailureRecord } from './failure-record.js';
+import { lockstepCommand, userPath } from './command-line.js';
+import { packageRoot } from './package-root.js';
+
+/** The folder of the scenarios shipped with lockstep (one subfolder per protocol). */
+export const shippedScenarioRoot = join(packageRoot, 'scenarios');
 
 /** Per requirement, over every run of one client. */
 export interface RequirementResult {
@@ -233,8 +238,11 @@ export interface CheckOptions {
   onProgress?: (done: number, total: number, failures: number) => void;
 }
 
-/** Scenario files of a protocol, sorted. */
-export function scenarioFilesOf(protocol: string, root = 'scenarios'): string[] {
+/**
+ * Scenario files of a protocol, sorted: by default the ones shipped with lockstep, found
+ * from the package itself wherever the command runs.
+ */
+export function scenarioFilesOf(protocol: string, root = shippedScenarioRoot): string[] {
   const dir = join(root, protocol);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -283,7 +291,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     const outcome = summarize(index, sc, r, isReference);
     outcomes.push(outcome);
     if (outcome.mismatches.length || r.stopped || r.error || (!isReference && runFailed(protocol, r).length)) failures++;
-    record('scenario', index, `scenario ${sc.name}`, isReference ? withoutExpectedFailures(r.findings, sc) : r.findings, `lockstep run ${sc.file ?? sc.name} --client ${o.client.name}`);
+    record('scenario', index, `scenario ${sc.name}`, isReference ? withoutExpectedFailures(r.findings, sc) : r.findings, runCommand(sc.file ?? sc.name, o));
     o.onProgress?.(++done, total, failures);
   }
 
@@ -324,7 +332,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
       writeFileSync(file, `${JSON.stringify(failureRecord, null, 2)}\n`);
       property.counterexample = cx;
       property.failureFile = file;
-      property.replay = `lockstep replay ${file}`;
+      property.replay = lockstepCommand(['replay', userPath(file)]);
       record('counterexample', cx.foundAt, `counterexample (${cx.scenario.faults.length} fault entries)`, cx.findings, property.replay);
     }
   }
@@ -344,4 +352,9 @@ function summarize(index: number, sc: ResolvedScenario, r: RunResult, isReferenc
 /** For the reference, a failure a scenario expects (a faulty server breaking a requirement) counts as a pass. */
 function withoutExpectedFailures(findings: Finding[], sc: ResolvedScenario): Finding[] {
   return findings.map((f) => (f.verdict === 'fail' && sc.expect[f.requirement] === 'fail' ? { ...f, verdict: 'pass' as const, evidence: `failed as the scenario expects: ${f.evidence}` } : f));
+}
+
+/** The command that re-runs one scenario of a check with every flag that shaped it. */
+function runCommand(file: string, o: CheckOptions): string {
+  return lockstepCommand(['run', userPath(file), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : [])]);
 }

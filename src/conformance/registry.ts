@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chatProtocol } from '../reference/chat/index.js';
 import { eventSyncProtocol } from '../reference/event-sync/index.js';
 import { liveSupportProtocol } from '../reference/live-support/index.js';
 import { mealLogProtocol } from '../reference/meal-log/index.js';
+import { ClientModuleError, importClientModule } from './client-module.js';
 import type { ClientFactory } from './driver.js';
 import type { ProtocolDefinition } from './protocol.js';
 
@@ -55,13 +53,12 @@ export async function resolveClient(spec: string | undefined, protocolName: stri
     return { protocol, factory: v.create, name: spec, violates: v.violates };
   }
   if (spec.startsWith('zoo:')) throw new ClientSpecError(`--client ${spec}: expected zoo:<protocol>/<variant>, e.g. zoo:chat/no-dedupe`);
-  const path = resolve(spec);
-  if (!existsSync(path)) throw new ClientSpecError(`--client ${spec}: no such file (${path})`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = await importClientModule(spec);
   } catch (e) {
-    throw new ClientSpecError(`--client ${spec}: the module failed to load: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof ClientModuleError) throw new ClientSpecError(e.message);
+    throw e;
   }
   const factory = (mod.createClient ?? mod.default) as unknown;
   const declared = (mod.protocol ?? (mod.default as { protocol?: unknown } | undefined)?.protocol) as unknown;

@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, it } from 'vitest';
-import { checkClient, scenarioFilesOf, type ClientCheckResult, type RequirementResult } from '../conformance/check.js';
+import { checkClient, scenarioFilesOf, shippedScenarioRoot, type ClientCheckResult, type RequirementResult } from '../conformance/check.js';
 import type { ClientFactory, ClientModule } from '../conformance/driver.js';
 import { getProtocol, protocols, resolveClient, type ResolvedClient } from '../conformance/registry.js';
 
@@ -36,8 +35,7 @@ export interface ConformanceOptions {
   timeout?: number;
 }
 
-/** The scenarios lockstep ships (`<package>/scenarios`), found from this module's location in src/ or dist/. */
-export const shippedScenarioRoot = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+export { shippedScenarioRoot } from '../conformance/check.js';
 
 async function resolve(o: ConformanceOptions): Promise<ResolvedClient> {
   if (typeof o.client === 'string') {

@@ -1,5 +1,7 @@
 import { scenarioFilesOf } from '../../conformance/check.js';
+import { userPath } from '../../conformance/command-line.js';
 import { getProtocol, protocols } from '../../conformance/registry.js';
+import { schemaText } from '../../conformance/schema-text.js';
 import { loadScenarioFile } from '../../conformance/scenario.js';
 import { flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 
@@ -11,7 +13,9 @@ const flags: Record<string, FlagSpec> = {
 /** Help of `lockstep list`. */
 export const listHelp = `lockstep list [--protocol P]
 
-Lists each protocol's requirements, scenarios and faulty variants.
+Lists each protocol's requirements (with the faulty variants each catches), the user
+actions scenarios can perform and their arguments, the shape of the client's snapshot,
+the shipped scenarios, and the faulty clients and servers.
 
 ${flagHelp(flags)}`;
 
@@ -29,11 +33,22 @@ export async function listCommand(argv: string[], out: (s: string) => void): Pro
     out(`${p.name} — ${p.title}`);
     out(`  sources: ${p.sources.join(', ')}`);
     out('  requirements:');
-    for (const r of p.requirements) out(`    ${r.id.padEnd(8)} ${r.level.padEnd(6)} ${r.text}`);
+    for (const r of p.requirements) {
+      const caughtIn = Object.keys(p.variants).filter((name) => p.variants[name]!.violates.includes(r.id));
+      out(`    ${r.id.padEnd(8)} ${r.level.padEnd(6)} ${r.subject === 'server' ? '(server) ' : ''}${r.text}`);
+      out(`             ${caughtIn.length ? `violated by: ${caughtIn.map((n) => `zoo:${p.name}/${n}`).join(', ')}` : 'violated by: no faulty client'}`);
+    }
+    out('  actions (scenario form: { at: MS, do: NAME, args: { … } }; plus restart):');
+    for (const [name, a] of Object.entries(p.actions)) {
+      const params = Object.entries(a.params).map(([k, t]) => `${k}${t.endsWith('?') ? '?' : ''}: ${t.replace(/\?$/, '')}`);
+      out(`    ${name}(${params.length ? `{ ${params.join(', ')} }` : ''}) — ${a.description}`);
+    }
+    out(`  snapshot (what snapshot() returns; every recorded snapshot is checked against it):`);
+    out(p.snapshot ? `    ${schemaText(p.snapshot, '    ')}` : '    (no schema declared)');
     out('  scenarios:');
     for (const f of scenarioFilesOf(p.name)) {
       const s = loadScenarioFile(f, protocols);
-      out(`    ${f}${s.description ? ` — ${s.description}` : ''}`);
+      out(`    ${userPath(f)}${s.description ? ` — ${s.description}` : ''}`);
     }
     out('  faulty clients:');
     for (const [name, v] of Object.entries(p.variants)) out(`    zoo:${p.name}/${name} — ${v.description} (caught by ${v.violates.join(', ')})`);

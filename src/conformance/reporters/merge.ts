@@ -1,4 +1,5 @@
 import { basename, dirname, join } from 'node:path';
+import { lockstepCommand, userPath } from '../command-line.js';
 import { aggregateRuns, exitCodeOf, inShard, type RunKind, type RunRecord } from '../check.js';
 import { ScenarioError } from '../scenario.js';
 import { reportVersion, type ClientReport, type JsonReport, type PropertyReport } from './json.js';
@@ -170,7 +171,7 @@ export function mergeReports(inputs: readonly MergeInput[], outDir: string): Mer
           const to = join(outDir, 'failures', basename(cp.failureFile));
           copies.push({ from: join(dirname(chosen.input.file), 'failures', basename(cp.failureFile)), to });
           property.failureFile = to;
-          property.replay = cxReplay = `lockstep replay ${to}`;
+          property.replay = cxReplay = lockstepCommand(['replay', userPath(to)]);
         } else if (cp.replay) property.replay = cxReplay = cp.replay;
         property.counterexample = cp.counterexample;
       }
