@@ -25,7 +25,7 @@ describe('lockstep CLI: bad input is exit 2 with a message, never a stack trace'
     [['check', '--protocol', 'fax'], /unknown protocol "fax" \(expected one of chat/],
     [['check', '--protocol', 'chat', '--client', 'zoo:chat/nope'], /unknown variant "nope" of chat \(expected one of polls-while-healthy/],
     [['check', '--protocol', 'chat', '--client', './no/such/client.js'], /no such file/],
-    [['check', '--protocol', 'chat', '--client', 'test/fixtures/broken-module.ts'], /the module failed to load: module initialisation failed/],
+    [['check', '--protocol', 'chat', '--client', 'test/fixtures/broken-module.ts'], /the module threw while loading: Error: module initialisation failed/],
     [['check', '--protocol', 'chat', '--runs', 'many'], /--runs expects a whole number/],
     [['check', '--protocol', 'chat', '--shard', '5/4'], /--shard expects i\/n/],
     [['check', '--protocol', 'chat', '--bogus'], /unknown option --bogus/],
@@ -93,7 +93,7 @@ describe('lockstep run, list and replay', () => {
     expect(r.out).toContain('CHAT-2 FAILED');
     const record = join(dir, 'failures', 'chat--zoo-chat-no-dedupe.json');
     expect(existsSync(record)).toBe(true);
-    expect(r.out).toContain(`replay: lockstep replay ${record}`);
+    expect(r.out).toContain(`replay: npx lockstep replay ${record}`);
     const replay = await cli('replay', record, '--quiet');
     expect(replay.code).toBe(1);
     expect(replay.out).toContain('the same as recorded');

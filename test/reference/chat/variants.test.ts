@@ -21,6 +21,6 @@ describe.each(Object.entries(chatVariants))('zoo:chat/%s', (name, variant) => {
     expect(cx, 'property runs found no counterexample').toBeDefined();
     expect(cx!.foundAt).toBeLessThan(200);
     expect(cx!.scenario.faults.length).toBeLessThanOrEqual(3);
-    expect(r.property?.replay).toMatch(/^lockstep replay /);
+    expect(r.property?.replay).toMatch(/^npx lockstep replay /);
   });
 });

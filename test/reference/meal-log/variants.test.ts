@@ -26,7 +26,7 @@ describe.each(Object.entries(mealLogVariants))('zoo:meal-log/%s', (name, variant
     expect(cx!.foundAt).toBeLessThan(200);
     expect(cx!.failed).toEqual(expect.arrayContaining(variant.violates));
     expect(cx!.scenario.faults.length).toBeLessThanOrEqual(3);
-    expect(r.property?.replay).toMatch(/^lockstep replay /);
+    expect(r.property?.replay).toMatch(/^npx lockstep replay /);
   });
 });
 
