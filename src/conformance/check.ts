@@ -8,10 +8,10 @@ import { loadScenarioFile, type ResolvedScenario } from './scenario.js';
 import type { ResolvedClient } from './registry.js';
 import { clientSlug, type FailureRecord } from './failure-record.js';
 import { lockstepCommand, userPath } from './command-line.js';
-import { packageRoot } from './package-root.js';
+import { scenarioRef } from './scenario-ref.js';
+import { shippedScenarioRoot } from './package-root.js';
 
-/** The folder of the scenarios shipped with lockstep (one subfolder per protocol). */
-export const shippedScenarioRoot = join(packageRoot, 'scenarios');
+export { shippedScenarioRoot };
 
 /** Per requirement, over every run of one client. */
 export interface RequirementResult {
@@ -356,5 +356,5 @@ function withoutExpectedFailures(findings: Finding[], sc: ResolvedScenario): Fin
 
 /** The command that re-runs one scenario of a check with every flag that shaped it. */
 function runCommand(file: string, o: CheckOptions): string {
-  return lockstepCommand(['run', userPath(file), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : [])]);
+  return lockstepCommand(['run', userPath(scenarioRef(file)), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : [])]);
 }

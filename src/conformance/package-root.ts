@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -6,3 +7,6 @@ import { fileURLToPath } from 'node:url';
  * (src/conformance or dist/conformance), so the same path works in both.
  */
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The folder of the scenarios shipped with lockstep (one subfolder per protocol). */
+export const shippedScenarioRoot = join(packageRoot, 'scenarios');

@@ -1,5 +1,5 @@
 import { scenarioFilesOf } from '../../conformance/check.js';
-import { userPath } from '../../conformance/command-line.js';
+import { scenarioRef } from '../../conformance/scenario-ref.js';
 import { getProtocol, protocols } from '../../conformance/registry.js';
 import { schemaText } from '../../conformance/schema-text.js';
 import { loadScenarioFile } from '../../conformance/scenario.js';
@@ -45,10 +45,10 @@ export async function listCommand(argv: string[], out: (s: string) => void): Pro
     }
     out(`  snapshot (what snapshot() returns; every recorded snapshot is checked against it):`);
     out(p.snapshot ? `    ${schemaText(p.snapshot, '    ')}` : '    (no schema declared)');
-    out('  scenarios:');
+    out('  scenarios (lockstep run <protocol>/<name> runs one):');
     for (const f of scenarioFilesOf(p.name)) {
       const s = loadScenarioFile(f, protocols);
-      out(`    ${userPath(f)}${s.description ? ` — ${s.description}` : ''}`);
+      out(`    ${scenarioRef(f)}${s.description ? ` — ${s.description}` : ''}`);
     }
     out('  faulty clients:');
     for (const [name, v] of Object.entries(p.variants)) out(`    zoo:${p.name}/${name} — ${v.description} (caught by ${v.violates.join(', ')})`);

@@ -1,4 +1,5 @@
 import { protocols, resolveClient } from '../../conformance/registry.js';
+import { resolveScenarioRef } from '../../conformance/scenario-ref.js';
 import { runScenario } from '../../conformance/runner.js';
 import { loadScenarioFile } from '../../conformance/scenario.js';
 import { runFailed } from '../../conformance/property.js';
@@ -34,12 +35,12 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     out(runHelp);
     return 0;
   }
-  if (args.positionals.length === 0) throw new UsageError('lockstep run: expected at least one scenario file (e.g. scenarios/chat/normal-websocket-flow.yaml)');
+  if (args.positionals.length === 0) throw new UsageError('lockstep run: expected at least one scenario: a file, or a shipped scenario by name (e.g. chat/tc1-normal-websocket-flow; lockstep list shows them)');
   const traceFile = stringFlag(args, 'trace');
   if (traceFile && args.positionals.length > 1) throw new UsageError('lockstep run: --trace writes one trace; give one scenario file');
   let code = 0;
   for (const file of args.positionals) {
-    const scenario = loadScenarioFile(file, protocols);
+    const scenario = loadScenarioFile(resolveScenarioRef(file), protocols);
     if (args.flags.has('seed')) scenario.seed = intFlag(args, 'seed', scenario.seed, 'run');
     const client = await resolveClient(stringFlag(args, 'client'), scenario.protocol);
     const server = stringFlag(args, 'server');
