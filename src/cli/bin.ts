@@ -17,5 +17,16 @@ function tolerateClientRejections(err: (s: string) => void): void {
   });
 }
 
+/** A reader that stops early (`lockstep list | head`) closes the pipe: stop quietly, as Unix tools do. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
+quietOnClosedPipe();
 tolerateClientRejections(console.error);
 process.exitCode = await main(process.argv.slice(2));

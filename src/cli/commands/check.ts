@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkClient, type ClientCheckResult } from '../../conformance/check.js';
+import { checkClient, scenarioFilesOf, shardSize, type ClientCheckResult } from '../../conformance/check.js';
 import { buildJsonReport, createReporters, reporters, writeReports } from '../../conformance/reporters/index.js';
 import { protocols, resolveClient, type ResolvedClient } from '../../conformance/registry.js';
 import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
@@ -70,7 +70,8 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
   for (const client of clients) {
     const started = Date.now();
     let lastPrint = 0;
-    out(`${client.protocol.name} / ${client.name}${server ? ` against server ${server}` : ''}: ${runs} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''} and the scenarios in scenarios/${client.protocol.name}/`);
+    const scenarioCount = shardSize(scenarioFilesOf(client.protocol.name).length, shard);
+    out(`${client.protocol.name} / ${client.name}${server ? ` against server ${server}` : ''}: ${scenarioCount} scenarios and ${shardSize(runs, shard)} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''}`);
     const result = await checkClient(
       {
         client,
