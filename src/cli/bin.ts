@@ -17,11 +17,14 @@ function tolerateClientRejections(err: (s: string) => void): void {
   });
 }
 
-/** A reader that stops early (`lockstep list | head`) closes the pipe: stop quietly, as Unix tools do. */
+/**
+ * A reader that stops early (`lockstep list | head`) closes the pipe: stop quietly, as Unix
+ * tools do — but never with a 0 the command did not earn (the work was cut short).
+ */
 function quietOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 1);
       throw e;
     });
   }
