@@ -5,6 +5,7 @@
 import { protocols, getProtocol } from '../conformance/registry.js';
 import type { ProtocolDefinition } from '../conformance/protocol.js';
 import { loadScenarioFile, resolveScenario, type ResolvedScenario } from '../conformance/scenario.js';
+import { resolveScenarioRef } from '../conformance/scenario-ref.js';
 import { buildJsonReport, writeReports, type Reporter } from '../conformance/reporters/index.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from '../cli/args.js';
 import { readFaultPlanFile } from '../cli/fault-plan-file.js';
@@ -25,7 +26,7 @@ export function scenarioFromFlags(
   const file = opts.scenarioFile ?? stringFlag(args, 'scenario');
   let scenario: ResolvedScenario;
   if (file) {
-    scenario = loadScenarioFile(file, protocols);
+    scenario = loadScenarioFile(resolveScenarioRef(file), protocols);
     if (protocolName && protocolName !== scenario.protocol)
       throw new UsageError(`lockstep ${command}: ${file} is a ${scenario.protocol} scenario, but --protocol is ${protocolName}`);
   } else {
