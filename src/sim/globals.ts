@@ -8,8 +8,9 @@ import { restoreProperty } from './traps.js';
 /**
  * Installs one client node's simulated world as the process globals, for unmodified
  * code: timers, `Date`, `performance`, `fetch`, `WebSocket`, `CloseEvent`,
- * `AbortSignal.timeout`, `setImmediate` and `Math.random` (served from the node's seeded
- * stream; each task that drew from it is traced as `client.random`). Returns a function
+ * `AbortSignal.timeout`, `setImmediate`, `process.hrtime`, and `Math.random`,
+ * `crypto.randomUUID` and `crypto.getRandomValues` (served from the node's seeded stream;
+ * each task that drew from it is traced as `client.random`). Returns a function
  * that restores every global exactly as it was.
  */
 export function installGlobals(env: ClientEnv, random: Random, scheduler: Scheduler, trace: Trace): () => void {
@@ -52,6 +53,29 @@ export function installGlobals(env: ClientEnv, random: Random, scheduler: Schedu
     pendingDraws++;
     return random.next();
   });
+  // Web Crypto's generators, served from the same seeded stream (ids in URLs, request keys).
+  const fill = <T extends ArrayBufferView | null>(view: T): T => {
+    if (!view) return view;
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random.next() * 256);
+    pendingDraws++;
+    return view;
+  };
+  set(globalThis.crypto, 'getRandomValues', fill);
+  set(globalThis.crypto, 'randomUUID', () => {
+    const b = fill(new Uint8Array(16));
+    b[6] = (b[6]! & 0x0f) | 0x40;
+    b[8] = (b[8]! & 0x3f) | 0x80;
+    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  });
+  // process.hrtime on virtual time (libraries measure durations with it).
+  const hrtime = (previous?: [number, number]): [number, number] => {
+    const ns = Math.round(env.performance.now() * 1e6) - (previous ? previous[0] * 1e9 + previous[1] : 0);
+    return [Math.floor(ns / 1e9), ns % 1e9];
+  };
+  hrtime.bigint = (): bigint => BigInt(Math.round(env.performance.now() * 1e6));
+  set(process, 'hrtime', hrtime);
   return () => {
     flush();
     scheduler.afterTask = previousAfterTask;

@@ -1,3 +1,4 @@
+import nodeCrypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -24,7 +25,18 @@ const how: Record<string, string> = {
   timer: 'use env.setTimeout/env.setInterval from the driver env, or run the client with installed globals (Simulation.installGlobals)',
   network:
     'use env.fetch and env.WebSocket from the driver env, or run the client with installed globals (Simulation.installGlobals), or route it through the msw adapter (lockstep/msw)',
+  clock: 'use env.Date and env.performance (virtual time) from the driver env, or run the client with installed globals (Simulation.installGlobals, `--globals`), which serve Date, performance and process.hrtime on virtual time',
+  random:
+    'use env.random() from the driver env, or run the client with installed globals (Simulation.installGlobals, `--globals`), which serve crypto.randomUUID and crypto.getRandomValues from the seeded stream',
+  'node-random': "derive ids from env.random() (node:crypto's generators cannot be seeded)",
+  channel: 'MessageChannel and BroadcastChannel deliver in real event-loop order; use env.setTimeout(fn, 0) (or the installed setTimeout) to defer work',
 };
+
+/** Owners of tasks that are not client code (see {@link Task.owner}). */
+const serverSide = new Set(['server', 'net', 'sim']);
+
+/** node:crypto's random generators: never seeded, so trapped in every run. */
+const nodeRandom = ['randomBytes', 'randomInt', 'randomUUID', 'randomFill', 'randomFillSync', 'getRandomValues'] as const;
 
 /** A set of traps installed while at least one run needs them (runs may overlap). */
 interface TrapGroup {
@@ -33,7 +45,13 @@ interface TrapGroup {
   patch: (trap: TrapFn) => boolean;
   remove?: () => void;
 }
-type TrapFn = (target: object, key: string, label: string, kind: keyof typeof how) => void;
+/**
+ * Replaces `target[key]` with a trap. By default the replacement is a function that stops
+ * the run when called; `replace` builds a custom one from `fire(label)` (stops the run and
+ * throws while a run is active; returns false when none is, so the real thing can run) and
+ * the original value.
+ */
+type TrapFn = (target: object, key: string, label: string, kind: keyof typeof how, replace?: (fire: (label: string) => boolean, original: unknown) => unknown) => void;
 
 /** The client's world: randomness, timers, fetch, WebSocket (only when no globals are installed). */
 const world: TrapGroup = {
@@ -42,6 +60,13 @@ const world: TrapGroup = {
     trap(Math, 'random', 'Math.random()', 'Math.random');
     for (const k of ['setTimeout', 'setInterval', 'setImmediate'] as const) trap(globalThis, k, `${k}()`, 'timer');
     trap(AbortSignal, 'timeout', 'AbortSignal.timeout()', 'timer');
+    // The wall clock, in every form a library reaches for.
+    trapDate(trap);
+    trap(performance, 'now', 'performance.now()', 'clock');
+    trap(process, 'hrtime', 'process.hrtime()', 'clock');
+    trap(process.hrtime, 'bigint', 'process.hrtime.bigint()', 'clock');
+    trap(globalThis.crypto, 'randomUUID', 'crypto.randomUUID()', 'random');
+    trap(globalThis.crypto, 'getRandomValues', 'crypto.getRandomValues()', 'random');
     // An interceptor (the msw adapter) that already replaced fetch stays in charge, as for node:http.
     if (globalThis.fetch === real.fetch) trap(globalThis, 'fetch', 'fetch()', 'network');
     if ('WebSocket' in globalThis && (globalThis as { WebSocket?: unknown }).WebSocket === real.WebSocket)
@@ -63,9 +88,30 @@ const sockets: TrapGroup = {
         patched = true;
       }
     }
-    return patched;
+    for (const k of nodeRandom) if (typeof nodeCrypto[k] === 'function') trap(nodeCrypto, k, `node:crypto ${k}()`, 'node-random');
+    for (const k of ['MessageChannel', 'BroadcastChannel'] as const) if (k in globalThis) trap(globalThis, k, `new ${k}()`, 'channel');
+    return true;
   },
 };
+
+/**
+ * `Date` stays a working class (parsing, `Date.UTC`, `new Date(ms)` are deterministic);
+ * only the forms that read the wall clock — `Date.now()`, `new Date()` and `Date()` — stop
+ * the run. A Proxy keeps `instanceof Date` and every static intact.
+ */
+function trapDate(trap: TrapFn): void {
+  trap(globalThis, 'Date', 'Date', 'clock', (fire, original) => {
+    const RealDate = original as DateConstructor;
+    const now = function now(): number {
+      return fire('Date.now()') ? 0 : RealDate.now();
+    };
+    return new Proxy(RealDate, {
+      construct: (target, args, newTarget) => (args.length === 0 && fire('new Date()') ? 0 : Reflect.construct(target, args, newTarget)) as object,
+      apply: (target, self, args) => (fire('Date()') ? '' : Reflect.apply(target, self, args)),
+      get: (target, key) => (key === 'now' ? now : Reflect.get(target, key)),
+    });
+  });
+}
 
 /**
  * While a simulation runs, anything that would reach the real world throws a
@@ -111,31 +157,40 @@ function culprit(active: Scheduler[]): Scheduler {
 
 function patchGroup(g: TrapGroup): () => void {
   const patches: Patch[] = [];
-  const trap: TrapFn = (target, key, label, kind) => {
+  const trap: TrapFn = (target, key, label, kind, replace) => {
     const descriptor = Object.getOwnPropertyDescriptor(target, key);
+    // A property Node froze (node:crypto getRandomValues) cannot be trapped; its twin on globalThis.crypto is.
+    if (descriptor && !descriptor.configurable) return;
+    // A method inherited from a prototype (crypto.randomUUID) is shadowed on the instance.
+    const original = (descriptor ? descriptor.value : (target as Record<string, unknown>)[key]) as ((...a: unknown[]) => unknown) | undefined;
     patches.push({ target, key, descriptor });
-    const original = descriptor?.value as ((...a: unknown[]) => unknown) | undefined;
-    Object.defineProperty(target, key, {
-      configurable: true,
-      writable: true,
-      value: function trapped(this: unknown, ...args: unknown[]): unknown {
-        // A reference to the trap kept past the end of every run is just the real function again.
-        if (g.active.length === 0 && typeof original === 'function')
+    const fire = (called: string): boolean => {
+      // A reference to the trap kept past the end of every run is just the real thing again.
+      if (g.active.length === 0) return false;
+      const scheduler = culprit(g.active);
+      const cur = scheduler.current;
+      // Clock reads are judged for client code only: server-side library code that an
+      // adapter hosts (mock-socket stamps its events with Date.now()) never reaches a trace.
+      if (kind === 'clock' && cur && serverSide.has(cur.owner)) return false;
+      const owner = cur?.owner ?? 'a client';
+      const err = new SimulationStopped(
+        'nondeterminism',
+        owner,
+        called,
+        scheduler.now,
+        `${owner} called the real ${called} at virtual time ${scheduler.now} ms${cur ? ` (while running ${cur.subject})` : ''}: that would make the run nondeterministic. Instead, ${how[kind]}.`,
+      );
+      scheduler.stop(err);
+      throw err;
+    };
+    const value = replace
+      ? replace(fire, original)
+      : function trapped(this: unknown, ...args: unknown[]): unknown {
+          fire(label);
+          if (typeof original !== 'function') return undefined;
           return new.target ? Reflect.construct(original, args, new.target) : original.apply(this, args);
-        const scheduler = culprit(g.active);
-        const cur = scheduler.current;
-        const owner = cur?.owner ?? 'a client';
-        const err = new SimulationStopped(
-          'nondeterminism',
-          owner,
-          label,
-          scheduler.now,
-          `${owner} called the real ${label} at virtual time ${scheduler.now} ms${cur ? ` (while running ${cur.subject})` : ''}: that would make the run nondeterministic. Instead, ${how[kind]}.`,
-        );
-        scheduler.stop(err);
-        throw err;
-      },
-    });
+        };
+    Object.defineProperty(target, key, { configurable: true, writable: true, value });
   };
   const builtinsPatched = g.patch(trap);
   if (builtinsPatched) syncBuiltinESMExports();

@@ -5,7 +5,7 @@ import { http as mswHttp } from 'msw';
 import { setupServer } from 'msw/node';
 import type { Simulation } from '../../simulation.js';
 import { restoreProperty } from '../../traps.js';
-import { hold, release, withMswIds } from './scope.js';
+import { hold, release, setBridgeClock, withMswIds } from './scope.js';
 
 /** What {@link routeThroughSimulation} returns: an open bridge, closed with {@link MswBridge.close}. */
 export interface MswBridge {
@@ -208,6 +208,7 @@ export function routeThroughSimulation(sim: Simulation, node = 'c1'): MswBridge 
   }
   syncBuiltinESMExports();
   hold();
+  setBridgeClock(sim.env(node).Date);
   const layer = patchedProperties.map(([target, key]) => (target as Record<string, unknown>)[key]);
 
   const bridge: MswBridge = {
@@ -230,6 +231,7 @@ export function routeThroughSimulation(sim: Simulation, node = 'c1'): MswBridge 
       server.close();
       for (const p of layered) restoreProperty(p.target, p.key, p.descriptor);
       syncBuiltinESMExports();
+      setBridgeClock(undefined);
       release();
     },
     [Symbol.dispose]() {

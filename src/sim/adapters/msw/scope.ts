@@ -48,6 +48,19 @@ const scope = new AsyncLocalStorage<ServerEnv>();
 /** While msw names one bridged request (a synchronous window): where its id draw comes from. */
 let idWindow: { ids: Random; budget: number } | undefined;
 
+/**
+ * While a bridge is open: the bridged node's virtual clock. msw's own request pipeline
+ * reads the clock outside any server scope (its cookie store checks expiry with
+ * `Date.now()`); with an injected `env` the real clock is trapped, so those reads — and
+ * the bridged client's own — get the node's virtual time instead of stopping the run.
+ */
+let bridgeDate: DateConstructor | undefined;
+
+/** Sets (or, with `undefined`, clears) the clock of the open bridge. */
+export function setBridgeClock(date: DateConstructor | undefined): void {
+  bridgeDate = date;
+}
+
 type Fn = (...args: unknown[]) => unknown;
 
 /**
@@ -148,17 +161,17 @@ slots.push({
     const Below = (): DateConstructor => below() as DateConstructor;
     const now = named('now', function now(): number {
       const env = serverEnv();
-      return env ? env.Date.now() : Below().now();
+      return env ? env.Date.now() : (bridgeDate ?? Below()).now();
     });
     const proxy: DateConstructor = new Proxy(function Date() {} as unknown as DateConstructor, {
       construct(_t, args, newTarget) {
         const env = serverEnv();
-        const D = env ? env.Date : Below();
+        const D = env ? env.Date : args.length === 0 && bridgeDate ? bridgeDate : Below();
         return Reflect.construct(D, args, newTarget === proxy ? D : newTarget);
       },
       apply(_t, thisArg, args) {
         const env = serverEnv();
-        return Reflect.apply(env ? env.Date : Below(), thisArg, args);
+        return Reflect.apply(env ? env.Date : (bridgeDate ?? Below()), thisArg, args);
       },
       get(_t, prop) {
         return prop === 'now' ? now : Reflect.get(Below(), prop);
