@@ -53,12 +53,36 @@ export function parseArgs(argv: readonly string[], specs: Record<string, FlagSpe
 }
 
 /** A flag's value as a non-negative integer, or `fallback`. */
-export function intFlag(args: ParsedArgs, name: string, fallback: number, command: string): number {
+export function intFlag(args: ParsedArgs, name: string, fallback: number, command: string, max: IntLimit = limits.count): number {
   const v = args.flags.get(name);
   if (v === undefined) return fallback;
-  if (v === true || !/^\d+$/.test(v)) throw new UsageError(`lockstep ${command}: --${name} expects a whole number ≥ 0, found "${String(v)}"`);
-  return Number(v);
+  if (v === true || !/^\d+$/.test(v)) throw new UsageError(`lockstep ${command}: --${name} expects a whole number from 0 to ${max.value.toLocaleString('en')}, found "${String(v)}"`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n > max.value) throw new UsageError(`lockstep ${command}: --${name} expects a whole number from 0 to ${max.value.toLocaleString('en')} (${max.why}), found ${v}`);
+  return n;
 }
+
+/** The largest value a whole-number flag takes, and why. */
+export interface IntLimit {
+  /** The largest value. */
+  value: number;
+  /** Why, in a few words (shown when the limit is exceeded). */
+  why: string;
+}
+
+/** Limits of the whole-number flags (docs/ci.md lists them). */
+export const limits = {
+  /** Seeds are 32-bit: larger ones would silently alias modulo 2³². */
+  seed: { value: 2 ** 32 - 1, why: 'seeds are 32-bit unsigned integers' },
+  /** Property runs per check. */
+  runs: { value: 10_000_000, why: 'split larger checks with --shard' },
+  /** Virtual milliseconds. */
+  duration: { value: 2 ** 31 - 1, why: 'about 24.8 days of virtual time' },
+  /** TCP ports. */
+  port: { value: 65_535, why: 'TCP ports are 16-bit' },
+  /** Anything else that counts. */
+  count: { value: Number.MAX_SAFE_INTEGER, why: 'the largest exact integer' },
+} as const satisfies Record<string, IntLimit>;
 
 /** A flag's string value, if given. */
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

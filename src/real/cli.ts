@@ -7,7 +7,7 @@ import type { ProtocolDefinition } from '../conformance/protocol.js';
 import { loadScenarioFile, resolveScenario, type ResolvedScenario } from '../conformance/scenario.js';
 import { resolveScenarioRef } from '../conformance/scenario-ref.js';
 import { buildJsonReport, writeReports, type Reporter } from '../conformance/reporters/index.js';
-import { intFlag, stringFlag, UsageError, type ParsedArgs } from '../cli/args.js';
+import { intFlag, limits, stringFlag, UsageError, type ParsedArgs } from '../cli/args.js';
 import { readFaultPlanFile } from '../cli/fault-plan-file.js';
 import { failureDetails, requirementTable } from '../cli/print.js';
 import { toolVersion } from '../cli/version.js';
@@ -42,7 +42,7 @@ export function scenarioFromFlags(
   const planFile = stringFlag(args, 'fault-plan');
   if (planFile)
     scenario = { ...scenario, faults: validateFaultPlan(readFaultPlanFile(planFile, command), planFile, { clients: scenario.clients }) };
-  if (args.flags.has('seed')) scenario = { ...scenario, seed: intFlag(args, 'seed', scenario.seed, command) };
+  if (args.flags.has('seed')) scenario = { ...scenario, seed: intFlag(args, 'seed', scenario.seed, command, limits.seed) };
   const problems = realFaultProblems(scenario.faults, planFile ?? file ?? 'fault plan');
   if (problems.length) throw new UsageError(problems.join('\n'));
   return { protocol, scenario };

@@ -4,7 +4,7 @@ import { demoServer } from '../../sim/demo/demo-server.js';
 import { FaultPlanError } from '../../sim/faults/validate.js';
 import { Simulation } from '../../sim/simulation.js';
 import { SimulationStopped } from '../../sim/stopped.js';
-import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { readFaultPlanFile } from '../fault-plan-file.js';
 import { writeOutputFile } from '../output-file.js';
 
@@ -34,8 +34,8 @@ export async function demoCommand(argv: string[], out: (s: string) => void): Pro
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`lockstep demo: unexpected argument "${args.positionals[0]}" (demo takes options only)`);
-  const seed = intFlag(args, 'seed', 1, 'demo');
-  const duration = intFlag(args, 'duration', 300_000, 'demo');
+  const seed = intFlag(args, 'seed', 1, 'demo', limits.seed);
+  const duration = intFlag(args, 'duration', 300_000, 'demo', limits.duration);
   const faultsFile = stringFlag(args, 'faults');
   const faults = faultsFile
     ? readFaultPlanFile(faultsFile, 'demo')
