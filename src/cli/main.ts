@@ -27,7 +27,8 @@ Usage:
   lockstep --version
   lockstep <command> --help
 
-Exit codes: 0 success, 1 a run failed (a requirement or a guard), 2 bad input.`;
+Exit codes: 0 success, 1 a requirement failed or the client misbehaved (a guard, an error,
+a hang), 2 bad input, 3 inconclusive (a MUST requirement was never exercised).`;
 
 /** Runs the CLI; returns the exit code. Bad input is a message and exit 2, never a stack trace. */
 export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {

@@ -1,10 +1,11 @@
 import { mkdirSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GuardLimits } from '../sim/guard-limits.js';
 import { checkProperty, runFailed, type Counterexample } from './property.js';
 import type { ProtocolDefinition } from './protocol.js';
 import type { Finding, Level, RunVerdict, Verdict } from './requirement.js';
 import { runScenario, type RunResult } from './runner.js';
-import { loadScenarioFile, type ResolvedScenario } from './scenario.js';
+import { loadScenarioFile, ScenarioError, type ResolvedScenario } from './scenario.js';
 import type { ResolvedClient } from './registry.js';
 import { clientSlug, type FailureRecord } from './failure-record.js';
 import { lockstepCommand, userPath } from './command-line.js';
@@ -23,14 +24,26 @@ export interface RequirementResult {
   text: string;
   /** The source document section it comes from. */
   source: string;
+  /**
+   * Whose behaviour it judges. `server` requirements are shown apart and never count
+   * toward the client's verdict, exit code or the inconclusive rule.
+   */
+  subject: 'client' | 'server';
   /** pass, fail (a MUST failed), non-strict (a SHOULD failed) or not-exercised. */
   verdict: Verdict;
+  /** Runs that exercised it (judged it pass or fail). A MUST client requirement with 0 makes the check inconclusive. */
+  exercised: number;
   /** Runs that passed it. */
   passed: number;
   /** Runs that failed it. */
   failed: number;
   /** Runs that never reached the situation it is about. */
   notExercised: number;
+  /**
+   * When no run exercised it: what the client never did, in the checker's words (the
+   * not-exercised evidence most runs gave; the earliest of equally frequent ones).
+   */
+  notExercisedBecause?: string;
   /** The first failure: where, and how to replay it. */
   firstFailure?: {
     /** The run (`scenario tc3-...`, `property run 17`, `counterexample (2 fault entries)`). */
@@ -58,7 +71,10 @@ export interface ScenarioOutcome {
   hash: string;
   /** Every requirement's finding on it, as the checker gave it. */
   findings: Finding[];
-  /** Findings that differ from the scenario's `expect` (reference client only). */
+  /**
+   * Server requirements whose finding differs from the scenario's `expect`: the scenario's
+   * server did not behave as the scenario says. Reported, never charged to the client.
+   */
   mismatches: {
     /** The requirement id. */
     requirement: string;
@@ -71,6 +87,8 @@ export interface ScenarioOutcome {
   stopped?: string;
   /** Why the client could not run. */
   error?: string;
+  /** The first snapshot that broke the protocol's snapshot schema (node, virtual time, field, expected, found). */
+  invalidSnapshot?: string;
   /** Real milliseconds it took. */
   wallMs: number;
 }
@@ -106,8 +124,23 @@ export interface ClientCheckResult {
    * aggregates the runs of several shards the same way.
    */
   runs: RunRecord[];
-  /** 0 every MUST passed (or was not exercised), 1 otherwise. */
-  exitCode: 0 | 1;
+  /**
+   * The not-exercised evidence the runs gave, each text once, in the order first seen
+   * ({@link RunRecord.unexercised} points into it). Absent: none recorded.
+   */
+  unexercisedEvidence?: string[];
+  /**
+   * MUST client requirements no run exercised (and not allowed to go unexercised): why the
+   * check is inconclusive. Absent: the inconclusive rule was not applied (a real-socket check).
+   */
+  inconclusive?: string[];
+  /**
+   * 0 every MUST client requirement was exercised and none failed; 1 a MUST client
+   * requirement failed or a run broke (guard stop, client error, invalid snapshot,
+   * counterexample); 3 inconclusive: nothing failed, but a MUST client requirement was
+   * never exercised. (2, bad input, never gets this far.)
+   */
+  exitCode: 0 | 1 | 3;
   /** Real milliseconds the check took. */
   wallMs: number;
 }
@@ -156,28 +189,55 @@ export interface RunRecord {
    * counted.
    */
   failures?: RunFailure[];
+  /**
+   * The checker's evidence for each requirement this run did not exercise: one index into
+   * the client's {@link ClientCheckResult.unexercisedEvidence} per `N` of
+   * {@link RunRecord.verdicts}, in the same order, space-separated (`"0 3 1"`).
+   */
+  unexercised?: string;
 }
 
 /** The letter of a run verdict in {@link RunRecord.verdicts}. */
 export const verdictLetters: Readonly<Record<RunVerdict, string>> = { pass: 'P', fail: 'F', 'not-exercised': 'N' };
 
 /** The requirement metadata aggregation needs. */
-export type RequirementInfo = Pick<RequirementResult, 'id' | 'level' | 'text' | 'source'>;
+export type RequirementInfo = Pick<RequirementResult, 'id' | 'level' | 'text' | 'source'> & {
+  /** Whose behaviour it judges (default `client`). */
+  subject?: 'client' | 'server';
+};
 
 /**
  * Aggregates runs into a verdict per requirement: counts of pass / fail / not-exercised
  * over all runs, and the first failure (in the order given, except that the shrunk
  * counterexample, being the one to replay, wins). A failed MUST is `fail`, a failed
- * SHOULD `non-strict`; otherwise `pass` if any run passed, else `not-exercised`.
+ * SHOULD `non-strict`; otherwise `pass` if any run passed, else `not-exercised` — with,
+ * given the runs' evidence texts, what the client never did (the evidence most runs gave).
  */
-export function aggregateRuns(requirements: readonly RequirementInfo[], runs: readonly RunRecord[]): RequirementResult[] {
+export function aggregateRuns(requirements: readonly RequirementInfo[], runs: readonly RunRecord[], evidence: readonly string[] = []): RequirementResult[] {
+  const whys = runs.map(unexercisedByRequirement);
   return requirements.map((req, i): RequirementResult => {
-    const res: RequirementResult = { id: req.id, level: req.level, text: req.text, source: req.source, verdict: 'not-exercised', passed: 0, failed: 0, notExercised: 0 };
-    for (const run of runs) {
+    const res: RequirementResult = {
+      id: req.id,
+      level: req.level,
+      text: req.text,
+      source: req.source,
+      subject: req.subject ?? 'client',
+      verdict: 'not-exercised',
+      exercised: 0,
+      passed: 0,
+      failed: 0,
+      notExercised: 0,
+    };
+    // Map order is first-seen order, which breaks ties between equally frequent texts.
+    const because = new Map<number, number>();
+    for (const [r, run] of runs.entries()) {
       const v = run.verdicts[i];
       if (v === 'P') res.passed++;
-      else if (v === 'N') res.notExercised++;
-      else if (v === 'F') {
+      else if (v === 'N') {
+        res.notExercised++;
+        const k = whys[r]![i];
+        if (k !== undefined) because.set(k, (because.get(k) ?? 0) + 1);
+      } else if (v === 'F') {
         res.failed++;
         // Prefer the shrunk counterexample as the evidence to show.
         if (!res.firstFailure || run.kind === 'counterexample') {
@@ -186,15 +246,61 @@ export function aggregateRuns(requirements: readonly RequirementInfo[], runs: re
         }
       }
     }
+    res.exercised = res.passed + res.failed;
     res.verdict = res.failed > 0 ? (req.level === 'MUST' ? 'fail' : 'non-strict') : res.passed > 0 ? 'pass' : 'not-exercised';
+    if (res.exercised === 0 && because.size > 0) {
+      let best = -1;
+      let most = 0;
+      for (const [k, n] of because) if (n > most) [best, most] = [k, n];
+      const text = evidence[best];
+      if (text !== undefined) res.notExercisedBecause = text;
+    }
     return res;
   });
 }
 
-/** 1 when a MUST failed, a scenario broke (mismatch, guard stop, client error) or property runs found a counterexample. */
-export function exitCodeOf(requirements: readonly RequirementResult[], scenarios: readonly Pick<ScenarioOutcome, 'mismatches' | 'stopped' | 'error'>[], counterexample: boolean): 0 | 1 {
-  const broken = scenarios.some((s) => s.mismatches.length || s.stopped || s.error) || counterexample;
-  return requirements.some((r) => r.verdict === 'fail') || broken ? 1 : 0;
+/** A run's {@link RunRecord.unexercised}, spread over its requirements: the evidence index of each `N`. */
+export function unexercisedByRequirement(run: Pick<RunRecord, 'verdicts' | 'unexercised'>): (number | undefined)[] {
+  const list = run.unexercised ? run.unexercised.split(' ').map(Number) : [];
+  let next = 0;
+  return [...run.verdicts].map((v) => (v === 'N' ? list[next++] : undefined));
+}
+
+/**
+ * The MUST client requirements no run exercised, except those `allow` names (a feature
+ * the client knowingly lacks): while any is left, a check without failures is
+ * inconclusive, never a pass.
+ */
+export function inconclusiveOf(requirements: readonly RequirementResult[], allow: readonly string[] = []): string[] {
+  return requirements.filter((q) => q.level === 'MUST' && q.subject !== 'server' && q.exercised === 0 && !allow.includes(q.id)).map((q) => q.id);
+}
+
+/**
+ * The exit code of a client's check: 1 when a MUST client
+ * requirement failed, a scenario broke (guard stop, client error, invalid snapshot) or
+ * property runs found a counterexample; else 3 when `inconclusive` names requirements;
+ * else 0. Server requirements never count: they judge the server, not the client.
+ */
+export function exitCodeOf(
+  requirements: readonly RequirementResult[],
+  scenarios: readonly Pick<ScenarioOutcome, 'stopped' | 'error' | 'invalidSnapshot'>[],
+  counterexample: boolean,
+  inconclusive: readonly string[] = [],
+): 0 | 1 | 3 {
+  const broken = scenarios.some((s) => s.stopped || s.error || s.invalidSnapshot !== undefined) || counterexample;
+  if (requirements.some((r) => r.verdict === 'fail' && r.subject !== 'server') || broken) return 1;
+  return inconclusive.length ? 3 : 0;
+}
+
+/** The worst of several exit codes, by precedence: 2 bad input, 1 fail, 3 inconclusive, 0. */
+export function worstExitCode(codes: readonly number[]): number {
+  const rank = (c: number): number => (c === 2 ? 3 : c === 1 ? 2 : c === 3 ? 1 : c === 0 ? 0 : 4);
+  return codes.reduce((worst, c) => (rank(c) > rank(worst) ? c : worst), 0);
+}
+
+/** The word for an exit code in tables and summaries: PASS, FAIL or INCONCLUSIVE. */
+export function outcomeWord(exitCode: number): 'PASS' | 'FAIL' | 'INCONCLUSIVE' {
+  return exitCode === 0 ? 'PASS' : exitCode === 3 ? 'INCONCLUSIVE' : 'FAIL';
 }
 
 /** Whether index `i` belongs to the shard (`i % count === index`, 0-based). Without a shard, every index does. */
@@ -234,8 +340,52 @@ export interface CheckOptions {
     /** How many shards. */
     count: number;
   };
+  /**
+   * MUST requirements the client knowingly does not exercise (a feature it lacks): their
+   * being unexercised does not make the check inconclusive. Unknown ids throw.
+   */
+  allowNotExercised?: readonly string[];
+  /** Guard limits for every run, by name; they override the scenarios' own `guards:`. */
+  guards?: GuardLimits;
   /** Called after each run (scenario or property run) with the runs done, the total and the failing runs so far. */
   onProgress?: (done: number, total: number, failures: number) => void;
+}
+
+/** What a check will run: its scenario files (all, before sharding) and how many scenarios and property runs fall to this shard. */
+export interface CheckPlan {
+  /** Every scenario file of the check, before sharding. */
+  files: string[];
+  /** Scenario files this shard runs. */
+  scenarios: number;
+  /** Property runs this shard runs. */
+  propertyRuns: number;
+}
+
+/**
+ * What a check will run, worked out before anything runs. A check that would run nothing
+ * (no scenario file and `runs: 0`, or a shard that gets no index) would pass vacuously:
+ * it throws a {@link ScenarioError} saying so instead.
+ */
+export function planCheck(o: Pick<CheckOptions, 'client' | 'runs' | 'scenarioFiles' | 'shard'>): CheckPlan {
+  const files = o.scenarioFiles ?? scenarioFilesOf(o.client.protocol.name);
+  const plan = { files, scenarios: shardSize(files.length, o.shard), propertyRuns: shardSize(o.runs, o.shard) };
+  if (plan.scenarios + plan.propertyRuns > 0) return plan;
+  const what = `${o.client.protocol.name} / ${o.client.name}`;
+  const source = o.scenarioFiles ? 'the scenario files given' : `the ${o.client.protocol.name} scenarios`;
+  const found = o.shard
+    ? `shard ${o.shard.index + 1}/${o.shard.count} gets none of the ${files.length} scenario files and none of the ${o.runs} property runs`
+    : `${o.runs} property runs and no scenario file in ${source}`;
+  const expected = o.shard
+    ? `at least one scenario or property run for this shard (use at most ${Math.max(files.length, o.runs)} shards, or more runs)`
+    : 'at least one scenario or property run (a check that runs nothing proves nothing)';
+  throw new ScenarioError(`lockstep check ${what}`, [{ field: o.shard ? 'shard' : 'runs', expected, found }]);
+}
+
+/** Throws when `ids` names a requirement the protocol does not have; the message lists the valid ones. */
+export function checkRequirementIds(protocol: ProtocolDefinition, ids: readonly string[], what: string): void {
+  const known = protocol.requirements.map((q) => q.id);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length) throw new Error(`${what}: unknown requirement ${unknown.map((u) => `"${u}"`).join(', ')} of ${protocol.name} (expected some of ${known.join(', ')})`);
 }
 
 /**
@@ -259,20 +409,24 @@ export function scenarioFilesOf(protocol: string, root = shippedScenarioRoot): s
 export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string, ProtocolDefinition>): Promise<ClientCheckResult> {
   const started = performance.now();
   const { protocol } = o.client;
-  const files = o.scenarioFiles ?? scenarioFilesOf(protocol.name);
+  const allow = o.allowNotExercised ?? [];
+  checkRequirementIds(protocol, allow, 'allowNotExercised');
+  const plan = planCheck(o);
   const shard = o.shard;
-  const scenarios = files
+  const guards = o.guards && Object.keys(o.guards).length ? o.guards : undefined;
+  const scenarios = plan.files
     .map((f, index) => ({ index, sc: loadScenarioFile(f, protocols) }))
     .filter(({ index }) => inShard(index, shard))
-    .map(({ index, sc }) => ({ index, sc: o.server ? { ...sc, server: { variant: o.server, options: sc.server.options } } : sc }));
-  // Scenario expectations describe the reference client against the scenario's own server.
-  const isReference = o.client.name === 'reference' && o.server === undefined;
-  const total = scenarios.length + shardSize(o.runs, shard);
+    .map(({ index, sc }) => ({ index, sc: o.server ? { ...sc, server: { variant: o.server, options: sc.server.options } } : sc }))
+    .map(({ index, sc }) => ({ index, sc: guards ? { ...sc, guards: { ...sc.guards, ...guards } } : sc }));
+  const total = plan.scenarios + plan.propertyRuns;
   let done = 0;
   let failures = 0;
   const outcomes: ScenarioOutcome[] = [];
   const runs: RunRecord[] = [];
   const failedBefore = new Set<string>();
+  const evidence: string[] = [];
+  const evidenceIndex = new Map<string, number>();
   const record = (kind: RunKind, index: number, name: string, findings: Finding[], replay?: string): void => {
     const verdicts = protocol.requirements.map((req) => {
       const f = findings.find((x) => x.requirement === req.id);
@@ -283,15 +437,18 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     const run: RunRecord = { kind, index, name, verdicts: verdicts.join('') };
     if (replay !== undefined) run.replay = replay;
     if (failing.length) run.failures = failing.map((f) => ({ requirement: f.requirement, at: f.at, seq: f.seq, evidence: f.evidence }));
+    const unexercised = unexercisedOf(protocol, findings, evidence, evidenceIndex);
+    if (unexercised) run.unexercised = unexercised;
     runs.push(run);
   };
 
   for (const { index, sc } of scenarios) {
     const r = await runScenario({ protocol, scenario: sc, client: o.client.factory, clientName: o.client.name, globals: o.globals });
-    const outcome = summarize(index, sc, r, isReference);
+    const outcome = summarize(protocol, index, sc, r);
     outcomes.push(outcome);
-    if (outcome.mismatches.length || r.stopped || r.error || (!isReference && runFailed(protocol, r).length)) failures++;
-    record('scenario', index, `scenario ${sc.name}`, isReference ? withoutExpectedFailures(r.findings, sc) : r.findings, runCommand(sc.file ?? sc.name, o));
+    const judged = judgedFindings(protocol, sc, r.findings);
+    if (runFailed(protocol, { ...r, findings: judged }).length) failures++;
+    record('scenario', index, `scenario ${sc.name}`, judged, runCommand(sc.file ?? sc.name, o));
     o.onProgress?.(++done, total, failures);
   }
 
@@ -306,6 +463,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
       shard,
       globals: o.globals,
       server: o.server,
+      guards,
       onRun: (r, i) => {
         if (runFailed(protocol, r).length) failures++;
         record('property', i, `property run ${i}`, r.findings);
@@ -337,24 +495,65 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     }
   }
 
-  const requirements = aggregateRuns(protocol.requirements, runs);
-  const exitCode = exitCodeOf(requirements, outcomes, !!property?.counterexample);
-  return { protocol: protocol.name, client: o.client.name, server: o.server, scenarios: outcomes, property, requirements, runs, exitCode, wallMs: performance.now() - started };
+  const requirements = aggregateRuns(protocol.requirements, runs, evidence);
+  const inconclusive = inconclusiveOf(requirements, allow);
+  const exitCode = exitCodeOf(requirements, outcomes, !!property?.counterexample, inconclusive);
+  return {
+    protocol: protocol.name,
+    client: o.client.name,
+    server: o.server,
+    scenarios: outcomes,
+    property,
+    requirements,
+    runs,
+    unexercisedEvidence: evidence,
+    inconclusive,
+    exitCode,
+    wallMs: performance.now() - started,
+  };
 }
 
-function summarize(index: number, sc: ResolvedScenario, r: RunResult, isReference: boolean): ScenarioOutcome {
-  const mismatches = isReference
-    ? r.findings.filter((f) => (sc.expect[f.requirement] ?? 'pass') !== f.verdict && !(sc.expect[f.requirement] === 'pass' && f.verdict === 'not-exercised')).map((f) => ({ requirement: f.requirement, expected: sc.expect[f.requirement] ?? 'pass', got: f.verdict }))
-    : [];
-  return { index, name: sc.name, file: sc.file, hash: r.hash, findings: r.findings, mismatches, stopped: r.stopped?.message, error: r.error, wallMs: r.wallMs };
+const isServerRequirement = (protocol: ProtocolDefinition, id: string): boolean => protocol.requirements.find((q) => q.id === id)?.subject === 'server';
+
+/**
+ * The findings a scenario judges the client by, the same for every client: a client
+ * requirement the scenario expects to `fail` is one its (faulty) server makes
+ * unattainable, so the scenario does not judge it (`-`): neither a failure charged to the
+ * client nor an exercise credited to it.
+ */
+export function judgedFindings(protocol: ProtocolDefinition, sc: ResolvedScenario, findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => !(sc.expect[f.requirement] === 'fail' && !isServerRequirement(protocol, f.requirement)));
 }
 
-/** For the reference, a failure a scenario expects (a faulty server breaking a requirement) counts as a pass. */
-function withoutExpectedFailures(findings: Finding[], sc: ResolvedScenario): Finding[] {
-  return findings.map((f) => (f.verdict === 'fail' && sc.expect[f.requirement] === 'fail' ? { ...f, verdict: 'pass' as const, evidence: `failed as the scenario expects: ${f.evidence}` } : f));
+function summarize(protocol: ProtocolDefinition, index: number, sc: ResolvedScenario, r: RunResult): ScenarioOutcome {
+  // Only server requirements are held to `expect`: it describes the scenario's server, not the client.
+  const expected = (id: string): RunVerdict => sc.expect[id] ?? 'pass';
+  const mismatches = r.findings
+    .filter((f) => isServerRequirement(protocol, f.requirement) && expected(f.requirement) !== f.verdict && !(expected(f.requirement) === 'pass' && f.verdict === 'not-exercised'))
+    .map((f) => ({ requirement: f.requirement, expected: expected(f.requirement), got: f.verdict }));
+  const outcome: ScenarioOutcome = { index, name: sc.name, file: sc.file, hash: r.hash, findings: r.findings, mismatches, stopped: r.stopped?.message, error: r.error, wallMs: r.wallMs };
+  if (r.invalidSnapshot !== undefined) outcome.invalidSnapshot = r.invalidSnapshot;
+  return outcome;
+}
+
+/** A run's {@link RunRecord.unexercised}: its not-exercised findings' evidence as indices into `evidence` (a text is added the first time it is seen). */
+function unexercisedOf(protocol: ProtocolDefinition, findings: readonly Finding[], evidence: string[], index: Map<string, number>): string | undefined {
+  const out: number[] = [];
+  for (const req of protocol.requirements) {
+    const f = findings.find((x) => x.requirement === req.id);
+    if (!f || f.verdict !== 'not-exercised') continue;
+    let k = index.get(f.evidence);
+    if (k === undefined) {
+      k = evidence.push(f.evidence) - 1;
+      index.set(f.evidence, k);
+    }
+    out.push(k);
+  }
+  return out.length ? out.join(' ') : undefined;
 }
 
 /** The command that re-runs one scenario of a check with every flag that shaped it. */
 function runCommand(file: string, o: CheckOptions): string {
-  return lockstepCommand(['run', userPath(scenarioRef(file)), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : [])]);
+  const guards = Object.entries(o.guards ?? {}).flatMap(([name, n]) => ['--guard', `${name}=${n}`]);
+  return lockstepCommand(['run', userPath(scenarioRef(file)), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : []), ...guards]);
 }

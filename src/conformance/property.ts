@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import type { GuardLimits } from '../sim/guard-limits.js';
 import type { ClientFactory } from './driver.js';
 import type { ProtocolDefinition } from './protocol.js';
 import type { Finding } from './requirement.js';
@@ -33,6 +34,8 @@ export interface PropertyOptions {
   globals?: boolean;
   /** A server variant of the protocol to run against (default: the reference server). */
   server?: string;
+  /** Guard limits of every run (`--guard`); recorded in the counterexample's scenario so that it replays the same. */
+  guards?: GuardLimits;
   /** Called after each generated (not shrinking) run. */
   onRun?: (result: RunResult, index: number) => void;
 }
@@ -43,7 +46,7 @@ export interface Counterexample {
   scenario: ResolvedScenario;
   /** Every requirement's finding on it. */
   findings: Finding[];
-  /** What made it fail: MUST requirement ids, `guard:<reason>`, `client-error`. */
+  /** What made it fail: MUST client requirement ids, `guard:<reason>`, `client-error`, `invalid-snapshot`. */
   failed: string[];
   /** sha256 of its trace. */
   hash: string;
@@ -51,6 +54,8 @@ export interface Counterexample {
   stopped?: string;
   /** Why the client could not run. */
   error?: string;
+  /** The first snapshot that broke the protocol's snapshot schema. */
+  invalidSnapshot?: string;
   /** fast-check's replay key. */
   fastCheck: {
     /** The seed of the property runs. */
@@ -77,11 +82,21 @@ export interface PropertyOutcome {
 /** Most shrink steps spent on one counterexample: shrinking is bounded, never endless. */
 const maxShrinks = 400;
 
-/** What makes a run a counterexample: a MUST failed, a guard stopped the client, or the client could not run. */
+/**
+ * What makes a run a counterexample against the client: a MUST client requirement failed
+ * (a server requirement is the server's, never the client's), a guard stopped the client,
+ * the client could not run, or a snapshot broke the protocol's snapshot schema.
+ */
 export function runFailed(protocol: ProtocolDefinition, r: RunResult): string[] {
-  const failedMust = r.findings.filter((f) => f.verdict === 'fail' && protocol.requirements.find((q) => q.id === f.requirement)?.level === 'MUST').map((f) => f.requirement);
+  const failedMust = r.findings
+    .filter((f) => {
+      const q = protocol.requirements.find((x) => x.id === f.requirement);
+      return f.verdict === 'fail' && q?.level === 'MUST' && q.subject !== 'server';
+    })
+    .map((f) => f.requirement);
   if (r.stopped) failedMust.push(`guard:${r.stopped.reason}`);
   if (r.error) failedMust.push('client-error');
+  if (r.invalidSnapshot !== undefined) failedMust.push('invalid-snapshot');
   return failedMust;
 }
 
@@ -128,6 +143,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
       actions: drawn.actions,
       requirements: protocol.requirements.map((r) => r.id),
       expect: {},
+      ...(o.guards && Object.keys(o.guards).length ? { guards: o.guards } : {}),
     };
     const r = await runScenario({ protocol, scenario, client: o.client, clientName: o.clientName, globals: o.globals });
     const failed = runFailed(protocol, r);
@@ -163,6 +179,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
     actions: drawn.actions,
     requirements: protocol.requirements.map((r) => r.id),
     expect: {},
+    ...(o.guards && Object.keys(o.guards).length ? { guards: o.guards } : {}),
   };
   const r = await runScenario({ protocol, scenario, client: o.client, clientName: o.clientName, globals: o.globals });
   last = r;
@@ -176,6 +193,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
       hash: r.hash,
       stopped: r.stopped?.message,
       error: r.error,
+      ...(r.invalidSnapshot !== undefined ? { invalidSnapshot: r.invalidSnapshot } : {}),
       fastCheck: { seed: details.seed, path: details.counterexamplePath ?? '' },
       shrinks: details.numShrinks,
       foundAt: firstFailureAt,

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { canonicalJson } from '../sim/canonical-json.js';
 import { healAll } from '../sim/faults/heal.js';
+import { guardOptionsOf } from '../sim/guard-limits.js';
 import { Simulation } from '../sim/simulation.js';
 import { SimulationStopped } from '../sim/stopped.js';
 import type { Trace, TraceListener } from '../sim/trace.js';
@@ -8,6 +9,7 @@ import type { ClientDriver, ClientFactory } from './driver.js';
 import type { ProtocolDefinition } from './protocol.js';
 import { judge, type Finding } from './requirement.js';
 import type { ResolvedScenario } from './scenario.js';
+import { snapshotProblemMessage, snapshotValidator } from './snapshot-contract.js';
 
 /** How to run one scenario. */
 export interface RunOptions {
@@ -41,6 +43,11 @@ export interface RunResult {
   stopped?: SimulationStopped;
   /** Set when the client could not be created or the run could not start (the cause). */
   error?: string;
+  /**
+   * Set when a snapshot broke the protocol's snapshot schema: the first such snapshot, as
+   * `<node> at <t> ms: <field>: expected …, found …`. The run goes on; the check fails it.
+   */
+  invalidSnapshot?: string;
   /** Virtual time at which faults were lifted. */
   healAt: number;
   /** Real milliseconds the run took. */
@@ -50,8 +57,10 @@ export interface RunResult {
 /**
  * Runs one scenario against one client: builds the simulation, creates the client on
  * each node, schedules the user actions, records a `client.snapshot` whenever what the
- * user sees changes, runs the fault phase, lifts every fault, runs the heal phase, and
- * judges the trace with the scenario's requirements.
+ * user sees changes (and, when the protocol declares a snapshot schema, a
+ * `client.snapshot-invalid` step at the first snapshot that breaks it), runs the fault
+ * phase, lifts every fault, runs the heal phase, and judges the trace with the
+ * scenario's requirements.
  */
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const { protocol, scenario: sc } = o;
@@ -63,12 +72,15 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     faultsSource: `${sc.file ?? sc.name}: faults`,
     server: protocol.server(sc.server.variant, sc.server.options),
     clients: sc.clients,
+    guards: guardOptionsOf(sc.guards),
   });
   if (o.onTrace) sim.trace.onRecord(o.onTrace);
   const { trace, scheduler } = sim;
   const drivers = new Map<string, ClientDriver>();
   const lastSnapshot = new Map<string, string>();
   let error: string | undefined;
+  let invalidSnapshot: string | undefined;
+  const validate = snapshotValidator(protocol.snapshot);
   const broken = new Set<string>();
 
   const lastObject = new Map<string, object>();
@@ -89,7 +101,16 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     }
     if (lastSnapshot.get(node) === state) return;
     lastSnapshot.set(node, state);
-    trace.record(scheduler.now, 'client.snapshot', { node, state: JSON.parse(state) as unknown });
+    const recorded = JSON.parse(state) as unknown;
+    trace.record(scheduler.now, 'client.snapshot', { node, state: recorded });
+    // The first invalid snapshot decides the run; validating later ones would only cost time.
+    if (validate && invalidSnapshot === undefined) {
+      const problem = validate(recorded);
+      if (problem) {
+        invalidSnapshot = snapshotProblemMessage(node, scheduler.now, problem);
+        trace.record(scheduler.now, 'client.snapshot-invalid', { node, ...problem, message: invalidSnapshot });
+      }
+    }
   };
   const create = (node: string): boolean => {
     try {
@@ -166,6 +187,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       trace,
       stopped: sim.stopped,
       error,
+      ...(invalidSnapshot !== undefined ? { invalidSnapshot } : {}),
       healAt: sc.duration,
       wallMs: performance.now() - started,
     };

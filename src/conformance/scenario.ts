@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { defaultScenarioLimits, maxScenarioBytes, oversize, scenarioLimitCeilings, type ScenarioLimits } from './scenario-limits.js';
 import { basename } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeFound, suggest } from '../sim/describe.js';
 import type { FaultPlan } from '../sim/faults/plan.js';
 import { FaultPlanError, validateFaultPlan } from '../sim/faults/validate.js';
+import { parseGuardLimits, type GuardLimits } from '../sim/guard-limits.js';
 import type { NetworkConfig } from '../sim/link.js';
 import type { ParamType, ProtocolDefinition } from './protocol.js';
 import type { RunVerdict } from './requirement.js';
@@ -53,8 +55,15 @@ export interface Scenario {
   actions?: ScenarioAction[];
   /** Requirements this scenario exercises (default: all of the protocol's). */
   requirements?: string[];
-  /** Expected verdict of the reference client: `pass`, or per requirement. */
+  /**
+   * What this scenario's server makes of requirements: `pass`, or per requirement. For a
+   * server requirement, the verdict the scenario's server should get (a mismatch is
+   * reported, never charged to the client); `fail` on a client requirement says the
+   * scenario's (faulty) server makes it unattainable, so no client is judged on it here.
+   */
   expect?: 'pass' | Record<string, RunVerdict>;
+  /** Guard limits for this scenario, by name (`timer-storm: 2000`); the rest keep their defaults. */
+  guards?: GuardLimits;
 }
 
 /** A scenario with every default filled in. */
@@ -90,8 +99,10 @@ export interface ResolvedScenario {
   actions: ScenarioAction[];
   /** Requirements this scenario exercises. */
   requirements: string[];
-  /** Expected verdict of the reference client, per requirement (absent: pass). */
+  /** The verdict the scenario's server should give each requirement (absent: pass); see {@link Scenario.expect}. */
   expect: Record<string, RunVerdict>;
+  /** Guard limits by name; absent or empty: the defaults. `--guard` on the command line overrides them. */
+  guards?: GuardLimits;
   /** The file it came from, if any. */
   file?: string;
 }
@@ -117,11 +128,17 @@ export class ScenarioError extends Error {
   }
 }
 
-const topFields = ['protocol', 'name', 'description', 'source', 'seed', 'duration', 'heal', 'clients', 'network', 'server', 'faults', 'actions', 'requirements', 'expect'];
+const topFields = ['protocol', 'name', 'description', 'source', 'seed', 'duration', 'heal', 'clients', 'network', 'server', 'faults', 'actions', 'requirements', 'expect', 'guards', 'limits'];
 
 /** Reads and validates a scenario file (YAML or JSON). */
 export function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): ResolvedScenario {
   let text: string;
+  const size = oversize(path);
+  if (size !== undefined) {
+    throw new ScenarioError(path, [
+      { field: '', expected: `a scenario file of at most ${maxScenarioBytes().toLocaleString('en')} bytes (raise it with the environment variable LOCKSTEP_MAX_SCENARIO_BYTES)`, found: `${size.toLocaleString('en')} bytes` },
+    ]);
+  }
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
@@ -163,15 +180,16 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
     bad('protocol', `one of ${[...protocols.keys()].map((p) => `"${p}"`).join(', ')}`, s.protocol);
     throw new ScenarioError(file, problems);
   }
-  const num = (field: string, fallback: number, min: number): number => {
+  const num = (field: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER, why = ''): number => {
     const v = s[field];
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || !Number.isInteger(v)) {
-      bad(field, `a whole number ≥ ${min}`, v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || !Number.isInteger(v)) {
+      bad(field, `a whole number from ${min} to ${max.toLocaleString('en')}${why ? ` (${why})` : ''}`, v);
       return fallback;
     }
     return v;
   };
+  const limits = scenarioLimits(s.limits, bad);
   const str = (field: string): string | undefined => {
     const v = s[field];
     if (v === undefined) return undefined;
@@ -184,14 +202,17 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
   const name = str('name') ?? basename(file).replace(/\.(ya?ml|json)$/, '');
   const description = str('description') ?? '';
   const source = str('source');
-  const seed = num('seed', 1, 0);
-  const duration = num('duration', protocol.defaults.duration, 1);
-  const heal = num('heal', protocol.defaults.heal, 0);
+  const seed = num('seed', 1, 0, 2 ** 32 - 1, 'seeds are 32-bit unsigned integers');
+  const duration = num('duration', protocol.defaults.duration, 1, limits['virtual-ms']);
+  const heal = num('heal', protocol.defaults.heal, 0, limits['virtual-ms']);
+  if (duration + heal > limits['virtual-ms']) bad('heal', `at most ${(limits['virtual-ms'] - duration).toLocaleString('en')} ms: duration + heal is limited to ${limits['virtual-ms'].toLocaleString('en')} virtual ms (raise it with "limits: { virtual-ms: N }")`, heal);
 
   let clients = protocol.defaults.clients;
   if (s.clients !== undefined) {
     if (!Array.isArray(s.clients) || s.clients.length === 0 || !s.clients.every((c) => typeof c === 'string' && /^[a-z][a-z0-9-]*$/.test(c))) {
       bad('clients', 'a non-empty list of node names such as [c1, c2]', s.clients);
+    } else if (s.clients.length > limits.clients) {
+      bad('clients', `at most ${limits.clients} client nodes (raise it with "limits: { clients: N }")`, `${s.clients.length} nodes`);
     } else if (new Set(s.clients).size !== s.clients.length) {
       bad('clients', 'node names without repeats', s.clients);
     } else clients = s.clients as string[];
@@ -228,7 +249,10 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
   if (s.faults !== undefined) {
     try {
       faults = validateFaultPlan(s.faults, `${file}: faults`);
+      if (faults.length > limits.faults) bad('faults', `at most ${limits.faults.toLocaleString('en')} fault entries (raise it with "limits: { faults: N }")`, `${faults.length} entries`);
       for (const [i, f] of faults.entries()) {
+        // A fault that starts after the fault phase would never act: every fault is lifted at `duration`.
+        if (f.at >= duration) bad(`faults[${i}].at`, `a time before the end of the fault phase (duration ${duration} ms)`, f.at);
         const node = (f as { node?: string }).node;
         if (node !== undefined && !clients.includes(node)) bad(`faults[${i}].node`, `one of the scenario's clients (${clients.join(', ')})`, node);
       }
@@ -241,6 +265,7 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
   const actions: ScenarioAction[] = [];
   if (s.actions !== undefined) {
     if (!Array.isArray(s.actions)) bad('actions', 'a list of actions like { at: 0, do: open, args: {...} }', s.actions);
+    else if (s.actions.length > limits.actions) bad('actions', `at most ${limits.actions.toLocaleString('en')} actions (raise it with "limits: { actions: N }")`, `${s.actions.length} actions`);
     else
       s.actions.forEach((a: unknown, i: number) => {
         const f = `actions[${i}]`;
@@ -263,7 +288,7 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
         for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
           const type = params[k];
           if (!type) bad(`${f}.args.${k}`, `no such argument for "${String(act.do)}" (takes: ${Object.keys(params).join(', ') || 'nothing'})`, v);
-          else if (typeof v !== type.replace('?', '')) bad(`${f}.args.${k}`, `a ${type.replace('?', '')}`, v);
+          else if (typeof v !== type.replace('?', '') || (typeof v === 'number' && !Number.isFinite(v))) bad(`${f}.args.${k}`, `a ${type.replace('?', '')}${type.startsWith('number') ? ' (finite)' : ''}`, v);
         }
         for (const [k, type] of Object.entries(params)) {
           if (!type.endsWith('?') && (args as Record<string, unknown>)[k] === undefined) bad(`${f}.args.${k}`, `a ${type} (required by "${String(act.do)}")`, undefined);
@@ -296,12 +321,22 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
     }
   }
 
+  let guards: GuardLimits | undefined;
+  if (s.guards !== undefined) {
+    const parsed = parseGuardLimits(s.guards);
+    problems.push(...parsed.problems);
+    if (Object.keys(parsed.limits).length) guards = parsed.limits;
+  }
+
   if (problems.length > 0) throw new ScenarioError(file, problems);
   actions.sort((a, b) => a.at - b.at);
-  return { protocol: protocol.name, name, description, source, seed, duration, heal, clients, network, server, faults, actions, requirements, expect, file };
+  const resolved: ResolvedScenario = { protocol: protocol.name, name, description, source, seed, duration, heal, clients, network, server, faults, actions, requirements, expect, file };
+  if (guards) resolved.guards = guards;
+  return resolved;
 }
 
 const linkFields = ['latency', 'loss', 'duplicate', 'reorder', 'bandwidth'];
+const maxLatencyMs = 3_600_000;
 const timeoutFields = ['requestTimeout', 'connectTimeout', 'closeTimeout', 'retransmitTimeout'];
 
 function validateNetwork(n: Record<string, unknown>, bad: (field: string, expected: string, found: unknown) => void): NetworkConfig {
@@ -319,7 +354,7 @@ function validateNetwork(n: Record<string, unknown>, bad: (field: string, expect
             }
         }
     } else if (timeoutFields.includes(k)) {
-      if (typeof v !== 'number' || !(v > 0)) bad(`network.${k}`, 'milliseconds > 0', v);
+      if (typeof v !== 'number' || !(v > 0 && v <= 2 ** 31 - 1)) bad(`network.${k}`, 'milliseconds from 1 to 2,147,483,647', v);
     } else {
       const hint = suggest(k, ['link', 'toServer', 'toClient', 'nodes', ...timeoutFields]);
       bad(`network.${k}`, `one of link, toServer, toClient, nodes, ${timeoutFields.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, v);
@@ -328,15 +363,36 @@ function validateNetwork(n: Record<string, unknown>, bad: (field: string, expect
   return n as NetworkConfig;
 }
 
+/** The scenario's `limits:` over the defaults; each within its ceiling. */
+function scenarioLimits(v: unknown, bad: (field: string, expected: string, found: unknown) => void): ScenarioLimits {
+  const out: ScenarioLimits = { ...defaultScenarioLimits };
+  if (v === undefined) return out;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    bad('limits', `a mapping of ${Object.keys(defaultScenarioLimits).join(', ')}`, v);
+    return out;
+  }
+  for (const [k, n] of Object.entries(v as Record<string, unknown>)) {
+    if (!Object.hasOwn(defaultScenarioLimits, k)) {
+      const hint = suggest(k, Object.keys(defaultScenarioLimits));
+      bad(`limits.${k}`, `one of ${Object.keys(defaultScenarioLimits).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, n);
+      continue;
+    }
+    const ceiling = scenarioLimitCeilings[k as keyof ScenarioLimits];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > ceiling) bad(`limits.${k}`, `a whole number from 1 to ${ceiling.toLocaleString('en')}`, n);
+    else out[k as keyof ScenarioLimits] = n;
+  }
+  return out;
+}
+
 function validateLink(v: unknown, field: string, bad: (field: string, expected: string, found: unknown) => void): void {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad(field, `a mapping of ${linkFields.join(', ')}`, v);
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     const f = `${field}.${k}`;
     if (k === 'latency') validateLatency(x, f, bad);
     else if (k === 'loss' || k === 'duplicate' || k === 'reorder') {
-      if (typeof x !== 'number' || x < 0 || x > 1) bad(f, 'a probability between 0 and 1', x);
+      if (typeof x !== 'number' || !(x >= 0 && x <= 1)) bad(f, 'a probability between 0 and 1', x);
     } else if (k === 'bandwidth') {
-      if (typeof x !== 'number' || x < 0) bad(f, 'bytes per second ≥ 0 (0: unlimited)', x);
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 1e12) bad(f, 'bytes per second from 0 (unlimited) to 1e12', x);
     } else {
       const hint = suggest(k, linkFields);
       bad(f, `one of ${linkFields.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`, x);
@@ -345,7 +401,8 @@ function validateLink(v: unknown, field: string, bad: (field: string, expected: 
 }
 
 function validateLatency(x: unknown, f: string, bad: (field: string, expected: string, found: unknown) => void): void {
-  const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  // A latency beyond an hour would hold every delivery past any run's end: a meaningless pass.
+  const ms = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= maxLatencyMs;
   if (ms(x)) return;
   const l = x as Record<string, unknown> | null;
   const shapes = 'milliseconds, {kind: fixed, ms}, {kind: uniform, min, max} or {kind: lognormal, median, sigma, max?}';
@@ -356,7 +413,7 @@ function validateLatency(x: unknown, f: string, bad: (field: string, expected: s
   for (const [k, v] of Object.entries(l)) {
     if (k === 'kind') continue;
     if (!keys.includes(k)) bad(`${f}.${k}`, `one of ${keys.join(', ')} for ${String(l.kind)}`, v);
-    else if (!ms(v)) bad(`${f}.${k}`, 'a number ≥ 0', v);
+    else if (!ms(v)) bad(`${f}.${k}`, k === 'sigma' ? 'a number from 0 to 3,600,000' : 'milliseconds from 0 to 3,600,000 (one hour)', v);
   }
   for (const k of keys) if (k !== 'max' && l[k] === undefined) bad(`${f}.${k}`, `a number (required for ${String(l.kind)})`, undefined);
   if (l.kind === 'uniform' && ms(l.min) && ms(l.max) && (l.min as number) > (l.max as number)) bad(`${f}.max`, `a number ≥ min (${String(l.min)})`, l.max);

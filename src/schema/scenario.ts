@@ -1,4 +1,6 @@
 import { protocols } from '../conformance/registry.js';
+import { defaultScenarioLimits, scenarioLimitCeilings } from '../conformance/scenario-limits.js';
+import { guardLimitInfo, guardNames } from '../sim/guard-limits.js';
 import { draft202012, ref, type JsonSchema } from './types.js';
 
 const ms = (description: string): JsonSchema => ({ type: 'number', minimum: 0, description });
@@ -260,7 +262,7 @@ export function scenarioSchema(): JsonSchema {
       name: { type: 'string', description: 'A name for reports (default: the file name).' },
       description: { type: 'string', description: 'What it shows, in one sentence.' },
       source: { type: 'string', description: 'Which source document case it reproduces.' },
-      seed: { type: 'integer', minimum: 0, default: 1, description: 'The seed of the simulation (default 1).' },
+      seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 1, description: 'The seed of the simulation (default 1; 32-bit unsigned).' },
       duration: { type: 'integer', minimum: 1, description: "Virtual ms of the fault phase (default: the protocol's)." },
       heal: {
         type: 'integer',
@@ -289,6 +291,23 @@ export function scenarioSchema(): JsonSchema {
         type: 'array',
         items: { enum: allRequirements() },
         description: "Requirements this scenario exercises (default: all of the protocol's).",
+      },
+      guards: {
+        type: 'object',
+        description: 'Limits of the runaway guards for this scenario (docs/scenario-format.md); `--guard NAME=N` overrides them.',
+        properties: Object.fromEntries(guardNames.map((g) => [g, { type: 'integer', minimum: 1, description: `Most ${guardLimitInfo[g].counts}.` }])),
+        additionalProperties: false,
+      },
+      limits: {
+        type: 'object',
+        description: 'Raises the size limits of this scenario (docs/scenario-format.md).',
+        properties: Object.fromEntries(
+          (Object.keys(defaultScenarioLimits) as (keyof typeof defaultScenarioLimits)[]).map((k) => [
+            k,
+            { type: 'integer', minimum: 1, maximum: scenarioLimitCeilings[k], description: `Default ${defaultScenarioLimits[k]}.` },
+          ]),
+        ),
+        additionalProperties: false,
       },
       expect: {
         description: 'Expected verdict of the reference client: `pass`, or per requirement.',

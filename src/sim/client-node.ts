@@ -4,6 +4,7 @@ import type { Random } from './random.js';
 import type { Scheduler } from './scheduler.js';
 import type { ServerHost } from './server-host.js';
 import { SimStorage } from './storage.js';
+import { raiseHint } from './guard-limits.js';
 import { SimulationStopped } from './stopped.js';
 import type { Trace } from './trace.js';
 import { createFetch, type SimFetch } from './transport/fetch.js';
@@ -152,7 +153,7 @@ export class ClientNode {
         this.name,
         subject,
         scheduler.now,
-        `${this.name}: ${kind === 'connect' ? 'tight reconnect loop' : 'request storm'}: more than ${limit} ${kind === 'connect' ? 'WebSocket connection attempts' : 'HTTP requests'} within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${subject} to ${url} at virtual time ${scheduler.now} ms.`,
+        `${this.name}: ${kind === 'connect' ? 'tight reconnect loop' : 'request storm'}: more than ${limit} ${kind === 'connect' ? 'WebSocket connection attempts' : 'HTTP requests'} within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${subject} to ${url} at virtual time ${scheduler.now} ms. ${raiseHint(kind === 'connect' ? 'connect-storm' : 'request-storm', limit)}`,
       );
       scheduler.stop(err);
       throw err;

@@ -6,6 +6,7 @@
 export { Simulation, defaultStartTime, type SimulationOptions } from './simulation.js';
 export { Scheduler, defaultGuards, type GuardOptions, type Task, type TaskKind } from './scheduler.js';
 export { SimulationStopped, type StopReason } from './stopped.js';
+export { guardLimitInfo, guardNames, guardOptionsOf, parseGuardFlags, parseGuardLimits, raiseHint, type GuardLimitInfo, type GuardLimits, type GuardName, type GuardProblem, type ParsedGuardLimits } from './guard-limits.js';
 export { Random, normalizeSeed, hashString } from './random.js';
 export { Trace, parseTrace, roundTime, type TraceEvent, type TraceListener } from './trace.js';
 export { canonicalJson } from './canonical-json.js';

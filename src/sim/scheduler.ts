@@ -1,5 +1,7 @@
+import { activity } from './activity.js';
 import { real } from './real-globals.js';
 import { roundTime } from './trace.js';
+import { raiseHint } from './guard-limits.js';
 import { SimulationStopped } from './stopped.js';
 
 /** What kind of work a task is: a client or server timer, a network delivery, or kernel work. */
@@ -37,15 +39,17 @@ export interface GuardOptions {
 }
 
 /**
- * Defaults generous enough for any sane client and tight enough to fail in milliseconds.
- * A zero-delay timer loop runs at most 250 times per virtual second (the HTML 4 ms clamp),
- * so the timer-storm limit must sit below that to catch `setInterval(fn, 0)` and a
- * recursive `setTimeout(fn, 0)`; 200 timer callbacks per second is still more than three
- * 60 fps animation loops.
+ * Defaults no stricter than a real platform and tight enough to fail in milliseconds.
+ * The timer-storm limit must let through what a browser lets through: its 4 ms clamp
+ * still runs a zero-delay loop (`setInterval(fn, 0)`) 250 times per second, which is
+ * wasteful but no hang, and a client doing that must not be stopped for it. 1000 per
+ * virtual second (four such loops) leaves that margin; what it stops is a loop that
+ * multiplies (each tick starting another timer), which no platform survives for long.
+ * A zero-delay loop that never lets virtual time advance is caught by `sameInstantLimit`.
  */
 export const defaultGuards: GuardOptions = {
   maxEvents: 5_000_000,
-  timerStormPerSecond: 200,
+  timerStormPerSecond: 1000,
   sameInstantLimit: 20_000,
 };
 
@@ -276,6 +280,7 @@ export class Scheduler {
     if (this.deferred.size > 0) this.deferred.get(task.owner)?.delete(task);
     this.beforeTask?.();
     this.now = task.at;
+    activity.probe?.(task);
     this.guard(task);
     this.current = task;
     this.inTask = true;
@@ -344,7 +349,7 @@ export class Scheduler {
           task.owner,
           task.subject,
           task.at,
-          `${task.owner}: the run exceeded its event budget of ${g.maxEvents} events at virtual time ${task.at} ms; the last event was ${task.subject}. Shorten the run or raise guards.maxEvents if this much work is expected.`,
+          `${task.owner}: the run exceeded its event budget of ${g.maxEvents} events at virtual time ${task.at} ms; the last event was ${task.subject}. Shorten the run if this much work is unexpected. ${raiseHint('event-budget', g.maxEvents)}`,
         ),
       );
       throw this.stopError;
@@ -357,7 +362,7 @@ export class Scheduler {
             task.owner,
             task.subject,
             task.at,
-            `${task.owner}: zero-delay loop: more than ${g.sameInstantLimit} events ran at virtual time ${task.at} ms without time advancing; the last was ${task.subject}. Give the loop a delay, or raise guards.sameInstantLimit if this much work at one instant is expected.`,
+            `${task.owner}: zero-delay loop: more than ${g.sameInstantLimit} events ran at virtual time ${task.at} ms without time advancing; the last was ${task.subject}. Give the loop a delay if this much work at one instant is unexpected. ${raiseHint('zero-delay-loop', g.sameInstantLimit)}`,
           ),
         );
         throw this.stopError;
@@ -379,7 +384,7 @@ export class Scheduler {
             task.owner,
             task.subject,
             task.at,
-            `${task.owner}: timer storm: more than ${g.timerStormPerSecond} timer callbacks fired within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${task.subject} at virtual time ${task.at} ms. Look for setInterval(fn, 0) or a setTimeout loop without a real delay, or raise guards.timerStormPerSecond.`,
+            `${task.owner}: timer storm: more than ${g.timerStormPerSecond} timer callbacks fired within one virtual second (${second * 1000}–${second * 1000 + 1000} ms); the last was ${task.subject} at virtual time ${task.at} ms. Look for timers that start more timers on every tick. ${raiseHint('timer-storm', g.timerStormPerSecond)}`,
           ),
         );
         throw this.stopError;

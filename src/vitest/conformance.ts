@@ -1,5 +1,13 @@
 import { beforeAll, describe, it } from 'vitest';
-import { checkClient, scenarioFilesOf, shippedScenarioRoot, type ClientCheckResult, type RequirementResult } from '../conformance/check.js';
+import {
+  checkClient,
+  checkRequirementIds,
+  scenarioFilesOf,
+  shippedScenarioRoot,
+  type ClientCheckResult,
+  type RequirementResult,
+} from '../conformance/check.js';
+import type { GuardLimits } from '../sim/guard-limits.js';
 import type { ClientFactory, ClientModule } from '../conformance/driver.js';
 import { getProtocol, protocols, resolveClient, type ResolvedClient } from '../conformance/registry.js';
 
@@ -33,6 +41,14 @@ export interface ConformanceOptions {
   failureDir?: string;
   /** Timeout of the whole check, ms (default 300 000). */
   timeout?: number;
+  /**
+   * MUST requirements the client knowingly does not exercise (a feature it lacks). Any
+   * other MUST requirement no run exercises is a failing test: the check could not tell
+   * whether the client meets it. Unknown ids throw.
+   */
+  allowNotExercised?: string[];
+  /** Guard limits for every run, by name (`{ 'timer-storm': 2000 }`), as `--guard` sets them. */
+  guards?: GuardLimits;
 }
 
 export { shippedScenarioRoot } from '../conformance/check.js';
@@ -66,6 +82,8 @@ export async function checkConformance(o: ConformanceOptions): Promise<ClientChe
       failureDir: o.failureDir ?? 'reports/failures',
       server: o.server,
       globals: o.globals,
+      allowNotExercised: o.allowNotExercised,
+      guards: o.guards,
     },
     protocols,
   );
@@ -93,18 +111,32 @@ export function requirementFailureMessage(result: Pick<ClientCheckResult, 'clien
   ].join('\n');
 }
 
-/** Why a check's runs broke (guard stops, client errors, scenario mismatches), or undefined. */
+/**
+ * The message of a MUST requirement no run exercised: what the client never did, and how
+ * to proceed. The check cannot tell whether the client meets it, so its test fails.
+ */
+export function notExercisedMessage(result: Pick<ClientCheckResult, 'client' | 'protocol'>, q: RequirementResult): string {
+  return [
+    `${q.id} (${q.level}) was never exercised for ${result.protocol} client ${result.client}, so the check is inconclusive: ${q.text}`,
+    `  never exercised: ${q.notExercisedBecause ?? 'no run reached the situation it is about'}`,
+    `  runs: ${q.exercised} exercised it, ${q.notExercised} did not`,
+    `  Add a scenario or more runs that reach it; if the client knowingly lacks the feature, pass allowNotExercised: ['${q.id}'].`,
+    `  source: ${q.source}`,
+  ].join('\n');
+}
+
+/** Why a check's runs broke (guard stops, client errors, invalid snapshots), or undefined. */
 export function brokenRunsMessage(result: ClientCheckResult): string | undefined {
   const lines: string[] = [];
   for (const s of result.scenarios) {
-    for (const m of s.mismatches) lines.push(`  scenario ${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`);
     if (s.stopped) lines.push(`  scenario ${s.name}: stopped: ${s.stopped}`);
     if (s.error) lines.push(`  scenario ${s.name}: ${s.error}`);
+    if (s.invalidSnapshot !== undefined) lines.push(`  scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`);
   }
   const cx = result.property?.counterexample;
-  if (cx && cx.failed.some((f) => f.startsWith('guard:') || f === 'client-error')) {
+  if (cx && cx.failed.some((f) => f.startsWith('guard:') || f === 'client-error' || f === 'invalid-snapshot')) {
     lines.push(
-      `  property run ${cx.foundAt}: ${cx.failed.join(', ')}${cx.stopped ? ` (${cx.stopped})` : ''}${cx.error ? ` (${cx.error})` : ''}`,
+      `  property run ${cx.foundAt}: ${cx.failed.join(', ')}${cx.stopped ? ` (${cx.stopped})` : ''}${cx.error ? ` (${cx.error})` : ''}${cx.invalidSnapshot !== undefined ? ` (${cx.invalidSnapshot})` : ''}`,
       `  replay: ${result.property?.replay}`,
     );
   }
@@ -115,8 +147,11 @@ export function brokenRunsMessage(result: ClientCheckResult): string | undefined
  * Registers the conformance suite of one client in the current vitest file: a `describe`
  * with one test per requirement of the protocol (named `<id> <sentence>`) and one test
  * that every run completed. The check itself runs once, in `beforeAll`. A failed MUST
- * fails its test with the evidence and the replay command; a violated SHOULD passes with
- * an annotation; a requirement no run exercised is skipped.
+ * fails its test with the evidence and the replay command; a MUST requirement no run
+ * exercised fails its test too, saying what the client never did (unless
+ * `allowNotExercised` names it: then it is skipped, as an unexercised SHOULD is); a
+ * violated SHOULD passes with an annotation. A server requirement (the server's
+ * behaviour) passes, annotated with its verdict: it is never the client's failure.
  *
  * ```ts
  * import { conformance } from 'lockstep/vitest';
@@ -126,6 +161,7 @@ export function brokenRunsMessage(result: ClientCheckResult): string | undefined
  */
 export function conformance(o: ConformanceOptions): void {
   const protocol = getProtocol(o.protocol);
+  checkRequirementIds(protocol, o.allowNotExercised ?? [], 'conformance(): allowNotExercised');
   const label = o.name ?? (typeof o.client === 'string' ? o.client : 'client');
   describe(`lockstep ${protocol.name}: ${label}${o.server ? ` against server ${o.server}` : ''}`, () => {
     let result: ClientCheckResult | undefined;
@@ -135,12 +171,18 @@ export function conformance(o: ConformanceOptions): void {
     for (const req of protocol.requirements) {
       it(`${req.id} ${req.text}`, async (ctx) => {
         const q = result!.requirements.find((x) => x.id === req.id)!;
+        if (q.subject === 'server') {
+          if (q.verdict !== 'pass') await ctx.annotate(`server requirement (not counted against the client): ${q.verdict}${q.firstFailure ? ` — ${q.firstFailure.evidence}` : ''}`, 'notice');
+          return;
+        }
         if (q.verdict === 'fail') throw new Error(requirementFailureMessage(result!, q));
+        if (result!.inconclusive?.includes(q.id)) throw new Error(notExercisedMessage(result!, q));
         if (q.verdict === 'non-strict') await ctx.annotate(requirementFailureMessage(result!, q), 'warning');
-        if (q.verdict === 'not-exercised') ctx.skip(`not exercised: no run reached the situation ${q.id} is about`);
+        if (q.verdict === 'not-exercised')
+          ctx.skip(`not exercised${q.level === 'MUST' ? ' (allowed)' : ''}: ${q.notExercisedBecause ?? `no run reached the situation ${q.id} is about`}`);
       });
     }
-    it('every run completed (no guard stop, client error or scenario mismatch)', () => {
+    it('every run completed (no guard stop, client error or invalid snapshot)', () => {
       const broken = brokenRunsMessage(result!);
       if (broken) throw new Error(broken);
     });

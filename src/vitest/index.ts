@@ -12,6 +12,7 @@
  */
 export {
   brokenRunsMessage,
+  notExercisedMessage,
   checkConformance,
   conformance,
   requirementFailureMessage,

@@ -42,7 +42,7 @@ describe('scenario loader', () => {
     }
     expect(err).toBeInstanceOf(ScenarioError);
     const msg = (err as Error).message;
-    expect(msg).toContain('bad.yaml: field "duration": expected a whole number ≥ 1, found the string "soon"');
+    expect(msg).toContain('bad.yaml: field "duration": expected a whole number from 1 to 2,147,483,647, found the string "soon"');
     expect(msg).toContain('field "actions[0].do"');
     expect(msg).toContain('did you mean "openConversation"');
     expect(msg).toContain('field "faults[0].durtion"');
@@ -52,6 +52,35 @@ describe('scenario loader', () => {
   it('rejects an unknown protocol and YAML syntax errors with a message', () => {
     expect(() => parseScenario('protocol: fax\n', 'p.yaml', protocols)).toThrow(/p.yaml: field "protocol": expected one of "chat"/);
     expect(() => parseScenario('protocol: [chat\n', 'y.yaml', protocols)).toThrow(/y.yaml: file: expected YAML, found a syntax error/);
+  });
+
+  it('checks action arguments against the action parameters: unknown, missing, of the wrong type', () => {
+    const bad = `protocol: chat\nactions:\n  - { at: 0, do: openConversation, args: { conversaton: A } }\n  - { at: 1, do: send, args: { text: 3 } }\n  - { at: 2, do: send, args: { text: .nan } }\n  - { at: 3, do: closeConversation, args: { now: true } }\n`;
+    let err: ScenarioError | undefined;
+    try {
+      parseScenario(bad, 'args.yaml', protocols);
+    } catch (e) {
+      err = e as ScenarioError;
+    }
+    expect(err).toBeInstanceOf(ScenarioError);
+    expect(err!.problems).toEqual([
+      { field: 'actions[0].args.conversaton', expected: 'no such argument for "openConversation" (takes: conversation)', found: 'the string "A"' },
+      { field: 'actions[0].args.conversation', expected: 'a string (required by "openConversation")', found: 'nothing' },
+      { field: 'actions[1].args.text', expected: 'a string', found: 'the number 3' },
+      { field: 'actions[2].args.text', expected: 'a string', found: 'the number NaN' },
+      { field: 'actions[3].args.now', expected: 'no such argument for "closeConversation" (takes: nothing)', found: 'true' },
+    ]);
+    expect(err!.message).toContain('args.yaml: field "actions[1].args.text": expected a string, found the number 3');
+  });
+
+  it('takes guard limits by name and checks them', () => {
+    const s = parseScenario('protocol: chat\nguards: { timer-storm: 2000, request-storm: 500 }\n', 'g.yaml', protocols);
+    expect(s.guards).toEqual({ 'timer-storm': 2000, 'request-storm': 500 });
+    expect(parseScenario('protocol: chat\n', 'g.yaml', protocols).guards).toBeUndefined();
+    expect(() => parseScenario('protocol: chat\nguards: { timer-strom: 2000, event-budget: 0 }\n', 'g.yaml', protocols)).toThrow(
+      /g\.yaml: field "guards\.timer-strom": expected one of the guards timer-storm, zero-delay-loop, event-budget, connect-storm, request-storm \(did you mean "timer-storm"\?\), found the number 2000\ng\.yaml: field "guards\.event-budget": expected a whole number ≥ 1, found the number 0/,
+    );
+    expect(() => parseScenario('protocol: chat\nguards: 5\n', 'g.yaml', protocols)).toThrow(/field "guards": expected a mapping of guard names/);
   });
 
   it('never crashes on arbitrary input', () => {

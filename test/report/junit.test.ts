@@ -77,12 +77,12 @@ describe('junit.xml', () => {
       expect(props[`${r.id}.source`]).toBe(r.source);
     }
     expect(props.seed).toBe('1');
-    // failures + errors > 0 exactly when the check exits 1.
+    // failures + errors > 0 exactly when the check exits non-zero.
     const [f, e] = [Number(root.attributes.failures), Number(root.attributes.errors)];
-    expect(f + e > 0).toBe(results.some((r) => r.exitCode === 1));
+    expect(f + e > 0).toBe(results.some((r) => r.exitCode !== 0));
   });
 
-  it('has one testsuite per protocol, skipped for not-exercised, an error for a broken run, and escapes everything', () => {
+  it('has one testsuite per protocol, a failure for an inconclusive MUST, skipped for an allowed one, server requirements apart, an error for a broken run, and escapes everything', () => {
     const nasty = 'quotes " \' <tag> & ampersand ]]> \r\n tab\t nul\u0000 bell\u0007 emoji 🦀 lone \uD800 end';
     const req = (
       id: string,
@@ -94,10 +94,12 @@ describe('junit.xml', () => {
       level,
       text: `${id} text ${nasty}`,
       source: `doc.md § ${nasty}`,
+      subject: 'client',
       verdict,
-      passed: 1,
+      exercised: verdict === 'not-exercised' ? 0 : verdict === 'pass' ? 1 : 2,
+      passed: verdict === 'not-exercised' ? 0 : 1,
       failed: verdict === 'fail' || verdict === 'non-strict' ? 1 : 0,
-      notExercised: 0,
+      notExercised: verdict === 'not-exercised' ? 3 : 0,
       ...extra,
     });
     const firstFailure = {
@@ -112,22 +114,32 @@ describe('junit.xml', () => {
       name: string,
       requirements: RequirementResult[],
       extra: Partial<ClientReport> = {},
-    ): ClientReport => ({ protocol, client: name, exitCode: 1, requirements, scenarios: [], runs: [], ...extra });
+    ): ClientReport => ({ protocol, client: name, exitCode: 1, inconclusive: [], requirements, scenarios: [], runs: [], unexercisedEvidence: [], ...extra });
     const report: JsonReport = {
       format: 'lockstep-report',
-      version: 2,
+      version: 3,
       tool: { name: 'lockstep', version: '9.9.9' },
       options: { runs: 5, seed: 7, globals: false, shard: { index: 1, count: 4 } },
       clients: [
-        client('alpha', 'reference', [
-          req('A-1', 'MUST', 'pass'),
-          req('A-2', 'MUST', 'fail', { firstFailure }),
-          req('A-3', 'SHOULD', 'non-strict', { firstFailure }),
-          req('A-4', 'MUST', 'not-exercised', { passed: 0, notExercised: 3 }),
-        ]),
+        client(
+          'alpha',
+          'reference',
+          [
+            req('A-1', 'MUST', 'pass'),
+            req('A-2', 'MUST', 'fail', { firstFailure }),
+            req('A-3', 'SHOULD', 'non-strict', { firstFailure }),
+            req('A-4', 'MUST', 'not-exercised', { notExercisedBecause: `no socket was opened ${nasty}` }),
+            req('A-5', 'MUST', 'not-exercised', { notExercisedBecause: 'no 401 came back' }),
+            req('A-6', 'MUST', 'fail', { subject: 'server', firstFailure }),
+          ],
+          { inconclusive: ['A-4'] },
+        ),
         client('beta', `./my "client" <1>.js`, [req('B-1', 'MUST', 'pass')], {
           server: 'flaky&slow',
-          scenarios: [{ index: 0, name: `s ${nasty}`, hash: 'h', mismatches: [], stopped: 'timer-storm on c1', findings: [] }],
+          scenarios: [
+            { index: 0, name: `s ${nasty}`, hash: 'h', mismatches: [], stopped: 'timer-storm on c1', findings: [] },
+            { index: 1, name: 't', hash: 'h', mismatches: [], invalidSnapshot: 'c1 at 5 ms: snapshot.x: expected string, found undefined', findings: [] },
+          ],
           property: {
             runs: 5,
             seed: 7,
@@ -138,9 +150,17 @@ describe('junit.xml', () => {
         client(
           'alpha',
           'zoo:alpha/other',
-          [req('A-1', 'MUST', 'pass'), req('A-2', 'MUST', 'pass'), req('A-3', 'SHOULD', 'pass'), req('A-4', 'MUST', 'pass')],
+          [
+            req('A-1', 'MUST', 'pass'),
+            req('A-2', 'MUST', 'pass'),
+            req('A-3', 'SHOULD', 'pass'),
+            req('A-4', 'MUST', 'pass'),
+            req('A-5', 'MUST', 'pass'),
+            req('A-6', 'MUST', 'pass', { subject: 'server' }),
+          ],
           { exitCode: 0 },
         ),
+        client('gamma', 'only-inconclusive', [req('G-1', 'MUST', 'pass'), req('G-2', 'MUST', 'not-exercised')], { exitCode: 3, inconclusive: ['G-2'] }),
       ],
     };
     const xml = buildJunitXml(report);
@@ -155,10 +175,12 @@ describe('junit.xml', () => {
         s.attributes.skipped,
       ]),
     ).toEqual([
-      ['alpha', '10', '1', '0', '1'],
+      ['alpha', '14', '2', '0', '1'],
       ['beta', '2', '0', '1', '0'],
+      // An inconclusive check (exit 3) has a failure too: CI must not read it as success.
+      ['gamma', '3', '1', '0', '0'],
     ]);
-    expect([root.attributes.tests, root.attributes.failures, root.attributes.errors]).toEqual(['12', '1', '1']);
+    expect([root.attributes.tests, root.attributes.failures, root.attributes.errors]).toEqual(['19', '3', '1']);
     const cases = all(root, 'testcase');
     // XML 1.0 cannot hold NUL, BEL or a lone surrogate: they become visible escapes; everything else round-trips.
     const visible = nasty.replace('\u0000', '\\u{0000}').replace('\u0007', '\\u{0007}').replace('\uD800', '\\u{d800}');
@@ -171,11 +193,21 @@ describe('junit.xml', () => {
     // A violated SHOULD does not gate: a passing testcase that says so.
     expect(cases[2]!.children.map((c) => c.name)).toEqual(['system-out']);
     expect(cases[2]!.children[0]!.text).toMatch(/^violated \(SHOULD, non-strict\)/);
-    expect(cases[3]!.children[0]!.name).toBe('skipped');
+    const inconclusive = cases[3]!.children[0]!;
+    expect([inconclusive.name, inconclusive.attributes.type]).toEqual(['failure', 'inconclusive']);
+    expect(inconclusive.attributes.message).toBe(`A-4 was never exercised, so the check is inconclusive: no socket was opened ${visible}`);
+    expect(inconclusive.text).toContain('exercised by 0 runs');
+    // Allowed to go unexercised: skipped, saying so and why.
+    expect(cases[4]!.children[0]!.name).toBe('skipped');
+    expect(cases[4]!.children[0]!.attributes.message).toMatch(/^not exercised \(allowed by --allow-not-exercised\): no 401 came back/);
+    // A failed server requirement is the server's: a passing testcase that shows it.
+    expect(cases[5]!.children.map((c) => c.name)).toEqual(['system-out']);
+    expect(cases[5]!.children[0]!.text).toMatch(/^server requirement \(not counted toward the client's verdict\): fail\n/);
     const beta = cases.filter((c) => c.attributes.classname === 'beta../my "client" <1>.js@flaky&slow');
     expect(beta.map((c) => c.attributes.name)).toEqual([`B-1 B-1 text ${visible}`, runsTestName]);
     const error = beta[1]!.children.find((c) => c.name === 'error')!;
     expect(error.text).toContain('stopped: timer-storm on c1');
+    expect(error.text).toContain('scenario t: invalid snapshot: c1 at 5 ms: snapshot.x: expected string, found undefined');
     expect(error.text).toContain('failed (guard:timer-storm)');
     expect(error.text).toContain('replay: lockstep replay x.json');
     const props = Object.fromEntries(all(root, 'property').map((p) => [p.attributes.name, p.attributes.value]));

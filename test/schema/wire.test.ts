@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { protocols } from '../../src/conformance/registry.js';
 import { runScenario } from '../../src/conformance/runner.js';
@@ -46,8 +46,13 @@ async function collect(protocol: string): Promise<Seen> {
       );
     else seen.counts.set(defName, (seen.counts.get(defName) ?? 0) + 1);
   };
-  for (const f of readdirSync(`scenarios/${protocol}`).sort()) {
-    const scenario = loadScenarioFile(`scenarios/${protocol}/${f}`, protocols);
+  // The client scenarios and the server-conformance ones under servers/.
+  const files = [`scenarios/${protocol}`, `scenarios/${protocol}/servers`]
+    .filter((d) => existsSync(d))
+    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).sort().map((f) => `${d}/${f}`));
+  for (const file of files) {
+    const f = file;
+    const scenario = loadScenarioFile(file, protocols);
     // The malformed-frame server variant, or `options.malformed`, sends a frame that is not JSON on purpose.
     const malformed = scenario.server.variant === 'malformed-frame' || scenario.server.options.malformed !== undefined;
     // The reference client, with its fetch wrapped to validate every answer body it receives.

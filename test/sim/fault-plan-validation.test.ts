@@ -99,18 +99,18 @@ describe('bad fault plans give a FaultPlanError naming the entry, the field, wha
         { kind: 'partition', at: 0 },
         { kind: 'partition', at: '5s' },
       ],
-      /^fault plan: entry 1, field "at": expected a number of virtual milliseconds ≥ 0, found the string "5s"$/,
+      /^fault plan: entry 1, field "at": expected a number of virtual milliseconds from 0 to 2,147,483,647, found the string "5s"$/,
     ],
     [
       'negative time',
       [{ kind: 'ws-reset', at: -1 }],
-      /^fault plan: entry 0, field "at": expected a number of virtual milliseconds ≥ 0, found the number -1$/,
+      /^fault plan: entry 0, field "at": expected a number of virtual milliseconds from 0 to 2,147,483,647, found the number -1$/,
     ],
     ['infinite time', [{ kind: 'ws-reset', at: Infinity }], /^fault plan: entry 0, field "at": expected .*, found the number Infinity$/],
     [
       'missing at',
       [{ kind: 'ws-reset' }],
-      /^fault plan: entry 0, field "at": expected a number of virtual milliseconds ≥ 0, found nothing$/,
+      /^fault plan: entry 0, field "at": expected a number of virtual milliseconds from 0 to 2,147,483,647, found nothing$/,
     ],
     [
       'missing required field',
@@ -135,7 +135,7 @@ describe('bad fault plans give a FaultPlanError naming the entry, the field, wha
     [
       'zero duration',
       [{ kind: 'partition', at: 0, duration: 0 }],
-      /entry 0, field "duration": expected a number of milliseconds > 0, found the number 0/,
+      /entry 0, field "duration": expected a number of milliseconds from 1 to 2,147,483,647, found the number 0/,
     ],
     [
       'bad enum',

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { ClientEnv } from '../../src/sim/client-node.js';
 import { Simulation, type SimulationOptions } from '../../src/sim/simulation.js';
+import { guardOptionsOf, parseGuardFlags, parseGuardLimits } from '../../src/sim/guard-limits.js';
+import { defaultGuards } from '../../src/sim/scheduler.js';
 import { SimulationStopped, type StopReason } from '../../src/sim/stopped.js';
 import { jsonResponse } from '../../src/sim/transport/http-types.js';
 
@@ -54,40 +56,38 @@ async function expectStopped(
   // ... and with the same message: nothing that caught the error on its way may have rewritten it.
   expect(stop.message).toBe(last!.message);
   expect(stop.message.startsWith(`${stop.owner}: `)).toBe(true);
+  // ... and names the limit and the two ways to raise it.
+  if (stop.reason !== 'horizon' && stop.reason !== 'nondeterminism')
+    expect(stop.message).toMatch(new RegExp(`Limit: ${stop.reason}=\\d+ \\(.+\\); raise it with --guard ${stop.reason}=N or "guards: \\{ ${stop.reason}: N \\}" in the scenario file\\.$`));
   expect(elapsed, 'a guard must stop a runaway client within well under a second of wall time').toBeLessThan(1000);
   return stop;
 }
 
 describe('guards stop runaway clients with a readable error, never a hang', () => {
-  it('a timer storm: setInterval(fn, 0)', async () => {
-    const stop = await expectStopped(
-      {},
-      (env) => {
-        env.setInterval(function spin() {}, 0);
-      },
-      { reason: 'timer-storm', owner: 'c1', subject: /^c1\/timer#1\(spin\)$/, says: /timer storm: more than 200 timer callbacks/ },
-    );
-    expect(stop.at).toBeLessThan(1000);
-  });
+  // Timers that start more timers on every tick: what no platform survives, whatever its clamp.
+  const multiply = (env: ClientEnv, name = 'spawn') => {
+    // A named function, so that guard messages show it as the timer's subject.
+    const named: Record<string, () => void> = { [name]: () => env.setInterval(named[name]!, 4) };
+    named[name]!();
+  };
 
-  it('a timer storm: a recursive setTimeout(fn, 0)', async () => {
-    await expectStopped(
-      {},
-      (env) => {
-        const again = () => env.setTimeout(again, 0);
-        again();
-      },
-      { reason: 'timer-storm', owner: 'c1', subject: /^c1\/timer#\d+\(again\)$/, says: /timer storm/ },
-    );
+  it('a timer storm: every tick starts another interval', async () => {
+    const stop = await expectStopped({}, (env) => multiply(env), {
+      reason: 'timer-storm',
+      owner: 'c1',
+      subject: /^c1\/timer#\d+\(spawn\)$/,
+      says: /timer storm: more than 1000 timer callbacks fired within one virtual second/,
+    });
+    expect(stop.at).toBeLessThan(1000);
   });
 
   it('a timer storm that starts late is still named with its virtual time', async () => {
     const stop = await expectStopped(
       {},
       (env, sim) => {
-        sim.at(90_000, 'c1', 'start spinning', () => env.setInterval(function spin() {}, 1));
+        sim.at(90_000, 'c1', 'start spawning', () => multiply(env));
       },
-      { reason: 'timer-storm', owner: 'c1', subject: /^c1\/timer#1\(spin\)$/, says: /\(90000–91000 ms\)/ },
+      { reason: 'timer-storm', owner: 'c1', subject: /^c1\/timer#\d+\(spawn\)$/, says: /\(90000–91000 ms\)/ },
     );
     expect(stop.at).toBeGreaterThanOrEqual(90_000);
   });
@@ -212,18 +212,91 @@ describe('guards stop runaway clients with a readable error, never a hang', () =
       { clients: ['c1', 'c2'] },
       (_env, sim) => {
         sim.env('c1').setInterval(() => {}, 1000);
-        const env2 = sim.env('c2');
-        env2.setInterval(function spin2() {}, 0);
+        multiply(sim.env('c2'), 'spawn2');
       },
-      { reason: 'timer-storm', owner: 'c2', subject: /^c2\/timer#1\(spin2\)$/, says: /timer storm/ },
+      { reason: 'timer-storm', owner: 'c2', subject: /^c2\/timer#\d+\(spawn2\)$/, says: /timer storm/ },
     );
+  });
+});
+
+describe('the timer-storm guard is no stricter than a browser', () => {
+  /** Timer callbacks of c1 in each virtual second of a 10 s run, and whether a guard stopped it. */
+  async function perSecond(start: (env: ClientEnv) => void, guards?: SimulationOptions['guards']): Promise<{ counts: number[]; stopped?: SimulationStopped }> {
+    const sim = new Simulation({ seed: 1, server: okServer, guards });
+    const counts = Array.from({ length: 10 }, () => 0);
+    const env = sim.env('c1');
+    const wrap = (fn: () => void) => () => {
+      const second = Math.floor(sim.scheduler.now / 1000);
+      if (second < counts.length) counts[second]!++;
+      fn();
+    };
+    start({ ...env, setTimeout: ((fn: () => void, ms?: number) => env.setTimeout(wrap(fn), ms)) as ClientEnv['setTimeout'], setInterval: ((fn: () => void, ms?: number) => env.setInterval(wrap(fn), ms)) as ClientEnv['setInterval'] });
+    await sim.run(10_000).catch(() => undefined);
+    return { counts, stopped: sim.stopped };
+  }
+
+  it('lets setInterval(fn, 0) run at the 4 ms clamp (about 250 callbacks a second), as a browser does', async () => {
+    const { counts, stopped } = await perSecond((env) => env.setInterval(() => {}, 0));
+    expect(stopped).toBeUndefined();
+    for (const n of counts.slice(1)) expect(n).toBe(250);
+    expect(counts[0]).toBeGreaterThanOrEqual(250);
+    expect(defaultGuards.timerStormPerSecond).toBeGreaterThanOrEqual(4 * 250);
+  });
+
+  it('lets a recursive setTimeout(fn, 0) run at the clamp too', async () => {
+    const { counts, stopped } = await perSecond((env) => {
+      const again = () => env.setTimeout(again, 0);
+      again();
+    });
+    expect(stopped).toBeUndefined();
+    for (const n of counts.slice(1)) expect(n).toBe(250);
+  });
+
+  it('stops the same loop when the limit is set below the clamp (guards.timerStormPerSecond 200)', async () => {
+    const { stopped } = await perSecond((env) => env.setInterval(() => {}, 0), { timerStormPerSecond: 200 });
+    expect(stopped?.reason).toBe('timer-storm');
+    expect(stopped?.message).toContain('Limit: timer-storm=200');
   });
 });
 
 describe('guard options', () => {
   it('a guard given as undefined keeps its default instead of switching off', async () => {
     const sim = new Simulation({ seed: 1, guards: { timerStormPerSecond: undefined, maxEvents: undefined } });
-    sim.env().setInterval(function spin() {}, 0);
-    await expect(sim.run(10_000)).rejects.toMatchObject({ reason: 'timer-storm', subject: 'c1/timer#1(spin)' });
+    const env = sim.env();
+    const spawn = () => env.setInterval(spawn, 4);
+    spawn();
+    await expect(sim.run(10_000)).rejects.toMatchObject({ reason: 'timer-storm' });
+  });
+
+  it('named limits (scenario `guards:`, `--guard`) map onto the kernel options and raise a limit', async () => {
+    expect(guardOptionsOf({ 'timer-storm': 5000, 'zero-delay-loop': 7, 'event-budget': 9, 'connect-storm': 3, 'request-storm': 4 })).toEqual({
+      timerStormPerSecond: 5000,
+      sameInstantLimit: 7,
+      maxEvents: 9,
+      connectStormPerSecond: 3,
+      requestStormPerSecond: 4,
+    });
+    // 300 requests a second: stopped by the default, allowed once request-storm is raised.
+    const burst = (env: ClientEnv) =>
+      env.setInterval(() => {
+        for (let i = 0; i < 3; i++) env.fetch('/api/items').catch(() => {});
+      }, 10);
+    const raised = new Simulation({ seed: 7, server: okServer, guards: guardOptionsOf({ 'request-storm': 400 }) });
+    burst(raised.env('c1'));
+    await raised.run(5_000);
+    expect(raised.stopped).toBeUndefined();
+  });
+
+  it('rejects bad settings with the field, what was expected and what was found', () => {
+    expect(parseGuardLimits({ 'timer-strom': 5, 'request-storm': 0, 'event-budget': 'lots' }).problems).toEqual([
+      { field: 'guards.timer-strom', expected: expect.stringMatching(/^one of the guards timer-storm, .* \(did you mean "timer-storm"\?\)$/), found: 'the number 5' },
+      { field: 'guards.request-storm', expected: 'a whole number ≥ 1', found: 'the number 0' },
+      { field: 'guards.event-budget', expected: 'a whole number ≥ 1', found: 'the string "lots"' },
+    ]);
+    expect(parseGuardLimits([1]).problems[0]).toMatchObject({ field: 'guards', found: 'a list of 1' });
+    expect(parseGuardFlags(['timer-storm=2000', 'request-storm=500,connect-storm=40'])).toEqual({ 'timer-storm': 2000, 'request-storm': 500, 'connect-storm': 40 });
+    expect(() => parseGuardFlags(['timer-storm'])).toThrow(/--guard expects NAME=N .*found "timer-storm"/);
+    expect(() => parseGuardFlags(['timer-storm=-3'])).toThrow(/--guard timer-storm: expected a whole number ≥ 1, found the string "-3"/);
+    expect(() => parseGuardFlags(['timer=3'])).toThrow(/--guard timer: expected one of the guards timer-storm/);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { protocols } from '../../src/conformance/registry.js';
 import { runScenario } from '../../src/conformance/runner.js';
 import { loadScenarioFile } from '../../src/conformance/scenario.js';
 import { chatProtocol } from '../../src/reference/chat/index.js';
-import { checkConformance, conformance, lockstepMatchers, requirementFailureMessage } from '../../src/vitest/index.js';
+import { checkConformance, conformance, lockstepMatchers, notExercisedMessage, requirementFailureMessage } from '../../src/vitest/index.js';
 
 expect.extend(lockstepMatchers);
 const failureDir = mkdtempSync(join(tmpdir(), 'lockstep-vitest-'));
@@ -26,6 +27,44 @@ describe('a failing requirement', () => {
     // The matcher on a check result says the same.
     expect(() => expect(result).toSatisfyRequirement('CHAT-2')).toThrow(/its verdict is fail .*\n.*\nreplay: npx lockstep replay /);
     expect(result).not.toSatisfyRequirement('CHAT-2');
+  });
+});
+
+describe('a MUST requirement no run exercised', () => {
+  it('is a failing test saying what the client never did, unless allowed (a vitest of its own, as a team runs it)', () => {
+    const out = join(failureDir, 'vitest.json');
+    const r = spawnSync(
+      process.execPath,
+      ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/fixtures/vitest/vitest.config.ts', '--reporter=json', `--outputFile=${out}`],
+      { encoding: 'utf8', timeout: 240_000, env: { ...process.env, CI: '', LOCKSTEP_FAILURE_DIR: failureDir } },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    const results = (JSON.parse(readFileSync(out, 'utf8')) as { testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[] })
+      .testResults[0]!.assertionResults;
+    const find = (suite: string, id: string) => results.find((t) => t.fullName.startsWith(`lockstep chat: ${suite} ${id} `))!;
+    const chat4 = find('polling-only', 'CHAT-4');
+    expect(chat4.status).toBe('failed');
+    expect(chat4.failureMessages[0]).toMatch(/^Error: CHAT-4 \(MUST\) was never exercised for chat client polling-only, so the check is inconclusive: /);
+    expect(chat4.failureMessages[0]).toMatch(/\n {2}never exercised: .+\n/);
+    expect(chat4.failureMessages[0]).toContain("allowNotExercised: ['CHAT-4']");
+    expect(find('polling-only (socket features allowed)', 'CHAT-4').status).toBe('skipped');
+    expect(find('polling-only', 'CHAT-2').status).toBe('passed');
+  });
+
+  it('has a message with the requirement, what was never done and how to allow it', async () => {
+    const result = await checkConformance({ protocol: 'chat', client: 'test/fixtures/polling-only-chat-client.ts', runs: 0, failureDir });
+    const q = result.requirements.find((x) => x.id === 'CHAT-9')!;
+    expect(result.inconclusive).toContain('CHAT-9');
+    expect(notExercisedMessage(result, q)).toBe(
+      [
+        `CHAT-9 (MUST) was never exercised for chat client test/fixtures/polling-only-chat-client.ts, so the check is inconclusive: ${q.text}`,
+        `  never exercised: ${q.notExercisedBecause}`,
+        `  runs: 0 exercised it, ${q.notExercised} did not`,
+        "  Add a scenario or more runs that reach it; if the client knowingly lacks the feature, pass allowNotExercised: ['CHAT-9'].",
+        `  source: ${q.source}`,
+      ].join('\n'),
+    );
+    expect(() => conformance({ protocol: 'chat', client: 'reference', allowNotExercised: ['CHAT-99'] })).toThrow(/unknown requirement "CHAT-99" of chat/);
   });
 });
 

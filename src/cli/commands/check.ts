@@ -1,9 +1,11 @@
 import { join } from 'node:path';
-import { checkClient, scenarioFilesOf, shardSize, type ClientCheckResult } from '../../conformance/check.js';
+import { checkClient, outcomeWord, planCheck, worstExitCode, type ClientCheckResult } from '../../conformance/check.js';
 import { buildJsonReport, createReporters, reporters, writeReports } from '../../conformance/reporters/index.js';
 import { protocols, resolveClient, type ResolvedClient } from '../../conformance/registry.js';
-import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
-import { failureDetails, requirementTable } from '../print.js';
+import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { ScenarioError } from '../../conformance/scenario.js';
+import { guardNames, parseGuardFlags, type GuardLimits } from '../../sim/guard-limits.js';
+import { failureDetails, outcomeLine, requirementTable } from '../print.js';
 import { toolVersion } from '../version.js';
 import { realCheckCommand } from '../../real/cli.js';
 
@@ -18,6 +20,14 @@ const flags: Record<string, FlagSpec> = {
   reporter: { value: true, help: `with --report: only these reporters, comma-separated (${Object.keys(reporters).join(', ')})` },
   shard: { value: true, help: 'i/n: run only shard i of n (1-based) of the scenarios and property runs' },
   globals: { value: false, help: 'install the simulated world as globals (clients written against globals)' },
+  'allow-not-exercised': {
+    value: true,
+    help: 'REQ[,REQ...]: MUST requirements the client knowingly does not exercise (a feature it lacks); they do not make the check inconclusive',
+  },
+  guard: {
+    value: true,
+    help: `NAME=N: raise (or lower) a guard's limit for every run; repeatable (${guardNames.join(', ')}; e.g. --guard timer-storm=2000)`,
+  },
   real: { value: false, help: 'check an external client over real sockets (with --client-cmd and --scenario; docs/real-socket-mode.md)' },
   'client-cmd': { value: true, help: 'with --real: the shell command that starts the client (it gets LOCKSTEP_* URLs in its environment)' },
   scenario: { value: true, help: 'with --real: the scenario file(s) to run, comma-separated' },
@@ -33,11 +43,21 @@ replayable record), then prints a verdict per requirement.
 
 ${flagHelp(flags)}
 
-Exit codes: 0 every MUST requirement passed, 1 a requirement failed, 2 bad input.`;
+Exit codes (the worst over all clients, in this order of precedence):
+  2  bad input (a message names the file or flag, what was expected and what was found;
+     also a check that would run no scenario and no property run)
+  1  a MUST requirement failed, or a run broke (a guard stopped a runaway client, the
+     client could not start, a snapshot broke the protocol's snapshot schema)
+  3  inconclusive: nothing failed, but a MUST requirement was never exercised — the
+     check cannot tell whether the client meets it (CI must not read this as success;
+     --allow-not-exercised names features the client knowingly lacks)
+  0  every MUST requirement was exercised and passed
+Server requirements (the server's behaviour) are shown apart and never count.`;
 
 /** `lockstep check`. */
 export async function checkCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const args = parseArgs(argv, flags, 'check');
+  const guardFlag = takeRepeated(argv, 'guard', 'check');
+  const args = parseArgs(guardFlag.rest, flags, 'check');
   if (args.flags.has('help')) {
     out(checkHelp);
     return 0;
@@ -45,8 +65,8 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
   if (args.positionals.length) throw new UsageError(`lockstep check: unexpected argument "${args.positionals[0]}" (scenario files go to lockstep run)`);
   if (args.flags.has('real')) return realCheckCommand(args, out, parseReporters(stringFlag(args, 'reporter'), 'check'));
   if (args.flags.has('client-cmd') || args.flags.has('scenario')) throw new UsageError('lockstep check: --client-cmd and --scenario go with --real');
-  const runs = intFlag(args, 'runs', 1000, 'check');
-  const seed = intFlag(args, 'seed', 1, 'check');
+  const runs = intFlag(args, 'runs', 1000, 'check', limits.runs);
+  const seed = intFlag(args, 'seed', 1, 'check', limits.seed);
   const shard = parseShard(stringFlag(args, 'shard'));
   const reportDir = stringFlag(args, 'report');
   const reporterList = parseReporters(stringFlag(args, 'reporter'), 'check');
@@ -58,6 +78,17 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
   if (!all && !protocolName && !clientSpec) throw new UsageError(`lockstep check: which protocol? pass --protocol (${[...protocols.keys()].join(', ')}) or --all`);
 
   const clients: ResolvedClient[] = all ? await Promise.all([...protocols.keys()].map((p) => resolveClient('reference', p))) : [await resolveClient(clientSpec, protocolName)];
+  const allowNotExercised = parseAllowList(stringFlag(args, 'allow-not-exercised'), clients);
+  const guards = parseGuards(guardFlag.values, 'check');
+  // Everything that would make a check run nothing is bad input, found before any client runs.
+  for (const client of clients) {
+    try {
+      planCheck({ client, runs, shard });
+    } catch (e) {
+      if (e instanceof ScenarioError) throw new UsageError(`lockstep check: nothing to run for ${client.protocol.name} / ${client.name}: ${e.problems[0]!.found}; expected ${e.problems[0]!.expected}`);
+      throw e;
+    }
+  }
   const server = stringFlag(args, 'server');
   if (server !== undefined) {
     if (all) throw new UsageError('lockstep check: --server needs --protocol (server variants belong to one protocol)');
@@ -70,8 +101,8 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
   for (const client of clients) {
     const started = Date.now();
     let lastPrint = 0;
-    const scenarioCount = shardSize(scenarioFilesOf(client.protocol.name).length, shard);
-    out(`${client.protocol.name} / ${client.name}${server ? ` against server ${server}` : ''}: ${scenarioCount} scenarios and ${shardSize(runs, shard)} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''}`);
+    const plan = planCheck({ client, runs, shard });
+    out(`${client.protocol.name} / ${client.name}${server ? ` against server ${server}` : ''}: ${plan.scenarios} scenarios and ${plan.propertyRuns} property runs${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''}`);
     const result = await checkClient(
       {
         client,
@@ -81,6 +112,8 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
         globals: args.flags.has('globals'),
         server: server === 'reference' ? undefined : server,
         shard,
+        allowNotExercised: allowNotExercised.filter((id) => client.protocol.requirements.some((q) => q.id === id)),
+        guards,
         onProgress: (done, total, failures) => {
           const now = Date.now();
           const status = `${done}/${total} runs, ${failures} failing, ${((now - started) / 1000).toFixed(1)} s`;
@@ -103,14 +136,25 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     out(requirementTable(result));
     const details = failureDetails(result);
     if (details) out(`\n${details}`);
-    out(`\n${client.protocol.name} / ${client.name}: ${result.exitCode === 0 ? 'PASS' : 'FAIL'} (${(result.wallMs / 1000).toFixed(1)} s)\n`);
+    out(`\n${outcomeLine(result)}\n`);
   }
   if (results.length > 1) out(`${verdictSummary(results)}\n`);
   if (reportDir) {
-    const report = buildJsonReport(results, { runs, seed, shard, globals: args.flags.has('globals') }, toolVersion());
+    const report = buildJsonReport(
+      results,
+      {
+        runs,
+        seed,
+        shard,
+        globals: args.flags.has('globals'),
+        ...(allowNotExercised.length ? { allowNotExercised } : {}),
+        ...(Object.keys(guards).length ? { guards } : {}),
+      },
+      toolVersion(),
+    );
     for (const path of await writeReports({ report, dir: reportDir, results }, reporterList)) out(`report written to ${path}`);
   }
-  return results.some((r) => r.exitCode !== 0) ? 1 : 0;
+  return worstExitCode(results.map((r) => r.exitCode));
 }
 
 /** `[#######---------]`: runs done of the total. */
@@ -119,31 +163,87 @@ export function progressBar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(full)}${'-'.repeat(width - full)}]`;
 }
 
-/** The closing summary: per client, how many requirements got each verdict, and which failed. */
+/**
+ * The closing summary: per client, its result (PASS, FAIL, INCONCLUSIVE), how many of its
+ * client requirements got each verdict, which failed and which MUST ones no run exercised.
+ * Server requirements are not counted: they judge the server.
+ */
 export function verdictSummary(results: readonly ClientCheckResult[]): string {
   const verdicts = ['pass', 'fail', 'non-strict', 'not-exercised'] as const;
-  const head = ['protocol / client', 'PASS', 'FAIL', 'NON-STRICT', 'NOT-EXERCISED', 'failing'];
+  const head = ['protocol / client', 'result', 'PASS', 'FAIL', 'NON-STRICT', 'NOT-EXERCISED', 'failing', 'never exercised (MUST)'];
+  const clientReqs = (r: ClientCheckResult) => r.requirements.filter((q) => q.subject !== 'server');
   const rows = results.map((r) => [
     `${r.protocol} / ${r.client}${r.server ? ` vs ${r.server}` : ''}`,
-    ...verdicts.map((v) => String(r.requirements.filter((q) => q.verdict === v).length)),
-    r.requirements
+    outcomeWord(r.exitCode),
+    ...verdicts.map((v) => String(clientReqs(r).filter((q) => q.verdict === v).length)),
+    clientReqs(r)
       .filter((q) => q.verdict === 'fail' || q.verdict === 'non-strict')
       .map((q) => q.id)
       .join(', ') || '-',
+    (r.inconclusive ?? []).join(', ') || '-',
   ]);
   const total = [
     'total',
-    ...verdicts.map((v) => String(results.reduce((n, r) => n + r.requirements.filter((q) => q.verdict === v).length, 0))),
+    outcomeWord(worstExitCode(results.map((r) => r.exitCode))),
+    ...verdicts.map((v) => String(results.reduce((n, r) => n + clientReqs(r).filter((q) => q.verdict === v).length, 0))),
+    '',
     '',
   ];
   const all = [head, ...rows, total];
   const widths = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const numeric = (i: number) => i >= 2 && i < 6;
   const line = (row: string[]): string =>
     row
-      .map((c, i) => (i > 0 && i < 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return ['Summary (requirements by verdict):', line(head), ...rows.map(line), line(total)].join('\n');
+  return ['Summary (client requirements by verdict; server requirements are not counted):', line(head), ...rows.map(line), line(total)].join('\n');
+}
+
+/**
+ * Takes every occurrence of a repeatable flag (`--guard a=1 --guard=b=2`) out of `argv`:
+ * its values, and the arguments left for the ordinary parser.
+ */
+export function takeRepeated(argv: readonly string[], name: string, command: string): { values: string[]; rest: string[] } {
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === `--${name}`) {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`lockstep ${command}: --${name} expects a value (e.g. --${name} timer-storm=2000)`);
+      values.push(v);
+      i++;
+    } else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
+    else rest.push(a);
+  }
+  return { values, rest };
+}
+
+/** `--guard NAME=N` values as guard limits; a bad one is bad input. */
+export function parseGuards(values: readonly string[], command: string): GuardLimits {
+  try {
+    return parseGuardFlags(values);
+  } catch (e) {
+    throw new UsageError(`lockstep ${command}: ${(e as Error).message}`);
+  }
+}
+
+/** `--allow-not-exercised A,B`: requirement ids of the clients' protocols; an unknown id is bad input naming the valid ones. */
+function parseAllowList(v: string | undefined, clients: readonly ResolvedClient[]): string[] {
+  if (v === undefined) return [];
+  const ids = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const known = clients.flatMap((c) => c.protocol.requirements.map((q) => q.id));
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length || ids.length === 0)
+    throw new UsageError(
+      `lockstep check: --allow-not-exercised expects requirement ids of ${clients.map((c) => c.protocol.name).join(', ')} (${known.join(', ')}), found ${unknown.length ? unknown.map((u) => `"${u}"`).join(', ') : `"${v}"`}`,
+    );
+  return [...new Set(ids)];
 }
 
 /** `--reporter a,b`: the named reporters (default: all); an unknown name is bad input. */

@@ -8,8 +8,10 @@ import {
   type ClientReport,
   type MergeInput,
 } from '../../conformance/reporters/index.js';
+import { outcomeWord, worstExitCode } from '../../conformance/check.js';
 import { ScenarioError } from '../../conformance/scenario.js';
 import { flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
+import { inconclusiveDetails } from '../print.js';
 import { parseReporters } from './check.js';
 
 const flags: Record<string, FlagSpec> = {
@@ -32,8 +34,13 @@ counterexample. Every shard of every client must be given exactly once, with the
 
 ${flagHelp(flags)}
 
-Exit codes: 0 every MUST requirement passed, 1 a requirement failed or a run broke,
-2 bad input (a missing, unreadable or incompatible report, a shard missing or given twice).`;
+A requirement exercised in any shard is exercised: the merge is inconclusive exactly
+when the unsharded check would be.
+
+Exit codes (as lockstep check, for the whole unsharded run): 0 every MUST requirement was
+exercised and passed, 1 a requirement failed or a run broke, 3 inconclusive (a MUST
+requirement no shard exercised), 2 bad input (a missing, unreadable or incompatible
+report, a shard missing or given twice).`;
 
 /** `lockstep merge`. */
 export async function mergeCommand(argv: string[], out: (s: string) => void): Promise<number> {
@@ -74,19 +81,24 @@ export async function mergeCommand(argv: string[], out: (s: string) => void): Pr
   for (const c of report.clients) out(`\n${summary(c)}`);
   out('');
   for (const path of await writeReports({ report, dir: outDir }, list)) out(`report written to ${path}`);
-  return report.clients.some((c) => c.exitCode !== 0) ? 1 : 0;
+  return worstExitCode(report.clients.map((c) => c.exitCode));
 }
 
 function summary(c: ClientReport): string {
   const lines = [
-    `${c.protocol} / ${c.client}${c.server ? ` against server ${c.server}` : ''}: ${c.exitCode === 0 ? 'PASS' : 'FAIL'} (${c.scenarios.length} scenarios, ${c.property?.runs ?? 0} property runs)`,
+    `${c.protocol} / ${c.client}${c.server ? ` against server ${c.server}` : ''}: ${outcomeWord(c.exitCode)} (exit ${c.exitCode}; ${c.scenarios.length} scenarios, ${c.property?.runs ?? 0} property runs)`,
   ];
   for (const q of c.requirements)
-    lines.push(`  ${q.id.padEnd(10)} ${q.level.padEnd(6)} ${q.verdict.toUpperCase().padEnd(13)} ${q.passed}/${q.failed}/${q.notExercised}`);
+    lines.push(
+      `  ${q.id.padEnd(10)} ${q.level.padEnd(6)} ${q.verdict.toUpperCase().padEnd(13)} exercised ${String(q.exercised).padStart(4)}  ${q.passed}/${q.failed}/${q.notExercised}${q.subject === 'server' ? '  (server: not counted)' : ''}`,
+    );
   for (const q of c.requirements) {
     if (!q.firstFailure) continue;
-    lines.push(`  ${q.id} ${q.verdict === 'fail' ? 'FAILED' : 'violated (SHOULD)'} in ${q.firstFailure.run}: ${q.firstFailure.evidence}`);
+    const what = q.subject === 'server' ? 'failed (server: not counted)' : q.verdict === 'fail' ? 'FAILED' : 'violated (SHOULD)';
+    lines.push(`  ${q.id} ${what} in ${q.firstFailure.run}: ${q.firstFailure.evidence}`);
     if (q.firstFailure.replay) lines.push(`    replay: ${q.firstFailure.replay}`);
   }
+  const inconclusive = inconclusiveDetails(c);
+  if (inconclusive) lines.push(inconclusive.replace(/^/gm, '  '));
   return lines.join('\n');
 }

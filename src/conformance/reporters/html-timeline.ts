@@ -148,6 +148,8 @@ export function stepOf(e: TraceEvent, keep = false): TimelineStep | undefined {
       return { ...base, from: node, kind: 'action', label: `user: ${str(f.do)}${f.args ? ` ${str(f.args)}` : ''}` };
     case 'client.error':
       return { ...base, from: node, kind: 'error', label: `error in ${str(f.subject)}: ${str(f.message)}` };
+    case 'client.snapshot-invalid':
+      return { ...base, from: node, kind: 'error', label: `snapshot breaks the schema: ${str(f.field)}: expected ${str(f.expected)}, found ${str(f.found)}` };
     case 'client.restart':
       return { ...base, from: node, kind: 'state', label: `app restarted (incarnation ${str(f.incarnation)})` };
     case 'client.log':

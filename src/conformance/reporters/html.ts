@@ -1,4 +1,4 @@
-import type { ClientCheckResult, RequirementResult } from '../check.js';
+import { outcomeWord, type ClientCheckResult, type RequirementResult } from '../check.js';
 import { readFailureRecord } from '../failure-record.js';
 import { protocols, resolveClient } from '../registry.js';
 import { runScenario } from '../runner.js';
@@ -167,35 +167,52 @@ function renderMatrix(report: JsonReport, failures: HtmlFailure[]): string {
   return [...byProtocol]
     .map(([protocol, idx]) => {
       const clients = idx.map((i) => report.clients[i]!);
-      const reqs = clients[0]!.requirements;
-      const rows = reqs.map((r) => {
+      // Client requirements first; server requirements apart, under their own heading.
+      const all = clients[0]!.requirements;
+      const reqs = [...all.filter((q) => q.subject !== 'server'), ...all.filter((q) => q.subject === 'server')];
+      const firstServer = reqs.findIndex((q) => q.subject === 'server');
+      const rows = reqs.map((r, ri) => {
         const verdicts = clients.map((c) => c.requirements.find((x) => x.id === r.id)?.verdict ?? 'not-exercised');
         const cells = idx.map((ci, k) => {
           const q = report.clients[ci]!.requirements.find((x) => x.id === r.id);
           if (!q) return '<td>—</td>';
           const fi = failureIndex.get(`${ci} ${r.id}`);
-          const badge = `<span class="badge v-${esc(q.verdict)}">${esc(verdictLabel[q.verdict])}</span>`;
+          const inconclusive = report.clients[ci]!.inconclusive.includes(r.id);
+          const badge = `<span class="badge v-${esc(q.verdict)}${inconclusive ? ' inconclusive' : ''}">${esc(verdictLabel[q.verdict])}</span>`;
           const link = fi === undefined ? badge : `<a class="to-failure" href="#${failureId(fi)}">${badge} details</a>`;
-          return `<td class="cell" data-verdict="${esc(verdicts[k])}">${link}<div class="counts">${q.passed} pass · ${q.failed} fail · ${q.notExercised} n-e</div></td>`;
+          const never = q.exercised === 0 && q.notExercisedBecause !== undefined ? `<div class="never">${inconclusive ? 'inconclusive: ' : ''}${esc(q.notExercisedBecause)}</div>` : '';
+          return `<td class="cell" data-verdict="${esc(verdicts[k])}">${link}<div class="counts">exercised ${q.exercised} · ${q.passed} pass · ${q.failed} fail · ${q.notExercised} n-e</div>${never}</td>`;
         });
-        return `<tr data-protocol="${esc(protocol)}" data-requirement="${esc(r.id)}" data-verdicts="${esc(verdicts.join(' '))}"><th scope="row"><span class="req-id">${esc(r.id)}</span> <span class="lvl">${esc(r.level)}</span><div class="req-text">${esc(r.text)}</div><div class="source">${esc(r.source)}</div></th>${cells.join('')}</tr>`;
+        const server = r.subject === 'server';
+        const heading =
+          ri === firstServer
+            ? `<tr class="server-heading"><th colspan="${clients.length + 1}">Server requirements — the server's behaviour, shown for information; never counted toward a client's verdict</th></tr>`
+            : '';
+        return `${heading}<tr data-protocol="${esc(protocol)}" data-requirement="${esc(r.id)}" data-verdicts="${esc(verdicts.join(' '))}"${server ? ' data-subject="server"' : ''}><th scope="row"><span class="req-id">${esc(r.id)}</span> <span class="lvl">${esc(r.level)}</span>${server ? ' <span class="subject-server">server</span>' : ''}<div class="req-text">${esc(r.text)}</div><div class="source">${esc(r.source)}</div></th>${cells.join('')}</tr>`;
       });
       const problems = clients.flatMap((c) => [
         ...c.scenarios.flatMap((s) => [
-          ...s.mismatches.map((m) => `${clientName(c)}: scenario ${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`),
           ...(s.stopped ? [`${clientName(c)}: scenario ${s.name} stopped: ${s.stopped}`] : []),
           ...(s.error ? [`${clientName(c)}: scenario ${s.name}: ${s.error}`] : []),
+          ...(s.invalidSnapshot !== undefined ? [`${clientName(c)}: scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`] : []),
         ]),
+        ...c.inconclusive.map((id) => {
+          const q = c.requirements.find((x) => x.id === id);
+          return `${clientName(c)}: inconclusive: ${id} was never exercised: ${q?.notExercisedBecause ?? 'no run reached the situation it is about'}`;
+        }),
       ]);
+      const notes = clients.flatMap((c) =>
+        c.scenarios.flatMap((s) => s.mismatches.map((m) => `${clientName(c)}: scenario ${s.name}: ${m.requirement} (server) expected ${m.expected}, got ${m.got}`)),
+      );
       const head = clients
         .map(
           (c) =>
-            `<th scope="col">${esc(clientName(c))}<div class="sub">${c.exitCode === 0 ? 'exit 0' : 'exit 1'} · ${c.property ? `${c.property.runs} property runs · ` : ''}${c.scenarios.length} scenarios</div></th>`,
+            `<th scope="col">${esc(clientName(c))}<div class="sub outcome-${esc(outcomeWord(c.exitCode).toLowerCase())}">${esc(outcomeWord(c.exitCode))} · exit ${c.exitCode} · ${c.property ? `${c.property.runs} property runs · ` : ''}${c.scenarios.length} scenarios</div></th>`,
         )
         .join('');
       return `<section class="protocol" data-protocol="${esc(protocol)}"><h2>${esc(protocol)}</h2>
 <table class="matrix"><thead><tr><th scope="col">requirement</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>
-${problems.length ? `<ul class="problems">${problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}</section>`;
+${problems.length ? `<ul class="problems">${problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}${notes.length ? `<ul class="notes">${notes.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : ''}</section>`;
     })
     .join('\n');
 }
@@ -212,7 +229,8 @@ table.matrix thead th{background:#f6f8fa}.sub,.counts,.source{color:var(--muted)
 .badge{display:inline-block;font-size:12px;font-weight:700;border-radius:10px;padding:1px 8px;color:#fff}
 .v-pass{background:var(--pass)}.v-fail{background:var(--fail)}.v-non-strict{background:var(--warn)}.v-not-exercised{background:var(--ne)}
 a.to-failure{text-decoration:none;color:inherit}a.to-failure:hover{text-decoration:underline}
-.problems{color:var(--fail)}
+.problems{color:var(--fail)}.notes{color:var(--muted)}.never{font-size:12px;color:var(--warn)}
+.badge.inconclusive{background:var(--warn)}.subject-server{font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 4px;background:#eef}.server-heading th{background:#f6f8fa;font-weight:600;text-align:left}
 details.failure{border:1px solid var(--line);border-radius:6px;margin:10px 0;background:#fff;scroll-margin-top:64px}details.failure>summary{cursor:pointer;padding:8px 12px;background:#f6f8fa}
 details.failure.selected{outline:3px solid #0969da}.failure-body{padding:4px 14px 14px}
 .evidence{background:#fff8f8;border-left:4px solid var(--fail);padding:6px 10px}
@@ -277,7 +295,9 @@ const js = `
 export function buildHtmlReport(report: JsonReport, failures: HtmlFailure[]): string {
   const protocolsSeen = [...new Set(report.clients.map((c) => c.protocol))];
   const reqIds = [...new Set(report.clients.flatMap((c) => c.requirements.map((r) => r.id)))];
-  const failing = report.clients.filter((c) => c.exitCode !== 0).length;
+  const failing = report.clients.filter((c) => c.exitCode === 1).length;
+  const inconclusive = report.clients.filter((c) => c.exitCode === 3).length;
+  const overall = [failing ? `${failing} failing` : '', inconclusive ? `${inconclusive} inconclusive` : ''].filter(Boolean).join(', ') || 'all passing';
   const opt = (v: string, label = v): string => `<option value="${esc(v)}">${esc(label)}</option>`;
   const o = report.options;
   return `<!doctype html>
@@ -286,7 +306,7 @@ export function buildHtmlReport(report: JsonReport, failures: HtmlFailure[]): st
 <title>lockstep conformance report</title><style>${css}</style></head>
 <body>
 <h1>lockstep conformance report</h1>
-<p class="meta">lockstep ${esc(report.tool.version)} · report format ${report.version} · ${report.clients.length} ${report.clients.length === 1 ? 'client' : 'clients'} · ${o.runs} property runs per client, seed ${o.seed}${o.shard ? ` · shard ${o.shard.index + 1}/${o.shard.count}` : ''}${report.merged ? ` · merged from ${report.merged.shards} shards` : ''} · <b class="${failing ? 'overall-fail' : 'overall-pass'}">${failing ? `${failing} failing` : 'all passing'}</b></p>
+<p class="meta">lockstep ${esc(report.tool.version)} · report format ${report.version} · ${report.clients.length} ${report.clients.length === 1 ? 'client' : 'clients'} · ${o.runs} property runs per client, seed ${o.seed}${o.shard ? ` · shard ${o.shard.index + 1}/${o.shard.count}` : ''}${report.merged ? ` · merged from ${report.merged.shards} shards` : ''} · <b class="${failing ? 'overall-fail' : inconclusive ? 'overall-inconclusive' : 'overall-pass'}">${overall}</b></p>
 <div class="filters" role="search">
 <label>Protocol<select id="f-protocol">${opt('', 'all')}${protocolsSeen.map((p) => opt(p)).join('')}</select></label>
 <label>Requirement<select id="f-requirement">${opt('', 'all')}${reqIds.map((r) => opt(r)).join('')}</select></label>

@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
+import type { GuardLimits } from '../../sim/guard-limits.js';
 import type { ClientCheckResult, RequirementResult, RunRecord, ScenarioOutcome } from '../check.js';
 import type { Finding } from '../requirement.js';
 import { ScenarioError } from '../scenario.js';
 import type { Reporter } from './types.js';
 
 /**
- * Version of the JSON report format (docs/report-format.md). 2 added the run records
- * (`clients[].runs`), the scenarios' `index` and `merged`, which `lockstep merge` needs
- * to aggregate shards exactly as one unsharded run.
+ * Version of the JSON report format (docs/report-format.md). 3 made an unexercised MUST
+ * inconclusive (exit code 3; `inconclusive`, exercise counts and the not-exercised
+ * evidence), set server requirements apart (`subject`) and added invalid snapshots and
+ * guard limits. 2 added the run records (`clients[].runs`), the scenarios' `index` and
+ * `merged`, which `lockstep merge` needs to aggregate shards exactly as one unsharded run.
  */
-export const reportVersion = 2;
+export const reportVersion = 3;
 
 /** The options of a check that decide its verdicts. */
 export interface ReportOptions {
@@ -26,6 +29,10 @@ export interface ReportOptions {
   };
   /** Whether the run installed the simulated world as globals. */
   globals: boolean;
+  /** `--allow-not-exercised`: MUST requirements allowed to go unexercised (absent: none). */
+  allowNotExercised?: string[];
+  /** `--guard`: guard limits set for every run (absent: the defaults and the scenarios' own). */
+  guards?: GuardLimits;
 }
 
 /** One scenario run in a report. */
@@ -38,12 +45,14 @@ export interface ScenarioReport {
   file?: string;
   /** sha256 of the run's trace. */
   hash: string;
-  /** Findings that differ from the scenario's `expect` (reference client only). */
+  /** Server requirements whose finding differs from the scenario's `expect` (never charged to the client). */
   mismatches: ScenarioOutcome['mismatches'];
   /** Why a guard stopped the run. */
   stopped?: string;
   /** Why the client could not run. */
   error?: string;
+  /** The first snapshot that broke the protocol's snapshot schema. */
+  invalidSnapshot?: string;
   /** Every requirement's finding on this run, as the checker gave it. */
   findings: Finding[];
 }
@@ -54,7 +63,7 @@ export interface CounterexampleReport {
   faults: number;
   /** User actions left after shrinking. */
   actions: number;
-  /** What made it fail: MUST requirement ids, `guard:<reason>`, `client-error`. */
+  /** What made it fail: MUST client requirement ids, `guard:<reason>`, `client-error`, `invalid-snapshot`. */
   failed: string[];
   /** sha256 of its trace (what `lockstep replay` checks). */
   hash: string;
@@ -86,8 +95,13 @@ export interface ClientReport {
   client: string;
   /** The server variant, when not the reference server. */
   server?: string;
-  /** 1 when a MUST failed or a run broke (guard stop, client error, scenario mismatch, counterexample). */
-  exitCode: 0 | 1;
+  /**
+   * 1 when a MUST client requirement failed or a run broke (guard stop, client error,
+   * invalid snapshot, counterexample); else 3 when `inconclusive` is not empty; else 0.
+   */
+  exitCode: 0 | 1 | 3;
+  /** MUST client requirements no run exercised and `--allow-not-exercised` did not name. */
+  inconclusive: string[];
   /** One verdict per requirement of the protocol, in catalogue order. */
   requirements: RequirementResult[];
   /** The scenarios run, in file order. */
@@ -96,6 +110,8 @@ export interface ClientReport {
   property?: PropertyReport;
   /** Every run the verdicts were aggregated from (see {@link RunRecord}). */
   runs: RunRecord[];
+  /** The not-exercised evidence texts the runs' `unexercised` indices point to. */
+  unexercisedEvidence: string[];
 }
 
 /** The machine-readable report of a `lockstep check` or `lockstep merge` (docs/report-format.md). */
@@ -134,6 +150,7 @@ export function buildJsonReport(results: readonly ClientCheckResult[], options: 
       client: r.client,
       server: r.server,
       exitCode: r.exitCode,
+      inconclusive: r.inconclusive ?? [],
       requirements: r.requirements,
       scenarios: r.scenarios.map((s) => ({
         index: s.index,
@@ -143,6 +160,7 @@ export function buildJsonReport(results: readonly ClientCheckResult[], options: 
         mismatches: s.mismatches,
         stopped: s.stopped,
         error: s.error,
+        invalidSnapshot: s.invalidSnapshot,
         findings: s.findings,
       })),
       property: r.property && {
@@ -160,6 +178,7 @@ export function buildJsonReport(results: readonly ClientCheckResult[], options: 
         },
       },
       runs: r.runs,
+      unexercisedEvidence: r.unexercisedEvidence ?? [],
     })),
   };
 }
@@ -229,6 +248,18 @@ export function reportProblems(v: unknown): ReportProblem[] {
     need(isCount(opts.runs), 'options.runs', 'a whole number ≥ 0', opts.runs);
     need(isCount(opts.seed), 'options.seed', 'a whole number ≥ 0', opts.seed);
     need(typeof opts.globals === 'boolean', 'options.globals', 'true or false', opts.globals);
+    need(
+      opts.allowNotExercised === undefined || (Array.isArray(opts.allowNotExercised) && opts.allowNotExercised.every((x) => typeof x === 'string')),
+      'options.allowNotExercised',
+      'a list of requirement ids',
+      opts.allowNotExercised,
+    );
+    need(
+      opts.guards === undefined || (isObject(opts.guards) && Object.values(opts.guards).every((n) => Number.isInteger(n) && (n as number) >= 1)),
+      'options.guards',
+      'a mapping of guard names to whole numbers ≥ 1',
+      opts.guards,
+    );
     if (opts.shard !== undefined) {
       const s = opts.shard as Record<string, unknown>;
       need(
@@ -249,11 +280,18 @@ export function reportProblems(v: unknown): ReportProblem[] {
     need(cl.server === undefined || typeof cl.server === 'string', `${at}.server`, 'a server variant name', cl.server);
     need(
       Array.isArray(cl.requirements) &&
-        cl.requirements.every((q) => isObject(q) && typeof q.id === 'string' && (q.level === 'MUST' || q.level === 'SHOULD')),
+        cl.requirements.every(
+          (q) => isObject(q) && typeof q.id === 'string' && (q.level === 'MUST' || q.level === 'SHOULD') && (q.subject === 'client' || q.subject === 'server'),
+        ),
       `${at}.requirements`,
-      'an array of requirement results',
+      'an array of requirement results (id, level, subject)',
       cl.requirements,
     );
+    need(cl.exitCode === 0 || cl.exitCode === 1 || cl.exitCode === 3, `${at}.exitCode`, '0, 1 or 3', cl.exitCode);
+    need(Array.isArray(cl.inconclusive) && cl.inconclusive.every((x) => typeof x === 'string'), `${at}.inconclusive`, 'a list of requirement ids', cl.inconclusive);
+    const evidence = cl.unexercisedEvidence;
+    need(Array.isArray(evidence) && evidence.every((x) => typeof x === 'string'), `${at}.unexercisedEvidence`, 'a list of strings', evidence);
+    const nEvidence = Array.isArray(evidence) ? evidence.length : 0;
     need(
       Array.isArray(cl.scenarios) && cl.scenarios.every((s) => isObject(s) && isCount(s.index) && typeof s.name === 'string'),
       `${at}.scenarios`,
@@ -270,8 +308,18 @@ export function reportProblems(v: unknown): ReportProblem[] {
           typeof run.name === 'string' &&
           typeof run.verdicts === 'string' &&
           run.verdicts.length === n &&
-          /^[PFN-]*$/.test(run.verdicts);
-        need(ok, `${at}.runs[${j}]`, `a run record (kind, index, name, verdicts: ${n} letters of P F N -)`, run);
+          /^[PFN-]*$/.test(run.verdicts) &&
+          (run.unexercised === undefined ||
+            (typeof run.unexercised === 'string' &&
+              /^\d+( \d+)*$/.test(run.unexercised) &&
+              run.unexercised.split(' ').length === [...run.verdicts].filter((v) => v === 'N').length &&
+              run.unexercised.split(' ').every((k) => Number(k) < nEvidence)));
+        need(
+          ok,
+          `${at}.runs[${j}]`,
+          `a run record (kind, index, name, verdicts: ${n} letters of P F N -, unexercised: an index into unexercisedEvidence per N)`,
+          run,
+        );
       });
     }
     if (cl.property !== undefined) {

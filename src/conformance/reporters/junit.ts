@@ -14,13 +14,15 @@ export function junitTestName(q: Pick<RequirementResult, 'id' | 'text'>): string
 }
 
 /** Name of the extra testcase per client that fails (as an error) when a run broke rather than a requirement failed. */
-export const runsTestName = 'RUNS every run completed (no guard stop, client error or scenario mismatch)';
+export const runsTestName = 'RUNS every run completed (no guard stop, client error or invalid snapshot)';
 
 const ms = (at: number | undefined): string => (at === undefined ? '' : ` at ${(at / 1000).toFixed(3)} s`);
 
 function counts(q: RequirementResult): string {
-  return `${q.passed} passed, ${q.failed} failed, ${q.notExercised} not exercised`;
+  return `exercised by ${q.exercised} runs: ${q.passed} passed, ${q.failed} failed; ${q.notExercised} did not exercise it`;
 }
+
+const never = (q: RequirementResult): string => q.notExercisedBecause ?? 'no run reached the situation it is about';
 
 function failureText(q: RequirementResult): string {
   const f = q.firstFailure!;
@@ -37,6 +39,16 @@ function failureText(q: RequirementResult): string {
 function testcase(c: ClientReport, q: RequirementResult): string {
   const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: junitTestName(q) })}>`;
   const out = (text: string) => `      <system-out>${xmlText(text)}</system-out>`;
+  if (q.subject === 'server') {
+    // The server's behaviour: shown, never a failure of the client's suite.
+    const detail = q.firstFailure ? `\n${failureText(q)}` : ` (${counts(q)})`;
+    return [head, out(`server requirement (not counted toward the client's verdict): ${q.verdict}${detail}`), '    </testcase>'].join('\n');
+  }
+  if (c.inconclusive.includes(q.id)) {
+    const message = `${q.id} was never exercised, so the check is inconclusive: ${never(q)}`;
+    const text = [`${q.id} (${q.level}) ${q.text}`, `source: ${q.source}`, `verdict: inconclusive (${counts(q)})`, `never exercised: ${never(q)}`].join('\n');
+    return [head, `      <failure${xmlAttrs({ type: 'inconclusive', message })}>${xmlText(text)}</failure>`, '    </testcase>'].join('\n');
+  }
   switch (q.verdict) {
     case 'fail':
       return [
@@ -47,7 +59,7 @@ function testcase(c: ClientReport, q: RequirementResult): string {
     case 'not-exercised':
       return [
         head,
-        `      <skipped${xmlAttrs({ message: `not exercised: no run reached the situation ${q.id} is about (${counts(q)})` })}/>`,
+        `      <skipped${xmlAttrs({ message: `not exercised${q.level === 'MUST' ? ' (allowed by --allow-not-exercised)' : ''}: ${never(q)} (${counts(q)})` })}/>`,
         '    </testcase>',
       ].join('\n');
     case 'non-strict':
@@ -58,17 +70,18 @@ function testcase(c: ClientReport, q: RequirementResult): string {
   }
 }
 
-/** Why a client's runs broke: scenario mismatches, guard stops, client errors, a counterexample no requirement explains. */
+/** Why a client's runs broke: guard stops, client errors, invalid snapshots, a counterexample no requirement explains. */
 function brokenRuns(c: ClientReport): string[] {
   const out: string[] = [];
   for (const s of c.scenarios) {
-    for (const m of s.mismatches) out.push(`scenario ${s.name}: ${m.requirement} expected ${m.expected}, got ${m.got}`);
     if (s.stopped) out.push(`scenario ${s.name}: stopped: ${s.stopped}`);
     if (s.error) out.push(`scenario ${s.name}: ${s.error}`);
+    if (s.invalidSnapshot !== undefined) out.push(`scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`);
   }
   const cx = c.property?.counterexample;
-  const unexplained = cx?.failed.filter((f) => !c.requirements.some((q) => q.id === f && q.verdict === 'fail')) ?? [];
-  if (cx && (unexplained.length || !c.requirements.some((q) => q.verdict === 'fail'))) {
+  const clientFail = (id: string) => c.requirements.some((q) => q.id === id && q.verdict === 'fail' && q.subject !== 'server');
+  const unexplained = cx?.failed.filter((f) => !clientFail(f)) ?? [];
+  if (cx && (unexplained.length || !c.requirements.some((q) => clientFail(q.id)))) {
     out.push(
       `property run ${cx.foundAt} failed (${cx.failed.join(', ')}), shrunk to ${cx.faults} fault entries and ${cx.actions} actions${c.property?.replay ? `\nreplay: ${c.property.replay}` : ''}`,
     );
@@ -79,7 +92,9 @@ function brokenRuns(c: ClientReport): string[] {
 function runsTestcase(c: ClientReport): { xml: string; error: boolean } {
   const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: runsTestName })}>`;
   const broken = brokenRuns(c);
-  const runs = `${c.scenarios.length} scenarios, ${c.property?.runs ?? 0} property runs`;
+  // Scenarios whose server did not do what they say: a note about the scenario, not the client.
+  const notes = c.scenarios.flatMap((s) => s.mismatches.map((m) => `note: scenario ${s.name}: ${m.requirement} (server) expected ${m.expected}, got ${m.got}`));
+  const runs = [`${c.scenarios.length} scenarios, ${c.property?.runs ?? 0} property runs`, ...notes].join('\n');
   if (!broken.length) return { xml: [head, `      <system-out>${xmlText(runs)}</system-out>`, '    </testcase>'].join('\n'), error: false };
   const message = broken[0]!.split('\n')[0]! + (broken.length > 1 ? ` (and ${broken.length - 1} more)` : '');
   return {
@@ -96,9 +111,12 @@ function runsTestcase(c: ClientReport): { xml: string; error: boolean } {
  * JUnit XML of a report (docs/report-format.md): one `testsuite` per protocol, one
  * `testcase` per requirement per client (classname `<protocol>.<client>`, name
  * `<id> <sentence>`), plus one testcase per client for broken runs. A failed MUST is a
- * `failure` carrying the evidence and the replay command; a requirement no run exercised
- * is `skipped`; levels and sources are `property` entries of the suite. No timings or
- * host names, so the same run gives the same bytes.
+ * `failure` carrying the evidence and the replay command; a MUST client requirement no
+ * run exercised is a `failure` of type `inconclusive` (unless allowed); other
+ * unexercised requirements are `skipped`; server requirements always pass, with their
+ * verdict in `system-out`. So `failures + errors > 0` exactly when the check exits
+ * non-zero. Levels and sources are `property` entries of the suite. No timings or host
+ * names, so the same run gives the same bytes.
  */
 export function buildJunitXml(report: JsonReport): string {
   const protocols = [...new Set(report.clients.map((c) => c.protocol))];
@@ -115,8 +133,10 @@ export function buildJunitXml(report: JsonReport): string {
     for (const c of clients) {
       for (const q of c.requirements) {
         t++;
-        if (q.verdict === 'fail') f++;
-        if (q.verdict === 'not-exercised') skipped++;
+        if (q.subject !== 'server') {
+          if (q.verdict === 'fail' || c.inconclusive.includes(q.id)) f++;
+          else if (q.verdict === 'not-exercised') skipped++;
+        }
         cases.push(testcase(c, q));
       }
       const r = runsTestcase(c);
@@ -135,12 +155,15 @@ export function buildJunitXml(report: JsonReport): string {
     ];
     if (report.options.shard) props.push(['shard', `${report.options.shard.index + 1}/${report.options.shard.count}`]);
     if (report.merged) props.push(['merged.shards', String(report.merged.shards)]);
+    if (report.options.allowNotExercised) props.push(['allowNotExercised', report.options.allowNotExercised.join(',')]);
+    for (const [name, n] of Object.entries(report.options.guards ?? {})) props.push([`guard.${name}`, String(n)]);
     const seen = new Set<string>();
     for (const c of clients) {
       for (const q of c.requirements) {
         if (seen.has(q.id)) continue;
         seen.add(q.id);
         props.push([`${q.id}.level`, q.level], [`${q.id}.source`, q.source]);
+        if (q.subject === 'server') props.push([`${q.id}.subject`, 'server']);
       }
     }
     return [

@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { lockstepCommand, userPath } from '../command-line.js';
-import { aggregateRuns, exitCodeOf, inShard, type RunKind, type RunRecord } from '../check.js';
+import { aggregateRuns, exitCodeOf, inconclusiveOf, inShard, type RunKind, type RunRecord } from '../check.js';
 import { ScenarioError } from '../scenario.js';
 import { reportVersion, type ClientReport, type JsonReport, type PropertyReport } from './json.js';
 
@@ -43,6 +43,9 @@ const clientKey = (c: Pick<ClientReport, 'protocol' | 'client' | 'server'>): str
  * report one unsharded check would have written: the same verdicts, counts, first
  * failures and counterexample.
  *
+ * A requirement exercised in any shard is exercised: inconclusive (exit 3) is computed
+ * from the merged runs exactly as a check computes it.
+ *
  * A check stops its property runs at the first failing run and shrinks it. Shard `i`
  * runs the property-run indices `j ≡ i (mod n)` and also stops at its own first failure,
  * so the merge takes the lowest failing index `k` over all shards (the run an unsharded
@@ -76,6 +79,8 @@ export function mergeReports(inputs: readonly MergeInput[], outDir: string): Mer
     differs('options.runs', first.report.options.runs, report.options.runs);
     differs('options.seed', first.report.options.seed, report.options.seed);
     differs('options.globals', first.report.options.globals, report.options.globals);
+    differs('options.allowNotExercised', first.report.options.allowNotExercised, report.options.allowNotExercised);
+    differs('options.guards', first.report.options.guards, report.options.guards);
   }
 
   // Group the clients of every report; each client's shards must be complete and distinct.
@@ -177,22 +182,35 @@ export function mergeReports(inputs: readonly MergeInput[], outDir: string): Mer
       }
     }
 
-    const runs: RunRecord[] = [];
+    // Each shard numbers its own evidence texts: carry the texts, re-number them in run order below.
+    const runs: { run: RunRecord; evidence: readonly string[] }[] = [];
     for (const p of parts) {
       for (const run of p.client.runs) {
         if (run.kind === 'property' && run.index > stopAt) continue;
         if (run.kind === 'counterexample' && p !== chosen) continue;
-        runs.push(run.kind === 'counterexample' && cxReplay !== undefined ? { ...run, replay: cxReplay } : run);
+        runs.push({ run: run.kind === 'counterexample' && cxReplay !== undefined ? { ...run, replay: cxReplay } : run, evidence: p.client.unexercisedEvidence });
       }
     }
-    runs.sort(compareRuns);
+    runs.sort((a, b) => compareRuns(a.run, b.run));
+    const evidence: string[] = [];
     // Keep the evidence of a requirement's first failure only, as one check does.
     const failedBefore = new Set<string>();
-    const merged = runs.map((run): RunRecord => {
+    const merged = runs.map(({ run, evidence: texts }): RunRecord => {
       const failures = run.kind === 'counterexample' ? run.failures : run.failures?.filter((f) => !failedBefore.has(f.requirement));
       for (const f of failures ?? []) failedBefore.add(f.requirement);
-      const { failures: _drop, ...rest } = run;
-      return failures?.length ? { ...rest, failures } : rest;
+      const { failures: _drop, unexercised, ...rest } = run;
+      const out: RunRecord = failures?.length ? { ...rest, failures } : rest;
+      if (unexercised) {
+        out.unexercised = unexercised
+          .split(' ')
+          .map((k) => {
+            const text = texts[Number(k)]!;
+            const at = evidence.indexOf(text);
+            return at >= 0 ? at : evidence.push(text) - 1;
+          })
+          .join(' ');
+      }
+      return out;
     });
     if (property) {
       const runsCount = merged.filter((r) => r.kind === 'property').length;
@@ -206,17 +224,20 @@ export function mergeReports(inputs: readonly MergeInput[], outDir: string): Mer
     }
 
     const base = parts[0]!.client;
-    const requirements = aggregateRuns(base.requirements, merged);
+    const requirements = aggregateRuns(base.requirements, merged, evidence);
+    const inconclusive = inconclusiveOf(requirements, first.report.options.allowNotExercised);
     const scenarios = parts.flatMap((p) => p.client.scenarios).sort((a, b) => a.index - b.index);
     clients.push({
       protocol: base.protocol,
       client: base.client,
       server: base.server,
-      exitCode: exitCodeOf(requirements, scenarios, !!property?.counterexample),
+      exitCode: exitCodeOf(requirements, scenarios, !!property?.counterexample, inconclusive),
+      inconclusive,
       requirements,
       scenarios,
       property,
       runs: merged,
+      unexercisedEvidence: evidence,
     });
   }
 

@@ -1,5 +1,6 @@
 import type { ChatBugs } from './bugs.js';
-import { chatTiming, type ChatMessage, type ChatServerFrame, type ChatSnapshot } from './wire.js';
+import type { ChatSnapshot } from './snapshot.js';
+import { chatTiming, type ChatMessage, type ChatServerFrame } from './wire.js';
 
 /** Timing of a chat client (defaults: docs/protocols/chat.md). */
 export interface ChatClientConfig {
@@ -13,6 +14,8 @@ export interface ChatClientConfig {
   requestTimeout: number;
   /** Delay before retrying a failed send. */
   outboxRetry: number;
+  /** Waits before the 1st, 2nd, … retry of a failed catch-up load (the last one repeats). */
+  catchUpBackoff: readonly number[];
 }
 
 /** The reference configuration. */
@@ -24,6 +27,7 @@ export const defaultChatConfig: ChatClientConfig = {
   pongTimeout: chatTiming.pongTimeout,
   requestTimeout: 5000,
   outboxRetry: 3000,
+  catchUpBackoff: chatTiming.backoff,
 };
 
 /** A message waiting in the outbox (persisted). */
@@ -64,7 +68,8 @@ export type ChatCommand =
   | { type: 'cancel-timer'; key: string }
   | { type: 'persist-outbox'; outbox: OutboxEntry[]; counter: number };
 
-interface PollLoop {
+/** One polling loop: its conversation and the poll it waits for. */
+export interface PollLoop {
   conversation: string;
   inFlight: number | undefined;
 }
@@ -83,10 +88,15 @@ export class ChatMachine {
   private socketCounter = 0;
   private requestCounter = 0;
   private loopCounter = 0;
-  private loops = new Map<string, PollLoop>();
+  /** The polling loops by timer key (one, unless a bug starts more). */
+  protected loops = new Map<string, PollLoop>();
   private loads = new Map<number, { conversation: string; loop?: string }>();
   /** A catch-up load is owed: none has succeeded since the last one was asked for. */
   private catchUpOwed = false;
+  /** Failed attempts of the owed catch-up load so far (picks the next retry's wait). */
+  private catchUpFailures = 0;
+  /** The latest catch-up load asked for: only its failure is retried (an older one was superseded). */
+  private latestLoad: number | undefined;
   private attempts = 0;
   private awaitingPong = false;
   private lastSendAt = -Infinity;
@@ -123,7 +133,7 @@ export class ChatMachine {
     return this.cmds;
   }
 
-  /** What the user sees. */
+  /** What the user sees (a fresh object on every call). */
   snapshot(): ChatSnapshot {
     const current = this.conversation;
     const shown: ChatSnapshot['messages'] = this.messages.map((m) => ({
@@ -225,7 +235,8 @@ export class ChatMachine {
     this.ids.clear();
   }
 
-  private connect(): void {
+  /** Opens a socket for the open conversation, when the device is online and no auth error stands. */
+  protected connect(): void {
     const conversation = this.conversation;
     if (!conversation || this.authError || !this.online) return;
     const id = ++this.socketCounter;
@@ -283,14 +294,15 @@ export class ChatMachine {
   }
 
   /** Coming online or to the foreground: a client that gave up (or waits) tries again now. */
-  private revive(): void {
+  protected revive(): void {
     if (!this.conversation || this.socket || this.authError) return;
     this.attempts = 0;
     this.cmd({ type: 'cancel-timer', key: 'reconnect' });
     this.connect();
   }
 
-  private startPolling(): void {
+  /** Starts the polling loop (the first poll at once), unless one runs already. */
+  protected startPolling(): void {
     const conversation = this.conversation;
     if (!conversation) return;
     if (!this.bugs.duplicatePoller && this.loops.size > 0) return;
@@ -320,10 +332,16 @@ export class ChatMachine {
     this.cmd({ type: 'get', request, conversation: loop.conversation });
   }
 
-  /** The catch-up load after opening a conversation or a socket. */
-  private load(conversation: string): void {
+  /** The catch-up load after opening a conversation or a socket (`retry`: a retry of a failed one). */
+  private load(conversation: string, retry = false): void {
     this.catchUpOwed = true;
+    if (!retry) {
+      // A fresh load supersedes any retry still waiting for the previous one.
+      this.catchUpFailures = 0;
+      this.cmd({ type: 'cancel-timer', key: 'catch-up' });
+    }
     const request = ++this.requestCounter;
+    this.latestLoad = request;
     this.loads.set(request, { conversation });
     this.cmd({ type: 'get', request, conversation });
   }
@@ -337,19 +355,31 @@ export class ChatMachine {
       this.merge(messages, load.conversation !== this.conversation);
     if (load.loop === undefined) {
       if (messages && load.conversation === this.conversation) this.catchUpOwed = false;
-      // A failed catch-up load is retried (unless a later one succeeded): with a healthy
-      // socket nothing else would fetch what was stored while the client had none.
-      else if (!messages && this.catchUpOwed && load.conversation === this.conversation && !this.authError)
-        this.cmd({ type: 'set-timer', key: 'catch-up', ms: this.config.outboxRetry });
+      // A failed catch-up load is retried with backoff (unless a later one succeeded): with a
+      // healthy socket nothing else would fetch what was stored while the client had none,
+      // and a fixed short retry during a long REST outage would amount to polling.
+      else if (!messages && this.catchUpOwed && request === this.latestLoad && load.conversation === this.conversation && !this.authError) {
+        const waits = this.config.catchUpBackoff;
+        const wait = waits[Math.min(this.catchUpFailures, waits.length - 1)] ?? this.config.outboxRetry;
+        this.catchUpFailures++;
+        this.cmd({ type: 'set-timer', key: 'catch-up', ms: wait });
+      }
       return;
     }
     const loop = this.loops.get(load.loop);
     if (!loop || loop.inFlight !== request) return;
-    loop.inFlight = undefined;
-    this.cmd({ type: 'set-timer', key: load.loop, ms: this.interval() });
+    this.pollDone(load.loop, loop, messages !== undefined);
   }
 
-  private interval(): number {
+  /** A poll of `loop` answered (`ok`: with the messages); the loop waits one interval and polls again, whatever the outcome. */
+  protected pollDone(key: string, loop: PollLoop, ok: boolean): void {
+    void ok; // errors are logged and polling goes on (fallback document, "Polling Errors")
+    loop.inFlight = undefined;
+    this.cmd({ type: 'set-timer', key, ms: this.interval() });
+  }
+
+  /** The wait before the next poll: 2/5/10 s by the time since the user last sent (or the base interval). */
+  protected interval(): number {
     if (!this.config.adaptive) return this.config.basePollInterval;
     const since = this.now - this.lastSendAt;
     const a = chatTiming.adaptive;
@@ -381,7 +411,7 @@ export class ChatMachine {
       case 'outbox-retry':
         return this.flushOutbox();
       case 'catch-up':
-        if (this.catchUpOwed && this.conversation && !this.authError && this.loops.size === 0) this.load(this.conversation);
+        if (this.catchUpOwed && this.conversation && !this.authError && this.loops.size === 0) this.load(this.conversation, true);
         return;
     }
   }

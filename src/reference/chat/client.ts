@@ -9,7 +9,8 @@ import {
   type ChatEvent,
   type OutboxEntry,
 } from './client-machine.js';
-import { chatPaths, parseMessageList, parseSendAck, parseServerFrame, type ChatDriver, type ChatSnapshot } from './wire.js';
+import type { ChatSnapshot } from './snapshot.js';
+import { chatPaths, parseMessageList, parseSendAck, parseServerFrame, type ChatDriver } from './wire.js';
 
 const OUTBOX_KEY = 'chat.outbox';
 
@@ -18,6 +19,11 @@ export interface ChatClientOptions {
   config?: Partial<ChatClientConfig>;
   /** Known bugs to switch on (the faulty variants). */
   bugs?: ChatBugs;
+  /**
+   * The decision machine to run instead of {@link ChatMachine}: a subclass that overrides
+   * one decision (how the zoo's faulty variants get their one bug).
+   */
+  Machine?: typeof ChatMachine;
 }
 
 /**
@@ -27,7 +33,8 @@ export interface ChatClientOptions {
  */
 export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}): ChatDriver {
   const saved = readOutbox(env);
-  const machine = new ChatMachine(
+  const Machine = options.Machine ?? ChatMachine;
+  const machine = new Machine(
     { ...defaultChatConfig, ...options.config },
     options.bugs ?? {},
     saved.outbox,

@@ -3,6 +3,7 @@ import { createChatClient } from './client.js';
 import { chatPropertyModel } from './property-model.js';
 import { chatRequirements } from './requirements.js';
 import { createChatServer, parseChatServerOptions } from './server.js';
+import { ChatSnapshotSchema } from './snapshot.js';
 import { chatVariants } from './variants.js';
 import type { ChatDriver } from './wire.js';
 
@@ -14,15 +15,20 @@ export const chatProtocol: ProtocolDefinition = {
   title: 'Chat: WebSocket per conversation, polling fallback',
   sources: ['chat-websocket-polling-fallback.md', 'chat-backend-sync-optimization.md'],
   requirements: chatRequirements,
+  snapshot: ChatSnapshotSchema,
   actions: {
     openConversation: {
-      description: 'open (or switch to) a conversation',
+      description: 'open (or switch to) a conversation: the driver gets openConversation(conversation: string)',
       params: { conversation: 'string' },
       run: (d, a) => driver(d).openConversation(a.conversation as string),
     },
-    closeConversation: { description: 'close the open conversation', params: {}, run: (d) => driver(d).closeConversation() },
+    closeConversation: {
+      description: 'close the open conversation: the driver gets closeConversation()',
+      params: {},
+      run: (d) => driver(d).closeConversation(),
+    },
     send: {
-      description: 'send a message in the open conversation',
+      description: 'send a message in the open conversation: the driver gets send(text: string), the text itself',
       params: { text: 'string' },
       run: (d, a) => driver(d).send(a.text as string),
     },
@@ -40,4 +46,6 @@ export const chatProtocol: ProtocolDefinition = {
 
 export { createChatClient } from './client.js';
 export { createChatServer } from './server.js';
-export type { ChatDriver, ChatSnapshot, ChatMessage } from './wire.js';
+export type { ChatDriver, ChatMessage } from './wire.js';
+export type { ChatSnapshot, ChatShownMessage } from './snapshot.js';
+export { ChatSnapshotSchema, ChatShownMessageSchema } from './snapshot.js';

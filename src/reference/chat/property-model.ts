@@ -58,6 +58,14 @@ export const chatPropertyModel: PropertyModel = {
           match: f.constantFrom({ envelope: 'http.response' as const }, { envelope: 'http.response' as const, nth: 2 }),
           duration: f.integer({ min: 500, max: 4500 }),
         }),
+        // The OS closes a backgrounded app's socket: the return to the foreground must bring it back (CHAT-16).
+        f.record({
+          kind: f.constant('app-background' as const),
+          at,
+          duration: f.integer({ min: 5000, max: 45_000 }),
+          timers: f.constantFrom('suspend' as const, 'throttle' as const),
+          closeSocketsAfter: f.integer({ min: 1000, max: 4000 }),
+        }),
       ],
       DURATION,
     );

@@ -1,6 +1,11 @@
 import type { ClientVariant } from '../../conformance/protocol.js';
 import type { ChatBugs } from './bugs.js';
 import { createChatClient } from './client.js';
+import { fastPoller } from './zoo/fast-poller.js';
+import { givesUpAfterMaxRetries } from './zoo/gives-up-after-max-retries.js';
+import { noOptimisticUpdate } from './zoo/no-optimistic-update.js';
+import { pollingOnly } from './zoo/polling-only.js';
+import { stopsPollingOnError } from './zoo/stops-polling-on-error.js';
 
 const variant = (description: string, violates: string[], bugs: ChatBugs): ClientVariant => ({
   description,
@@ -28,4 +33,10 @@ export const chatVariants: Record<string, ClientVariant> = {
   }),
   'outbox-resends': variant('retries a failed send with a new clientMessageId', ['CHAT-12'], { outboxResends: true }),
   'retries-on-401': variant('treats 401 like any other error and keeps polling and reconnecting', ['CHAT-14'], { retriesOn401: true }),
+  // One file each in zoo/: the reference with exactly one decision overridden.
+  'polling-only': pollingOnly,
+  'gives-up-after-max-retries': givesUpAfterMaxRetries,
+  'fast-poller': fastPoller,
+  'stops-polling-on-error': stopsPollingOnError,
+  'no-optimistic-update': noOptimisticUpdate,
 };

@@ -2,6 +2,9 @@
  * The chat protocol's wire types (docs/protocols/chat.md), validated at the boundary:
  * anything that does not parse is rejected with a message, never trusted.
  */
+import type { ChatSnapshot } from './snapshot.js';
+
+export type { ChatSnapshot } from './snapshot.js';
 
 /** A stored chat message. */
 export interface ChatMessage {
@@ -93,27 +96,23 @@ export const chatTiming = {
   pongTimeout: 5_000,
   /** Liveness bound after heal (CHAT-10). */
   deliveryBound: 65_000,
+  /** Share of an interval a timer may deviate by (jitter, timer slack): ±10 %. */
+  jitter: 0.1,
 } as const;
 
-/** What the user of a chat client sees (`snapshot()`). */
-export interface ChatSnapshot {
-  /** The open conversation, or `null`. */
-  conversation: string | null;
-  /** Visible messages, in display order. Optimistic (unacknowledged) messages have `pending: true` and id `local:<clientMessageId>`. */
-  messages: { id: string; role: 'user' | 'assistant'; content: string; timestamp: string; clientMessageId?: string; pending?: boolean }[];
-  /** The socket as the client sees it. */
-  connection: 'idle' | 'connecting' | 'open' | 'closed';
-  polling: boolean;
-  /** Messages in the outbox, not yet acknowledged. */
-  outbox: number;
-  authError: boolean;
-}
-
-/** The actions a chat client exposes to the harness. */
+/**
+ * The actions a chat client exposes to the harness. Each takes plain positional arguments:
+ * a scenario's `{do: send, args: {text: "hi"}}` becomes `send("hi")`.
+ */
 export interface ChatDriver {
+  /** Opens (or switches to) `conversation`, an id such as `"A"`. */
   openConversation(conversation: string): void;
+  /** Closes the open conversation (nothing happens when none is open). */
   closeConversation(): void;
+  /** Sends `text` in the open conversation. */
   send(text: string): void;
+  /** What the user sees now (docs/protocols/chat.md, "ChatSnapshot"). */
   snapshot(): ChatSnapshot;
+  /** Stops every timer and listener (the harness calls it when the app is killed). */
   dispose?(): void;
 }

@@ -1,7 +1,8 @@
 /**
  * Realistic bugs a live-support client can have, each reproducing one of the mistakes
- * the source document says were fixed. The reference client has none; each faulty
- * variant in the zoo switches exactly one on.
+ * the source document says were fixed. The reference client has none; the document's
+ * four variants (variants.ts) each switch exactly one on. Newer variants are files of
+ * their own in `zoo/` that override one decision of the reference machines instead.
  */
 export interface LiveSupportBugs {
   /**

@@ -21,10 +21,22 @@ import {
 
 /** Options of the reference live-support client. */
 export interface LiveSupportClientOptions {
+  /** Widget timing (defaults: {@link defaultWidgetConfig}). */
   widget?: Partial<WidgetConfig>;
+  /** Dashboard timing (defaults: {@link defaultDashboardConfig}). */
   dashboard?: Partial<DashboardConfig>;
   /** Known bugs to switch on (the faulty variants). */
   bugs?: LiveSupportBugs;
+  /**
+   * Builds the decision machines (default: the reference ones). A faulty variant in the
+   * zoo passes a subclass that overrides one decision; the shells stay the same.
+   */
+  machines?: {
+    /** The widget's machine. */
+    widget?: (config: WidgetConfig, bugs: LiveSupportBugs) => WidgetMachine;
+    /** The dashboard's machine; `online` is the device's network state at creation. */
+    dashboard?: (config: DashboardConfig, bugs: LiveSupportBugs, online: boolean) => DashboardMachine;
+  };
 }
 
 type Timer = ReturnType<ClientEnv['setTimeout']>;
@@ -47,11 +59,16 @@ export function createLiveSupportClient(env: ClientEnv, options: LiveSupportClie
   const asWidget = (action: string): WidgetShell => {
     if (dashboard)
       throw new Error(`${env.node} is a dashboard node: ${action} is a widget action (a node is either a widget or a dashboard)`);
-    return (widget ??= createWidgetShell(env, { ...defaultWidgetConfig, ...options.widget }, bugs));
+    return (widget ??= createWidgetShell(env, { ...defaultWidgetConfig, ...options.widget }, bugs, options.machines?.widget));
   };
   const asDashboard = (action: string): DashboardShell => {
     if (widget) throw new Error(`${env.node} is a widget node: ${action} is a dashboard action (a node is either a widget or a dashboard)`);
-    return (dashboard ??= createDashboardShell(env, { ...defaultDashboardConfig, ...options.dashboard }, bugs));
+    return (dashboard ??= createDashboardShell(
+      env,
+      { ...defaultDashboardConfig, ...options.dashboard },
+      bugs,
+      options.machines?.dashboard,
+    ));
   };
   const idle: LiveSupportSnapshot = { role: 'idle' };
 
@@ -148,8 +165,13 @@ async function fetchWithin(env: ClientEnv, ms: number, url: string, init: Reques
   }
 }
 
-function createWidgetShell(env: ClientEnv, config: WidgetConfig, bugs: LiveSupportBugs): WidgetShell {
-  const machine = new WidgetMachine(config, bugs);
+function createWidgetShell(
+  env: ClientEnv,
+  config: WidgetConfig,
+  bugs: LiveSupportBugs,
+  make: NonNullable<LiveSupportClientOptions['machines']>['widget'] = (c, b) => new WidgetMachine(c, b),
+): WidgetShell {
+  const machine = make(config, bugs);
   const intervals = new Map<number, Timer>();
   let disposed = false;
 
@@ -230,8 +252,13 @@ interface DashboardShell {
 
 type DashboardTimerKey = Extract<DashboardEvent, { type: 'timer' }>['key'];
 
-function createDashboardShell(env: ClientEnv, config: DashboardConfig, bugs: LiveSupportBugs): DashboardShell {
-  const machine = new DashboardMachine(config, bugs, env.isOnline());
+function createDashboardShell(
+  env: ClientEnv,
+  config: DashboardConfig,
+  bugs: LiveSupportBugs,
+  make: NonNullable<LiveSupportClientOptions['machines']>['dashboard'] = (c, b, online) => new DashboardMachine(c, b, online),
+): DashboardShell {
+  const machine = make(config, bugs, env.isOnline());
   const timers = new NamedTimers<DashboardTimerKey>(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {
     open: (socket) => feed({ type: 'ws-open', socket }),

@@ -55,23 +55,29 @@ export type DashboardCommand =
  * sends and replacements are REST calls; their effect arrives with the next broadcast.
  */
 export class DashboardMachine {
-  private dashboardUserId: string | null = null;
-  private wanted = false;
-  private socket: { id: number; state: 'connecting' | 'open'; subscribed: boolean } | undefined;
+  /** The agent signed in. */
+  protected dashboardUserId: string | null = null;
+  /** The user opened the dashboard and has not closed it: it wants a socket. */
+  protected wanted = false;
+  /** The current socket, if any. */
+  protected socket: { id: number; state: 'connecting' | 'open'; subscribed: boolean } | undefined;
   private socketCounter = 0;
   private requestCounter = 0;
   private attempts = 0;
-  private users: ShownUser[] = [];
+  /** The customers shown. */
+  protected users: ShownUser[] = [];
   /** Chat id → ids of the agent's messages in it, from the last broadcast shown. */
-  private readonly agentMessages = new Map<string, string[]>();
-  private lastTimestamp: string | undefined;
+  protected readonly agentMessages = new Map<string, string[]>();
+  /** `data.timestamp` of the broadcast shown. */
+  protected lastTimestamp: string | undefined;
   private cmds: DashboardCommand[] = [];
   private shown: DashboardSnapshot | undefined;
 
   constructor(
-    private readonly config: DashboardConfig,
-    private readonly bugs: LiveSupportBugs,
-    private online: boolean,
+    protected readonly config: DashboardConfig,
+    protected readonly bugs: LiveSupportBugs,
+    /** What the device's network state is believed to be. */
+    protected online: boolean,
   ) {}
 
   /** Feeds one event; returns the commands to carry out, in order. */
@@ -158,7 +164,8 @@ export class DashboardMachine {
     }
   }
 
-  private open(): void {
+  /** Opens a socket, unless the device is offline. */
+  protected open(): void {
     if (!this.online) return; // the `online` event will bring it back
     const id = ++this.socketCounter;
     this.socket = { id, state: 'connecting', subscribed: false };
@@ -177,7 +184,8 @@ export class DashboardMachine {
     this.cmd({ type: 'set-timer', key: 'silence', ms: this.config.silence });
   }
 
-  private onFrame(id: number, frame: DashboardServerFrame): void {
+  /** A frame arrived on socket `id`: the decision what to show. */
+  protected onFrame(id: number, frame: DashboardServerFrame): void {
     const s = this.socket;
     if (!s || s.id !== id) return;
     this.cmd({ type: 'set-timer', key: 'silence', ms: this.config.silence });
@@ -202,8 +210,8 @@ export class DashboardMachine {
         );
   }
 
-  /** The socket closed, failed to connect, or went silent. */
-  private socketFailed(): void {
+  /** The socket closed, failed to connect, or went silent: the decision to reconnect (with backoff). */
+  protected socketFailed(): void {
     this.socket = undefined;
     this.cmd({ type: 'cancel-timer', key: 'silence' });
     if (!this.wanted) return;
@@ -214,7 +222,7 @@ export class DashboardMachine {
   }
 
   /** Coming online or to the foreground: a dashboard that waits to reconnect tries now. */
-  private revive(): void {
+  protected revive(): void {
     if (!this.wanted || this.socket) return;
     this.attempts = 0;
     this.cmd({ type: 'cancel-timer', key: 'reconnect' });
@@ -226,15 +234,16 @@ export class DashboardMachine {
     this.cmd({ type: 'request', request, method, path, body: JSON.stringify({ content, dashboard_user_id: this.dashboardUserId }) });
   }
 
-  private log(message: string, fields?: Record<string, unknown>): void {
+  protected log(message: string, fields?: Record<string, unknown>): void {
     this.cmd({ type: 'log', message, fields });
   }
 
-  private cmd(c: DashboardCommand): void {
+  protected cmd(c: DashboardCommand): void {
     this.cmds.push(c);
   }
 }
 
+/** A broadcast customer as the dashboard shows it (message ids only). */
 function shownUser(u: LiveUser): ShownUser {
   return {
     email: u.email,

@@ -2,6 +2,7 @@ import type { ProtocolDefinition } from '../../conformance/protocol.js';
 import { createLiveSupportClient } from './client.js';
 import { liveSupportPropertyModel } from './property-model.js';
 import { liveSupportRequirements } from './requirements.js';
+import { LiveSupportSnapshotSchema } from './snapshot.js';
 import type { LiveServerVariant } from './server-core.js';
 import { createLiveSupportServer, parseLiveServerOptions } from './server.js';
 import { liveSupportServerVariants, liveSupportVariants } from './variants.js';
@@ -19,36 +20,38 @@ export const liveSupportProtocol: ProtocolDefinition = {
   title: 'Live support: polling widget, broadcast dashboard',
   sources: ['live-support-chat-polling-fixes.md'],
   requirements: liveSupportRequirements,
+  snapshot: LiveSupportSnapshotSchema,
   actions: {
     mountWidget: {
-      description: "widget: mount the chat view for a customer's chat (or change those dependencies)",
+      description: "widget: mount the chat view for customer `email`'s chat `chat` (or change the email or chat of a mounted one)",
       params: { email: 'string', chat: 'string' },
       run: (d, a) => driver(d).mountWidget(a.email as string, a.chat as string),
     },
     unmountWidget: { description: 'widget: unmount the chat view', params: {}, run: (d) => driver(d).unmountWidget() },
     switchChat: {
-      description: 'widget: change the current chat',
+      description: 'widget: change the current chat of a mounted widget to `chat` (ignored while unmounted)',
       params: { chat: 'string' },
       run: (d, a) => driver(d).switchChat(a.chat as string),
     },
     customerSend: {
-      description: 'widget: the customer sends a message',
+      description: 'widget: the customer sends `text` in the current chat (a client may ignore it while unmounted)',
       params: { text: 'string' },
       run: (d, a) => driver(d).customerSend(a.text as string),
     },
     connectDashboard: {
-      description: 'dashboard: open the dashboard as a dashboard user',
+      description: 'dashboard: open the dashboard as agent `dashboardUserId`',
       params: { dashboardUserId: 'string' },
       run: (d, a) => driver(d).connectDashboard(a.dashboardUserId as string),
     },
     disconnectDashboard: { description: 'dashboard: close the dashboard', params: {}, run: (d) => driver(d).disconnectDashboard() },
     agentSend: {
-      description: 'dashboard: the agent sends a message in a chat',
+      description: 'dashboard: the agent sends `text` in chat `chat`',
       params: { chat: 'string', text: 'string' },
       run: (d, a) => driver(d).agentSend(a.chat as string, a.text as string),
     },
     agentReplace: {
-      description: 'dashboard: the agent replaces their last message in a chat (same count, new id)',
+      description:
+        'dashboard: the agent replaces their last message in chat `chat` (as the dashboard shows it) with `text` (same count, new id)',
       params: { chat: 'string', text: 'string' },
       run: (d, a) => driver(d).agentReplace(a.chat as string, a.text as string),
     },
@@ -67,4 +70,6 @@ export const liveSupportProtocol: ProtocolDefinition = {
 
 export { createLiveSupportClient } from './client.js';
 export { createLiveSupportServer } from './server.js';
-export type { LiveSupportDriver, LiveSupportSnapshot, LiveMessage, LiveChat, LiveUser } from './wire.js';
+export type { LiveSupportDriver, LiveMessage, LiveChat, LiveUser } from './wire.js';
+export type { LiveSupportSnapshot, WidgetSnapshot, DashboardSnapshot } from './snapshot.js';
+export { LiveSupportSnapshotSchema } from './snapshot.js';

@@ -1,6 +1,13 @@
 import type { ClientVariant, ServerVariant } from '../../conformance/protocol.js';
 import type { LiveSupportBugs } from './bugs.js';
 import { createLiveSupportClient } from './client.js';
+import { dashboardCountBasedRefresh } from './zoo/dashboard-count-based-refresh.js';
+import { dashboardNeverReconnects } from './zoo/dashboard-never-reconnects.js';
+import { dashboardWaitsForOnlineEvent } from './zoo/dashboard-waits-for-online-event.js';
+import { flattensAllChats } from './zoo/flattens-all-chats.js';
+import { ownMessagesFromAckOnly } from './zoo/own-messages-from-ack-only.js';
+import { pollsEvery200ms } from './zoo/polls-every-200ms.js';
+import { stopsPollingAfterError } from './zoo/stops-polling-after-error.js';
 
 const variant = (description: string, violates: string[], bugs: LiveSupportBugs): ClientVariant => ({
   description,
@@ -8,7 +15,11 @@ const variant = (description: string, violates: string[], bugs: LiveSupportBugs)
   create: (env) => createLiveSupportClient(env, { bugs }),
 });
 
-/** The live-support zoo: the document's four client-side bugs, each caught by the requirement named (docs/protocols/live-support.md). */
+/**
+ * The live-support zoo: the document's four client-side bugs (bug flags of the reference
+ * client) and one file per further realistic bug in `zoo/`, each caught by the
+ * requirement named (docs/protocols/live-support.md, "Faulty variants").
+ */
 export const liveSupportVariants: Record<string, ClientVariant> = {
   'interval-recreated-per-message': variant(
     'the polling effect depends on the message count: every new message re-runs it (an immediate poll, a new 2 s interval) and leaves the old interval running',
@@ -34,6 +45,13 @@ export const liveSupportVariants: Record<string, ClientVariant> = {
       missingUserFilter: true,
     },
   ),
+  'polls-every-200ms': pollsEvery200ms,
+  'stops-polling-after-error': stopsPollingAfterError,
+  'own-messages-from-ack-only': ownMessagesFromAckOnly,
+  'flattens-all-chats': flattensAllChats,
+  'dashboard-count-based-refresh': dashboardCountBasedRefresh,
+  'dashboard-waits-for-online-event': dashboardWaitsForOnlineEvent,
+  'dashboard-never-reconnects': dashboardNeverReconnects,
 };
 
 /** The live-support server variants: the document's two broadcast bugs, caught with the reference clients (`--server NAME`). */

@@ -34,12 +34,16 @@ export type WidgetCommand =
  * One run of the polling effect: the values of its dependencies it closed over, and its
  * interval. It is active (the source's `isActive`) while it is the current run.
  */
-interface EffectRun {
+export interface EffectRun {
+  /** Counts the runs of this widget. */
   id: number;
+  /** The `email` dependency it closed over. */
   email: string;
+  /** The `currentChatId` dependency it closed over. */
   chat: string;
   /** The message count, when the (buggy) effect depends on it. */
   count: number | undefined;
+  /** Its interval (the shell's timer of that number). */
   interval: number;
 }
 
@@ -55,21 +59,24 @@ export class WidgetMachine {
   private mounted = false;
   private email: string | null = null;
   private chat: string | null = null;
-  private messages: LiveMessage[] = [];
-  private run: EffectRun | undefined;
+  /** The component's message list. */
+  protected messages: LiveMessage[] = [];
+  /** The current run of the polling effect (the one whose `isActive` is true). */
+  protected run: EffectRun | undefined;
   private runCounter = 0;
-  private intervalCounter = 0;
+  protected intervalCounter = 0;
   private requestCounter = 0;
   /** Intervals still scheduled, each calling the poll of the run that created it. */
-  private readonly intervals = new Map<number, EffectRun>();
-  private readonly polls = new Map<number, EffectRun>();
+  protected readonly intervals = new Map<number, EffectRun>();
+  /** Polls in flight, by request number, with the run that started them. */
+  protected readonly polls = new Map<number, EffectRun>();
   private readonly sends = new Map<number, EffectRun | undefined>();
   private cmds: WidgetCommand[] = [];
   private shown: WidgetSnapshot | undefined;
 
   constructor(
-    private readonly config: WidgetConfig,
-    private readonly bugs: LiveSupportBugs,
+    protected readonly config: WidgetConfig,
+    protected readonly bugs: LiveSupportBugs,
   ) {}
 
   /** Feeds one event; returns the commands to carry out, in order. */
@@ -122,11 +129,8 @@ export class WidgetMachine {
         this.cmd({ type: 'post', request, email: this.email, chat: this.chat, content: e.text });
         return;
       }
-      case 'tick': {
-        const run = this.intervals.get(e.interval);
-        if (run) this.poll(run);
-        return;
-      }
+      case 'tick':
+        return this.onTick(e.interval);
       case 'poll-done':
         return this.onPoll(e.request, e.chats);
       case 'send-done': {
@@ -140,7 +144,14 @@ export class WidgetMachine {
     }
   }
 
-  private onPoll(request: number, chats: LiveChat[] | undefined): void {
+  /** Interval `interval` fired: `setInterval(pollMessages, 2000)` polls for the run that created it. */
+  protected onTick(interval: number): void {
+    const run = this.intervals.get(interval);
+    if (run) this.poll(run);
+  }
+
+  /** A poll answered: the decision to update the messages (or not). */
+  protected onPoll(request: number, chats: LiveChat[] | undefined): void {
     const run = this.polls.get(request);
     this.polls.delete(request);
     if (!run) return;
@@ -154,7 +165,7 @@ export class WidgetMachine {
   }
 
   /** The effect-with-dependencies semantics: clean up the current run and run again when a dependency changed. */
-  private reconcile(): void {
+  protected reconcile(): void {
     const want = this.mounted && this.email !== null && this.chat !== null;
     const count = this.bugs.intervalRecreatedPerMessage ? this.messages.length : undefined;
     const cur = this.run;
@@ -177,17 +188,18 @@ export class WidgetMachine {
     this.cmd({ type: 'set-interval', interval: run.interval, ms: this.config.pollInterval });
   }
 
-  private poll(run: EffectRun): void {
+  /** Starts one poll for `run` (`pollMessages()`). */
+  protected poll(run: EffectRun): void {
     const request = ++this.requestCounter;
     this.polls.set(request, run);
     this.cmd({ type: 'get', request, email: run.email });
   }
 
-  private log(message: string, fields?: Record<string, unknown>): void {
+  protected log(message: string, fields?: Record<string, unknown>): void {
     this.cmd({ type: 'log', message, fields });
   }
 
-  private cmd(c: WidgetCommand): void {
+  protected cmd(c: WidgetCommand): void {
     this.cmds.push(c);
   }
 }

@@ -8,6 +8,7 @@
  * `{type: "chat_updates", data: {users, timestamp}}`, each user carrying its
  * `dashboard_user_id`.
  */
+import type { LiveSupportSnapshot } from './snapshot.js';
 
 /** A stored message of a support chat. */
 export interface LiveMessage {
@@ -183,7 +184,7 @@ export function parseServerFrame(data: unknown): DashboardServerFrame {
 }
 
 // ---------------------------------------------------------------------------------------
-// Timing, snapshots, driver
+// Timing and driver
 
 /** Protocol timing constants (docs/protocols/live-support.md). */
 export const liveTiming = {
@@ -193,53 +194,17 @@ export const liveTiming = {
   broadcastInterval: 2000,
   /** What "processing" may add to a round trip before a sent message reaches the dashboard (LIVE-5). */
   processingAllowance: 250,
-  /** A widget request that has not answered after this long is abandoned. */
+  /** A widget request that has not answered after this long is abandoned (a poll then counts as failed). */
   requestTimeout: 10_000,
+  /** The longest a widget may wait after a failed poll, and a dashboard between reconnect attempts. */
+  maxRetryInterval: 30_000,
   /** Dashboard reconnect delays; the last repeats. */
   dashboardBackoff: [1000, 2000, 4000, 8000, 16_000, 30_000],
   /** No frame on the dashboard socket for this long (five missed broadcasts): it is dead. */
   dashboardSilence: 10_000,
 } as const;
 
-/** A message as a snapshot shows it. */
-export interface ShownMessage {
-  id: string;
-  role: 'user' | 'agent';
-  content: string;
-}
-
-/** What the user of a widget node sees. */
-export interface WidgetSnapshot {
-  role: 'widget';
-  /** The chat view is mounted (the widget's `stage` is the chat). */
-  mounted: boolean;
-  email: string | null;
-  chatId: string | null;
-  /** The widget's message list (the component's state), in server order. */
-  messages: ShownMessage[];
-}
-
-/** A customer as a dashboard snapshot shows it. */
-export interface ShownUser {
-  email: string;
-  dashboard_user_id: string | null;
-  /** Each chat with the ids of its messages, in order (ids only: the runner serializes snapshots after every step). */
-  chats: { chat_id: string; messages: string[] }[];
-}
-
-/** What the agent at a dashboard node sees. */
-export interface DashboardSnapshot {
-  role: 'dashboard';
-  /** The agent's own id (the dashboard user), or `null` before connecting. */
-  dashboardUserId: string | null;
-  connection: 'idle' | 'connecting' | 'open' | 'closed';
-  subscribed: boolean;
-  /** The customers shown, in broadcast order. */
-  users: ShownUser[];
-}
-
-/** What a node shows: nothing yet, a widget, or a dashboard. */
-export type LiveSupportSnapshot = { role: 'idle' } | WidgetSnapshot | DashboardSnapshot;
+export type { DashboardSnapshot, LiveSupportSnapshot, ShownMessage, ShownUser, WidgetSnapshot } from './snapshot.js';
 
 /**
  * The actions a live-support client exposes to the harness. One factory serves both

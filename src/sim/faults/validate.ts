@@ -36,9 +36,11 @@ export class FaultPlanError extends Error {
 
 type Check = (v: unknown) => string | undefined; // returns "expected …" or undefined when fine
 
+/** Virtual times and durations stay below 2³¹ ms (about 24.8 days), as every scenario does. */
+const maxMs = 2 ** 31 - 1;
 const nonNegative: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number of virtual milliseconds ≥ 0';
-const positive: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a number of milliseconds > 0');
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= maxMs ? undefined : 'a number of virtual milliseconds from 0 to 2,147,483,647';
+const positive: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= maxMs ? undefined : 'a number of milliseconds from 1 to 2,147,483,647');
 const probability: Check = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a probability between 0 and 1');
 const positiveInt: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a whole number ≥ 1');
 const text: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');

@@ -1,0 +1,87 @@
+import { verdict, type Violation } from '../../../conformance/checker-kit.js';
+import { fmtDuration, fmtTime } from '../../../conformance/trace-query.js';
+import {
+  B,
+  describeSession,
+  guarded,
+  P,
+  plural,
+  pollsOf,
+  R,
+  timersDisturbed,
+  type LiveRequest,
+  type Model,
+  type WidgetSession,
+} from './model.js';
+
+/**
+ * When the poll after `p` is due: `P + T` after `p` settled with a 2xx answer, `B + T`
+ * after it failed (an error status, a failed fetch); a poll unsettled after `R` counts
+ * as failed at `R`. This accepts a fixed interval (the source's `setInterval`), a loop
+ * that waits 2 s after each answer, one that skips a tick while a poll is in flight, and
+ * backing off (up to 30 s) after failures.
+ */
+function dueAfter(m: Model, p: LiveRequest): { at: number; why: string } {
+  const settled = p.responseAt ?? p.failAt ?? Infinity;
+  if (settled - p.requestAt > R) return { at: p.requestAt + R + B + m.T, why: `poll ${p.id} went unanswered for 10 s` };
+  const ok = p.responseAt !== undefined && p.status !== undefined && p.status >= 200 && p.status <= 299 && p.via !== 'edge';
+  return ok
+    ? { at: settled + P + m.T, why: `poll ${p.id} was answered ${p.status} at ${fmtTime(settled)}` }
+    : { at: settled + B + m.T, why: `poll ${p.id} failed (${p.status ?? p.failReason ?? 'no answer'}) at ${fmtTime(settled)}` };
+}
+
+/** Where the first poll of a session is due: `T` after its start, or on the beat of the loop it continues (a chat change that kept the email). */
+function firstDue(m: Model, s: WidgetSession): { at: number; from: number; why: string } {
+  const own = {
+    at: s.start + m.T,
+    from: s.start,
+    why: `the ${s.startedBy === 'restore' ? 'restart' : s.startedBy === 'change' ? 'chat change' : 'mount'} at ${fmtTime(s.start)}`,
+  };
+  if (s.startedBy !== 'change' || !s.prev || s.prev.email !== s.email) return own;
+  const last = pollsOf(m, s.prev).at(-1);
+  if (!last) return own;
+  const d = dueAfter(m, last);
+  return d.at > own.at ? { at: d.at, from: last.requestAt, why: d.why } : own;
+}
+
+/**
+ * LIVE-8: a widget session keeps its loop going: its first poll starts within `T` of the
+ * session's start (or on the beat of the loop it continues), and each next poll by the
+ * due time of the one before (see {@link dueAfter}); while the session lasts, polling
+ * never stops. Not judged across the app's background time. Exercised by every session
+ * that lasted past its first due time.
+ */
+export const checkKeepsPolling = guarded((m) => {
+  const v: Violation[] = [];
+  let judged = 0;
+  for (const s of m.sessions) {
+    const stop = Math.min(s.end, m.endAt);
+    const polls = pollsOf(m, s);
+    let due = firstDue(m, s);
+    if (polls.length === 0 && stop <= due.at) continue;
+    judged++;
+    for (const p of polls) {
+      if (p.requestAt > due.at && !timersDisturbed(m, s.node, due.from, p.requestAt)) {
+        v.push({
+          at: due.at,
+          text: `${describeSession(s)}: no poll between ${fmtTime(due.from)} and ${fmtTime(p.requestAt)} (poll ${p.id}); after ${due.why} the next was due by ${fmtTime(due.at)}`,
+        });
+        break;
+      }
+      const d = dueAfter(m, p);
+      due = { at: d.at, from: p.requestAt, why: d.why };
+    }
+    if (due.at < stop && !polls.some((p) => p.requestAt > due.at) && !timersDisturbed(m, s.node, due.from, due.at)) {
+      v.push({
+        at: due.at,
+        text: `${describeSession(s)}: polling stopped: after ${due.why} the next poll was due by ${fmtTime(due.at)}, and the widget stayed mounted ${s.end === Infinity ? 'to the end of the run' : `until ${fmtTime(s.end)}`}`,
+      });
+    }
+  }
+  return verdict(
+    v,
+    judged > 0,
+    `${plural(judged, 'widget session')} kept polling: the first poll at once, each next within 2 s + T (${fmtDuration(P + m.T)}) of an answer`,
+    'no widget stayed mounted long enough to poll',
+  );
+});
