@@ -1,3 +1,4 @@
+import { PoolStartError } from '../conformance/isolation/pool.js';
 import { ClientSpecError } from '../conformance/registry.js';
 import { ScenarioError } from '../conformance/scenario.js';
 import { FaultPlanError } from '../sim/faults/validate.js';
@@ -63,7 +64,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
         throw new UsageError(`lockstep: unknown command "${command}"\n\n${usage}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof FaultPlanError || e instanceof ClientSpecError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof FaultPlanError || e instanceof ClientSpecError || e instanceof PoolStartError) {
       err(e.message);
       return 2;
     }

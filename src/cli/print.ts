@@ -86,15 +86,20 @@ export function failureDetails(r: ClientCheckResult): string {
     if (s.stopped) out.push(`scenario ${s.name}: stopped: ${s.stopped}`);
     if (s.error) out.push(`scenario ${s.name}: ${s.error}`);
     if (s.invalidSnapshot !== undefined) out.push(`scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`);
+    if (s.clientError !== undefined) out.push(`scenario ${s.name}: client error: ${s.clientError}`);
+    if (s.clientWarning !== undefined) out.push(`scenario ${s.name}: client error (warning only): ${s.clientWarning}`);
   }
   const cx = r.property?.counterexample;
   if (cx) {
+    const shrunk = cx.scenario.description.startsWith('shrunk') ? `shrunk (${cx.shrinks} steps) to` : 'not shrunk (the client took the run down):';
     out.push(
-      `property: found after ${cx.foundAt + 1} runs, shrunk (${cx.shrinks} steps) to ${cx.scenario.faults.length} fault entries and ${cx.scenario.actions.length} actions; fails ${cx.failed.join(', ')}`,
+      `property: found after ${cx.foundAt + 1} runs, ${shrunk} ${cx.scenario.faults.length} fault entries and ${cx.scenario.actions.length} actions; fails ${cx.failed.join(', ')}`,
     );
     out.push(`  faults: ${JSON.stringify(cx.scenario.faults)}`);
     if (cx.stopped) out.push(`  stopped: ${cx.stopped}`);
+    if (cx.error) out.push(`  ${cx.error}`);
     if (cx.invalidSnapshot !== undefined) out.push(`  invalid snapshot: ${cx.invalidSnapshot}`);
+    if (cx.clientError !== undefined) out.push(`  client error: ${cx.clientError}`);
     out.push(`  replay: ${r.property!.replay}`);
   }
   const server: string[] = [];

@@ -1,10 +1,12 @@
 import { mkdirSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GuardLimits } from '../sim/guard-limits.js';
-import { checkProperty, runFailed, type Counterexample } from './property.js';
+import { checkProperty, runFailed, type Counterexample, type FailurePolicy } from './property.js';
 import type { ProtocolDefinition } from './protocol.js';
 import type { Finding, Level, RunVerdict, Verdict } from './requirement.js';
-import { runScenario, type RunResult } from './runner.js';
+import { inProcessExecutor, workerExecutor, type RunExecutor } from './isolation/executor.js';
+import type { IsolationLimits } from './isolation/limits.js';
+import type { RunSummary } from './isolation/messages.js';
 import { loadScenarioFile, ScenarioError, type ResolvedScenario } from './scenario.js';
 import type { ResolvedClient } from './registry.js';
 import { clientSlug, type FailureRecord } from './failure-record.js';
@@ -89,6 +91,10 @@ export interface ScenarioOutcome {
   error?: string;
   /** The first snapshot that broke the protocol's snapshot schema (node, virtual time, field, expected, found). */
   invalidSnapshot?: string;
+  /** The first exception client code threw (node, virtual time, what was running, message, where): fails the check. */
+  clientError?: string;
+  /** The same, when the check only warns about client errors (`--client-errors warn`). */
+  clientWarning?: string;
   /** Real milliseconds it took. */
   wallMs: number;
 }
@@ -283,11 +289,11 @@ export function inconclusiveOf(requirements: readonly RequirementResult[], allow
  */
 export function exitCodeOf(
   requirements: readonly RequirementResult[],
-  scenarios: readonly Pick<ScenarioOutcome, 'stopped' | 'error' | 'invalidSnapshot'>[],
+  scenarios: readonly Pick<ScenarioOutcome, 'stopped' | 'error' | 'invalidSnapshot' | 'clientError'>[],
   counterexample: boolean,
   inconclusive: readonly string[] = [],
 ): 0 | 1 | 3 {
-  const broken = scenarios.some((s) => s.stopped || s.error || s.invalidSnapshot !== undefined) || counterexample;
+  const broken = scenarios.some((s) => s.stopped || s.error || s.invalidSnapshot !== undefined || s.clientError !== undefined) || counterexample;
   if (requirements.some((r) => r.verdict === 'fail' && r.subject !== 'server') || broken) return 1;
   return inconclusive.length ? 3 : 0;
 }
@@ -347,6 +353,17 @@ export interface CheckOptions {
   allowNotExercised?: readonly string[];
   /** Guard limits for every run, by name; they override the scenarios' own `guards:`. */
   guards?: GuardLimits;
+  /**
+   * Worker threads to run the client in (isolated from lockstep: a client that hangs,
+   * exhausts memory or calls process.exit is stopped and reported). Needs a client that a
+   * worker can load by name ({@link ResolvedClient.spec}); without one, or with 0, runs
+   * execute in this thread. Results are the same for any number of workers.
+   */
+  workers?: number;
+  /** When to take control back from a client in a worker (`--step-timeout`, `--run-timeout`, `--max-heap`). */
+  limits?: Partial<IsolationLimits>;
+  /** Whether exceptions of client code fail the check (default) or are only reported. */
+  clientErrors?: 'fail' | 'warn';
   /** Called after each run (scenario or property run) with the runs done, the total and the failing runs so far. */
   onProgress?: (done: number, total: number, failures: number) => void;
 }
@@ -442,17 +459,28 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     runs.push(run);
   };
 
-  for (const { index, sc } of scenarios) {
-    const r = await runScenario({ protocol, scenario: sc, client: o.client.factory, clientName: o.client.name, globals: o.globals });
-    const outcome = summarize(protocol, index, sc, r);
-    outcomes.push(outcome);
-    const judged = judgedFindings(protocol, sc, r.findings);
-    if (runFailed(protocol, { ...r, findings: judged }).length) failures++;
-    record('scenario', index, `scenario ${sc.name}`, judged, runCommand(sc.file ?? sc.name, o));
+  const policy: FailurePolicy = { clientErrors: o.clientErrors };
+  const exec = await executorFor(o, protocol);
+  let property: ClientCheckResult['property'];
+  try {
+  // Scenarios run in parallel on the executor; their results are recorded in file order.
+  // A client that took down maxFatal runs (hangs, out of memory) has the rest skipped: each
+  // further one would only cost a watchdog timeout.
+  let fatal = 0;
+  const results = await inParallel(scenarios, exec.parallelism, () => fatal < maxFatal, async ({ sc }) => {
+    const r = await exec.run(sc);
+    if (r.fatal) fatal++;
+    if (r.fatal || runFailed(protocol, { ...r, findings: judgedFindings(protocol, sc, r.findings) }, policy).length) failures++;
     o.onProgress?.(++done, total, failures);
+    return r;
+  });
+  for (const [k, { index, sc }] of scenarios.entries()) {
+    const r = results[k];
+    if (!r) continue; // skipped after the client took down too many runs
+    outcomes.push(summarize(protocol, index, sc, r, policy));
+    record('scenario', index, `scenario ${sc.name}`, judgedFindings(protocol, sc, r.findings), runCommand(sc.file ?? sc.name, o));
   }
 
-  let property: ClientCheckResult['property'];
   if (o.runs > 0) {
     const outcome = await checkProperty({
       protocol,
@@ -464,8 +492,10 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
       globals: o.globals,
       server: o.server,
       guards,
+      executor: exec,
+      clientErrors: o.clientErrors,
       onRun: (r, i) => {
-        if (runFailed(protocol, r).length) failures++;
+        if (runFailed(protocol, r, policy).length) failures++;
         record('property', i, `property run ${i}`, r.findings);
         o.onProgress?.(++done, total, failures);
       },
@@ -495,6 +525,9 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     }
   }
 
+  } finally {
+    await exec.close();
+  }
   const requirements = aggregateRuns(protocol.requirements, runs, evidence);
   const inconclusive = inconclusiveOf(requirements, allow);
   const exitCode = exitCodeOf(requirements, outcomes, !!property?.counterexample, inconclusive);
@@ -525,7 +558,7 @@ export function judgedFindings(protocol: ProtocolDefinition, sc: ResolvedScenari
   return findings.filter((f) => !(sc.expect[f.requirement] === 'fail' && !isServerRequirement(protocol, f.requirement)));
 }
 
-function summarize(protocol: ProtocolDefinition, index: number, sc: ResolvedScenario, r: RunResult): ScenarioOutcome {
+function summarize(protocol: ProtocolDefinition, index: number, sc: ResolvedScenario, r: RunSummary, policy: FailurePolicy): ScenarioOutcome {
   // Only server requirements are held to `expect`: it describes the scenario's server, not the client.
   const expected = (id: string): RunVerdict => sc.expect[id] ?? 'pass';
   const mismatches = r.findings
@@ -533,6 +566,7 @@ function summarize(protocol: ProtocolDefinition, index: number, sc: ResolvedScen
     .map((f) => ({ requirement: f.requirement, expected: expected(f.requirement), got: f.verdict }));
   const outcome: ScenarioOutcome = { index, name: sc.name, file: sc.file, hash: r.hash, findings: r.findings, mismatches, stopped: r.stopped?.message, error: r.error, wallMs: r.wallMs };
   if (r.invalidSnapshot !== undefined) outcome.invalidSnapshot = r.invalidSnapshot;
+  if (r.clientError !== undefined) outcome[policy.clientErrors === 'warn' ? 'clientWarning' : 'clientError'] = r.clientError;
   return outcome;
 }
 
@@ -556,4 +590,30 @@ function unexercisedOf(protocol: ProtocolDefinition, findings: readonly Finding[
 function runCommand(file: string, o: CheckOptions): string {
   const guards = Object.entries(o.guards ?? {}).flatMap(([name, n]) => ['--guard', `${name}=${n}`]);
   return lockstepCommand(['run', userPath(scenarioRef(file)), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : []), ...guards]);
+}
+
+/** Runs a client that took down this many runs (hangs, out of memory, exits) has the rest of its scenarios skipped. */
+const maxFatal = 3;
+
+/** Worker threads when the client can be loaded by name and workers are asked for; else this thread. */
+async function executorFor(o: CheckOptions, protocol: ProtocolDefinition): Promise<RunExecutor> {
+  if (!o.workers || o.client.spec === undefined) return inProcessExecutor(protocol, o.client.factory, o.client.name, !!o.globals);
+  return workerExecutor({ protocol: protocol.name, client: o.client.spec, label: o.client.name, workers: o.workers, globals: !!o.globals, limits: o.limits });
+}
+
+/**
+ * Maps `items` through `run`, at most `parallelism` at a time, starting them in order while
+ * `go()` allows; results come back in item order (`undefined` for items never started).
+ */
+async function inParallel<T, R>(items: readonly T[], parallelism: number, go: () => boolean, run: (item: T) => Promise<R>): Promise<(R | undefined)[]> {
+  const out: (R | undefined)[] = new Array(items.length).fill(undefined);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length && go()) {
+      const k = next++;
+      out[k] = await run(items[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, items.length)) }, lane));
+  return out;
 }

@@ -86,13 +86,16 @@ function writeBundle(outfile: string, code: string): string {
   return file;
 }
 
-/** The error and the stack frames that are the client's own (not lockstep's, not Node's). */
+/** lockstep's own code: frames in it are never the client's. */
+const ownCode = [join(packageRoot, 'src'), join(packageRoot, 'dist')];
+
+/** The error and the stack frames that are the client's own (not lockstep's, not Node's, not a package's). */
 export function clientStack(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const frames = (e.stack ?? '')
     .split('\n')
     .slice(1)
-    .filter((l) => /^\s+at /.test(l) && !l.includes('node:internal') && !l.includes(packageRoot))
+    .filter((l) => /^\s+at /.test(l) && /[/\\][^/\\]+:\d+:\d+\)?$/.test(l) && !l.includes('node:') && !l.includes('node_modules') && !ownCode.some((dir) => l.includes(dir)))
     .slice(0, 5);
   return [`${e.name}: ${e.message}`, ...frames].join('\n');
 }

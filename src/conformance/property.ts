@@ -3,8 +3,10 @@ import type { GuardLimits } from '../sim/guard-limits.js';
 import type { ClientFactory } from './driver.js';
 import type { ProtocolDefinition } from './protocol.js';
 import type { Finding } from './requirement.js';
-import { runScenario, type RunResult } from './runner.js';
-import type { ResolvedScenario } from './scenario.js';
+import type { FaultEntry } from '../sim/faults/plan.js';
+import { inProcessExecutor, type RunExecutor } from './isolation/executor.js';
+import type { RunSummary } from './isolation/messages.js';
+import type { ResolvedScenario, ScenarioAction } from './scenario.js';
 
 /** How to run property-based checks of one client. */
 export interface PropertyOptions {
@@ -36,8 +38,12 @@ export interface PropertyOptions {
   server?: string;
   /** Guard limits of every run (`--guard`); recorded in the counterexample's scenario so that it replays the same. */
   guards?: GuardLimits;
-  /** Called after each generated (not shrinking) run. */
-  onRun?: (result: RunResult, index: number) => void;
+  /** Called after each generated (not shrinking) run, in run order. */
+  onRun?: (result: RunSummary, index: number) => void;
+  /** Where runs execute (default: in this thread, with `client`). */
+  executor?: RunExecutor;
+  /** Whether exceptions of client code fail a run (default) or are only reported. */
+  clientErrors?: 'fail' | 'warn';
 }
 
 /** The smallest failing scenario found, with everything needed to replay it. */
@@ -56,6 +62,8 @@ export interface Counterexample {
   error?: string;
   /** The first snapshot that broke the protocol's snapshot schema. */
   invalidSnapshot?: string;
+  /** The first exception client code threw, with where and when. */
+  clientError?: string;
   /** fast-check's replay key. */
   fastCheck: {
     /** The seed of the property runs. */
@@ -82,12 +90,22 @@ export interface PropertyOutcome {
 /** Most shrink steps spent on one counterexample: shrinking is bounded, never endless. */
 const maxShrinks = 400;
 
+/** How a check treats exceptions thrown by client code: failures (default) or warnings. */
+export interface FailurePolicy {
+  /** `warn`: client errors are reported but do not fail a run. */
+  clientErrors?: 'fail' | 'warn';
+}
+
+/** What {@link runFailed} reads of a run. */
+export type RunVerdictInput = Pick<RunSummary, 'findings' | 'error' | 'invalidSnapshot' | 'clientError'> & { stopped?: { reason: string } };
+
 /**
  * What makes a run a counterexample against the client: a MUST client requirement failed
  * (a server requirement is the server's, never the client's), a guard stopped the client,
- * the client could not run, or a snapshot broke the protocol's snapshot schema.
+ * the client could not run or took its run down, a snapshot broke the protocol's snapshot
+ * schema, or client code threw (unless client errors are only warned about).
  */
-export function runFailed(protocol: ProtocolDefinition, r: RunResult): string[] {
+export function runFailed(protocol: ProtocolDefinition, r: RunVerdictInput, policy: FailurePolicy = {}): string[] {
   const failedMust = r.findings
     .filter((f) => {
       const q = protocol.requirements.find((x) => x.id === f.requirement);
@@ -95,19 +113,30 @@ export function runFailed(protocol: ProtocolDefinition, r: RunResult): string[] 
     })
     .map((f) => f.requirement);
   if (r.stopped) failedMust.push(`guard:${r.stopped.reason}`);
-  if (r.error) failedMust.push('client-error');
+  if (r.error || (r.clientError !== undefined && policy.clientErrors !== 'warn')) failedMust.push('client-error');
   if (r.invalidSnapshot !== undefined) failedMust.push('invalid-snapshot');
   return failedMust;
 }
 
+/** How many drawn scenarios are generated at once (fast-check draws run i from the seed and i alone). */
+const drawChunk = 256;
+
 /**
  * Draws scenarios (user actions, fault plan, seed) with fast-check from the protocol's
- * model, runs each against the client, and on the first failure shrinks the scenario to
- * a minimal one (fewer faults, fewer actions) that still fails.
+ * model, runs them against the client — several at once when the executor runs workers —
+ * and on the first failure (the lowest failing run index, as a run-by-run check finds it)
+ * shrinks the scenario to a minimal one (fewer faults, fewer actions) that still fails.
+ *
+ * The outcome does not depend on how many runs execute at once: run i is drawn from the
+ * seed and i alone (`fc.sample` with a path gives exactly the values `fc.check` draws),
+ * results are handed to `onRun` in index order up to the first failure, and shrinking
+ * replays fast-check from that index (`path`), one candidate at a time.
  */
 export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome> {
   const { protocol } = o;
   const model = protocol.property;
+  const exec = o.executor ?? inProcessExecutor(protocol, o.client, o.clientName, !!o.globals);
+  const policy: FailurePolicy = { clientErrors: o.clientErrors };
   const scenarioArb = fc.limitShrink(
     fc.record({
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
@@ -116,59 +145,11 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
     }),
     maxShrinks,
   );
-  const all: Finding[][] = [];
-  let generated = 0;
-  let shrinking = false;
-  let firstFailureAt = -1;
-  let last: RunResult | undefined;
-  const shard = o.shard ?? { index: 0, count: 1 };
-  let index = -1;
-
-  const property = fc.asyncProperty(scenarioArb, async (drawn) => {
-    if (!shrinking) {
-      index++;
-      if (index % shard.count !== shard.index) return true;
-    }
-    const scenario: ResolvedScenario = {
-      protocol: protocol.name,
-      name: shrinking ? `shrinking property run ${firstFailureAt}` : `property run ${index}`,
-      description: 'drawn by fast-check',
-      seed: drawn.seed,
-      duration: model.duration,
-      heal: model.heal,
-      clients: model.clients,
-      network: model.network ?? {},
-      server: { variant: o.server ?? 'reference', options: {} },
-      faults: drawn.faults,
-      actions: drawn.actions,
-      requirements: protocol.requirements.map((r) => r.id),
-      expect: {},
-      ...(o.guards && Object.keys(o.guards).length ? { guards: o.guards } : {}),
-    };
-    const r = await runScenario({ protocol, scenario, client: o.client, clientName: o.clientName, globals: o.globals });
-    const failed = runFailed(protocol, r);
-    if (!shrinking) {
-      generated++;
-      all.push(r.findings);
-      o.onRun?.(r, index);
-    }
-    if (failed.length > 0) {
-      if (!shrinking) firstFailureAt = index;
-      shrinking = true;
-      last = r;
-      return false;
-    }
-    return true;
-  });
-
-  const details = await fc.check(property, { seed: o.seed, numRuns: o.runs, endOnFailure: false, verbose: 0 });
-  if (!details.failed || !details.counterexample) return { runs: generated, findings: all };
-  // Re-run the shrunk case to hold its exact result (the last failing evaluation may not be the final counterexample).
-  const drawn = details.counterexample[0];
-  const scenario: ResolvedScenario = {
+  type Drawn = { seed: number; actions: ScenarioAction[]; faults: FaultEntry[] };
+  const scenarioOf = (drawn: Drawn, name: string, description: string): ResolvedScenario => ({
     protocol: protocol.name,
-    name: `counterexample (property run ${firstFailureAt}, seed ${o.seed})`,
-    description: 'shrunk by fast-check',
+    name,
+    description,
     seed: drawn.seed,
     duration: model.duration,
     heal: model.heal,
@@ -180,23 +161,99 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
     requirements: protocol.requirements.map((r) => r.id),
     expect: {},
     ...(o.guards && Object.keys(o.guards).length ? { guards: o.guards } : {}),
+  });
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const indices: number[] = [];
+  for (let i = shard.index; i < o.runs; i += shard.count) indices.push(i);
+
+  // Draws come in chunks, so that a large --runs never holds every scenario at once.
+  const drawnChunks = new Map<number, Drawn[]>();
+  const drawnAt = (i: number): Drawn => {
+    const base = i - (i % drawChunk);
+    let chunk = drawnChunks.get(base);
+    if (!chunk) {
+      chunk = fc.sample(scenarioArb, { seed: o.seed, numRuns: Math.min(drawChunk, o.runs - base), path: String(base) }) as Drawn[];
+      drawnChunks.clear();
+      drawnChunks.set(base, chunk);
+    }
+    return chunk[i - base]!;
   };
-  const r = await runScenario({ protocol, scenario, client: o.client, clientName: o.clientName, globals: o.globals });
-  last = r;
-  return {
-    runs: generated,
-    findings: all,
-    counterexample: {
-      scenario,
+
+  const all: Finding[][] = [];
+  let generated = 0;
+  let firstFailure = Number.POSITIVE_INFINITY;
+  let failing: RunSummary | undefined;
+  await new Promise<void>((resolve, reject) => {
+    const results = new Map<number, RunSummary>();
+    let next = 0;
+    let emitted = 0;
+    let inFlight = 0;
+    const pump = (): void => {
+      // Hand results on in index order, up to and including the first failure.
+      while (emitted < indices.length && indices[emitted]! <= firstFailure && results.has(indices[emitted]!)) {
+        const i = indices[emitted++]!;
+        const r = results.get(i)!;
+        results.delete(i);
+        generated++;
+        all.push(r.findings);
+        o.onRun?.(r, i);
+      }
+      while (inFlight < exec.parallelism && next < indices.length && indices[next]! < firstFailure) {
+        const i = indices[next++]!;
+        inFlight++;
+        exec.run(scenarioOf(drawnAt(i), `property run ${i}`, 'drawn by fast-check')).then((r) => {
+          inFlight--;
+          if (runFailed(protocol, r, policy).length && i < firstFailure) {
+            firstFailure = i;
+            failing = r;
+          }
+          results.set(i, r);
+          pump();
+        }, reject);
+      }
+      if (inFlight === 0 && !(next < indices.length && indices[next]! < firstFailure)) resolve();
+    };
+    pump();
+  });
+  if (!failing) return { runs: generated, findings: all };
+
+  const k = firstFailure;
+  const name = `counterexample (property run ${k}, seed ${o.seed})`;
+  // A client that took its run down (a hang, out of memory) is not shrunk: every shrink
+  // step would cost a watchdog timeout. The drawn scenario is the counterexample.
+  if (failing.fatal) {
+    const scenario = scenarioOf(drawnAt(k), name, 'drawn by fast-check (not shrunk: the client took the run down)');
+    return { runs: generated, findings: all, counterexample: counterexampleOf(scenario, failing, { seed: o.seed, path: String(k) }, 0, k) };
+  }
+  let first = true;
+  const property = fc.asyncProperty(scenarioArb, async (drawn) => {
+    // fast-check replays from run k: its first draw is the failing run itself.
+    if (first) {
+      first = false;
+      return false;
+    }
+    const r = await exec.run(scenarioOf(drawn as Drawn, `shrinking property run ${k}`, 'drawn by fast-check'));
+    return runFailed(protocol, r, policy).length === 0;
+  });
+  const details = await fc.check(property, { seed: o.seed, numRuns: o.runs, path: String(k), endOnFailure: false, verbose: 0 });
+  // Re-run the shrunk case to hold its exact result (the last failing evaluation may not be the final counterexample).
+  const scenario = scenarioOf((details.counterexample?.[0] ?? drawnAt(k)) as Drawn, name, 'shrunk by fast-check');
+  const r = await exec.run(scenario);
+  return { runs: generated, findings: all, counterexample: counterexampleOf(scenario, r, { seed: details.seed, path: details.counterexamplePath ?? String(k) }, details.numShrinks, k, policy) };
+
+  function counterexampleOf(sc: ResolvedScenario, r: RunSummary, fastCheck: Counterexample['fastCheck'], shrinks: number, foundAt: number, p: FailurePolicy = policy): Counterexample {
+    return {
+      scenario: sc,
       findings: r.findings,
-      failed: runFailed(protocol, r),
+      failed: runFailed(protocol, r, p),
       hash: r.hash,
       stopped: r.stopped?.message,
       error: r.error,
       ...(r.invalidSnapshot !== undefined ? { invalidSnapshot: r.invalidSnapshot } : {}),
-      fastCheck: { seed: details.seed, path: details.counterexamplePath ?? '' },
-      shrinks: details.numShrinks,
-      foundAt: firstFailureAt,
-    },
-  };
+      ...(r.clientError !== undefined ? { clientError: r.clientError } : {}),
+      fastCheck,
+      shrinks,
+      foundAt,
+    };
+  }
 }

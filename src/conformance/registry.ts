@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { chatProtocol } from '../reference/chat/index.js';
 import { eventSyncProtocol } from '../reference/event-sync/index.js';
 import { liveSupportProtocol } from '../reference/live-support/index.js';
@@ -19,6 +20,11 @@ export interface ResolvedClient {
   name: string;
   /** Requirements a zoo variant is documented to violate. */
   violates?: string[];
+  /**
+   * How a worker thread loads the same client (`reference`, `zoo:…`, an absolute module
+   * path); absent for a client given as a function, which runs in the calling thread.
+   */
+  spec?: string;
 }
 
 /** Bad input about which client to run (exit 2). */
@@ -42,7 +48,7 @@ export async function resolveClient(spec: string | undefined, protocolName: stri
   if (spec === undefined || spec === 'reference') {
     if (!protocolName) throw new ClientSpecError('--client reference needs --protocol');
     const protocol = getProtocol(protocolName);
-    return { protocol, factory: protocol.reference, name: 'reference' };
+    return { protocol, factory: protocol.reference, name: 'reference', spec: 'reference' };
   }
   const zoo = /^zoo:([a-z-]+)\/([a-z0-9-]+)$/.exec(spec);
   if (zoo) {
@@ -50,7 +56,7 @@ export async function resolveClient(spec: string | undefined, protocolName: stri
     if (protocolName && protocolName !== protocol.name) throw new ClientSpecError(`--client ${spec} is a ${protocol.name} client, but --protocol is ${protocolName}`);
     const v = protocol.variants[zoo[2]!];
     if (!v) throw new ClientSpecError(`unknown variant "${zoo[2]}" of ${protocol.name} (expected one of ${Object.keys(protocol.variants).join(', ')})`);
-    return { protocol, factory: v.create, name: spec, violates: v.violates };
+    return { protocol, factory: v.create, name: spec, violates: v.violates, spec };
   }
   if (spec.startsWith('zoo:')) throw new ClientSpecError(`--client ${spec}: expected zoo:<protocol>/<variant>, e.g. zoo:chat/no-dedupe`);
   let mod: Record<string, unknown>;
@@ -72,5 +78,5 @@ export async function resolveClient(spec: string | undefined, protocolName: stri
   if (protocolName && typeof declared === 'string' && declared !== protocolName) {
     throw new ClientSpecError(`--client ${spec} declares protocol "${declared}", but --protocol is ${protocolName}`);
   }
-  return { protocol: getProtocol(name), factory: fn as ClientFactory, name: spec };
+  return { protocol: getProtocol(name), factory: fn as ClientFactory, name: spec, spec: resolvePath(spec) };
 }

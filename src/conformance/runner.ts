@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { canonicalJson } from '../sim/canonical-json.js';
 import { healAll } from '../sim/faults/heal.js';
 import { guardOptionsOf } from '../sim/guard-limits.js';
-import { Simulation } from '../sim/simulation.js';
+import { Simulation, type ClientErrorReport } from '../sim/simulation.js';
+import { clientStack } from './client-module.js';
 import { SimulationStopped } from '../sim/stopped.js';
 import type { Trace, TraceListener } from '../sim/trace.js';
 import type { ClientDriver, ClientFactory } from './driver.js';
@@ -48,6 +49,14 @@ export interface RunResult {
    * `<node> at <t> ms: <field>: expected …, found …`. The run goes on; the check fails it.
    */
   invalidSnapshot?: string;
+  /**
+   * Set when client code threw (in a callback, a listener, an action, `snapshot()`) or
+   * left a rejection unhandled: the first such error — node, virtual time, what was
+   * running, the message and where in the client's code — and how many more there were.
+   * The run goes on (a real app would too); the check fails it unless client errors are
+   * only warned about.
+   */
+  clientError?: string;
   /** Virtual time at which faults were lifted. */
   healAt: number;
   /** Real milliseconds the run took. */
@@ -96,7 +105,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       state = canonicalJson(value);
     } catch (e) {
       broken.add(node);
-      trace.record(scheduler.now, 'client.error', { node, subject: 'snapshot()', message: errorText(e) });
+      sim.reportClientError(node, 'snapshot()', e);
       return;
     }
     if (lastSnapshot.get(node) === state) return;
@@ -121,7 +130,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       return true;
     } catch (e) {
       error = `the client factory threw on ${node}: ${errorText(e)}`;
-      trace.record(scheduler.now, 'client.error', { node, subject: 'createClient()', message: errorText(e) });
+      sim.reportClientError(node, 'createClient()', e);
       return false;
     }
   };
@@ -149,7 +158,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         if (!d) return;
         const r = protocol.actions[a.do]!.run(d, a.args ?? {});
         if (r && typeof (r as Promise<unknown>).then === 'function') {
-          (r as Promise<unknown>).then(undefined, (e: unknown) => trace.record(scheduler.now, 'client.error', { node, subject: `action ${a.do}`, message: errorText(e) }));
+          (r as Promise<unknown>).then(undefined, (e: unknown) => sim.reportClientError(node, `action ${a.do}`, e));
         }
       });
     }
@@ -176,7 +185,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   function finish(): RunResult {
     const events = trace.events();
     const ctx = { events, scenario: sc, healAt: sc.duration, endAt: scheduler.now };
-    const findings = error
+    // Without snapshots lockstep cannot see what the user saw: judging would blame the
+    // client for what it merely failed to report. The client error alone fails the run.
+    const findings = error || broken.size > 0
       ? []
       : protocol.requirements.filter((r) => sc.requirements.includes(r.id)).map((r) => judge(r, ctx));
     return {
@@ -188,6 +199,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       stopped: sim.stopped,
       error,
       ...(invalidSnapshot !== undefined ? { invalidSnapshot } : {}),
+      ...(sim.clientErrors.length ? { clientError: describeClientErrors(sim.clientErrors) } : {}),
       healAt: sc.duration,
       wallMs: performance.now() - started,
     };
@@ -203,4 +215,13 @@ function installGlobalsFor(sim: Simulation, clients: string[]): () => void {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** `c1 at 1200 ms, in c1/timer#4: TypeError: x is undefined (my-client.ts:12:5) (and 2 more client errors)`. */
+function describeClientErrors(errors: readonly ClientErrorReport[]): string {
+  const first = errors[0]!;
+  const frame = first.error instanceof Error ? clientStack(first.error).split('\n')[1]?.trim().replace(/^at /, '') : undefined;
+  const name = first.error instanceof Error ? `${first.error.name}: ` : '';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more client error${errors.length > 2 ? 's' : ''})` : '';
+  return `${first.node} at ${first.at} ms, in ${first.subject}: ${name}${first.message}${frame ? ` (${frame})` : ''}${more}`;
 }

@@ -70,6 +70,8 @@ export interface NodeKernel {
   origin: URL;
   epoch: number;
   guards: NetworkGuards;
+  /** Records an exception of client code (a `client.error` step). */
+  reportClientError: (node: string, subject: string, error: unknown) => void;
 }
 
 /**
@@ -182,12 +184,7 @@ export class ClientNode {
       nextId: (kind: 'ws' | 'http') => this.nextId(kind),
       countConnect: (s: string, u: string) => this.count('connect', s, u),
       countRequest: (s: string, u: string) => this.count('request', s, u),
-      reportError: (subject: string, error: unknown) =>
-        trace.record(scheduler.now, 'client.error', {
-          node: this.name,
-          subject,
-          message: error instanceof Error ? error.message : String(error),
-        }),
+      reportError: (subject: string, error: unknown) => k.reportClientError(this.name, subject, error),
     };
     const timers = createTimers(scheduler, this.name);
     const fetch = createFetch(ctx);

@@ -51,6 +51,20 @@ export const defaultStartTime = Date.UTC(2025, 0, 15, 9, 0, 0);
  * console.log(sim.trace.hash());
  * ```
  */
+/** One exception thrown by client code into a simulation (see {@link Simulation.clientErrors}). */
+export interface ClientErrorReport {
+  /** The client node. */
+  node: string;
+  /** Virtual time, ms. */
+  at: number;
+  /** What was running: a timer, a socket's listeners, an action, `snapshot()`. */
+  subject: string;
+  /** The error's message. */
+  message: string;
+  /** What was thrown. */
+  error: unknown;
+}
+
 export class Simulation {
   /** The normalized seed every random stream derives from. */
   readonly seed: number;
@@ -58,6 +72,13 @@ export class Simulation {
   readonly scheduler: Scheduler;
   /** The record of every observable step. */
   readonly trace = new Trace();
+  /**
+   * Every exception client code threw into the simulation (a timer callback, an event
+   * listener, an action), in order, with the thrown value — each is also a `client.error`
+   * step of the trace. The thrown value stays out of the trace (its stack names files of
+   * this machine); a harness reads it here to say where the error came from.
+   */
+  readonly clientErrors: ClientErrorReport[] = [];
   /** The root random stream. */
   readonly random: Random;
   /** The links between the client nodes and the server, and the faults on them. */
@@ -89,12 +110,10 @@ export class Simulation {
     this.startTime = opts.startTime ?? defaultStartTime;
     this.origin = new URL(opts.origin ?? 'http://lockstep.test');
     this.network = new Network(this.scheduler, this.trace, this.random.stream('network'), opts.network ?? {});
-    this.scheduler.onTaskError = (task, error) =>
-      this.trace.record(this.scheduler.now, task.owner === 'server' ? 'server.error' : 'client.error', {
-        node: task.owner === 'server' ? undefined : task.owner,
-        subject: task.subject,
-        message: error instanceof Error ? error.message : String(error),
-      });
+    this.scheduler.onTaskError = (task, error) => {
+      if (task.owner === 'server') this.trace.record(this.scheduler.now, 'server.error', { subject: task.subject, message: error instanceof Error ? error.message : String(error) });
+      else this.reportClientError(task.owner, task.subject, error);
+    };
     this.scheduler.onStop = (e) =>
       this.trace.record(this.scheduler.now, 'guard.stop', { reason: e.reason, owner: e.owner, subject: e.subject, message: e.message });
     this.trace.record(0, 'sim.start', {
@@ -125,6 +144,7 @@ export class Simulation {
           origin: this.origin,
           epoch: this.startTime,
           guards,
+          reportClientError: (node, subject, error) => this.reportClientError(node, subject, error),
         },
         this.random.stream(`client/${name}`),
       );
@@ -193,6 +213,13 @@ export class Simulation {
     } finally {
       restore();
     }
+  }
+
+  /** Records that client code on `node` threw `error` while running `subject` (a `client.error` step). */
+  reportClientError(node: string, subject: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.trace.record(this.scheduler.now, 'client.error', { node, subject, message });
+    this.clientErrors.push({ node, at: this.scheduler.now, subject, message, error });
   }
 
   /** Schedules `fn` at absolute virtual time `at` as work of `owner` (a user action on a client node). */

@@ -132,11 +132,12 @@ export function brokenRunsMessage(result: ClientCheckResult): string | undefined
     if (s.stopped) lines.push(`  scenario ${s.name}: stopped: ${s.stopped}`);
     if (s.error) lines.push(`  scenario ${s.name}: ${s.error}`);
     if (s.invalidSnapshot !== undefined) lines.push(`  scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`);
+    if (s.clientError !== undefined) lines.push(`  scenario ${s.name}: client error: ${s.clientError}`);
   }
   const cx = result.property?.counterexample;
   if (cx && cx.failed.some((f) => f.startsWith('guard:') || f === 'client-error' || f === 'invalid-snapshot')) {
     lines.push(
-      `  property run ${cx.foundAt}: ${cx.failed.join(', ')}${cx.stopped ? ` (${cx.stopped})` : ''}${cx.error ? ` (${cx.error})` : ''}${cx.invalidSnapshot !== undefined ? ` (${cx.invalidSnapshot})` : ''}`,
+      `  property run ${cx.foundAt}: ${cx.failed.join(', ')}${cx.stopped ? ` (${cx.stopped})` : ''}${cx.error ? ` (${cx.error})` : ''}${cx.invalidSnapshot !== undefined ? ` (${cx.invalidSnapshot})` : ''}${cx.clientError !== undefined ? ` (${cx.clientError})` : ''}`,
       `  replay: ${result.property?.replay}`,
     );
   }

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { defaultLimits } from '../../conformance/isolation/limits.js';
 import { checkClient, outcomeWord, planCheck, worstExitCode, type ClientCheckResult } from '../../conformance/check.js';
 import { buildJsonReport, createReporters, reporters, writeReports } from '../../conformance/reporters/index.js';
 import { protocols, resolveClient, type ResolvedClient } from '../../conformance/registry.js';
@@ -28,6 +30,11 @@ const flags: Record<string, FlagSpec> = {
     value: true,
     help: `NAME=N: raise (or lower) a guard's limit for every run; repeatable (${guardNames.join(', ')}; e.g. --guard timer-storm=2000)`,
   },
+  workers: { value: true, help: `worker threads that run the client, isolated from lockstep (default: one per core, here ${defaultWorkers()}; 0: in lockstep's own thread, no isolation)` },
+  'step-timeout': { value: true, help: `MS of wall time one simulation step of the client may take before it is stopped as hung (default ${defaultLimits.stepTimeoutMs})` },
+  'run-timeout': { value: true, help: `MS of wall time one run may take (default ${defaultLimits.runTimeoutMs})` },
+  'max-heap': { value: true, help: `MB of heap a worker may use before the client is stopped as out of memory (default ${defaultLimits.maxHeapMb})` },
+  'client-errors': { value: true, help: 'fail (default) or warn: whether exceptions thrown by client code fail the check' },
   real: { value: false, help: 'check an external client over real sockets (with --client-cmd and --scenario; docs/real-socket-mode.md)' },
   'client-cmd': { value: true, help: 'with --real: the shell command that starts the client (it gets LOCKSTEP_* URLs in its environment)' },
   scenario: { value: true, help: 'with --real: the scenario file(s) to run, comma-separated' },
@@ -47,7 +54,8 @@ Exit codes (the worst over all clients, in this order of precedence):
   2  bad input (a message names the file or flag, what was expected and what was found;
      also a check that would run no scenario and no property run)
   1  a MUST requirement failed, or a run broke (a guard stopped a runaway client, the
-     client could not start, a snapshot broke the protocol's snapshot schema)
+     client could not start, threw, hung, ran out of memory or called process.exit,
+     a snapshot broke the protocol's snapshot schema)
   3  inconclusive: nothing failed, but a MUST requirement was never exercised — the
      check cannot tell whether the client meets it (CI must not read this as success;
      --allow-not-exercised names features the client knowingly lacks)
@@ -67,6 +75,14 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
   if (args.flags.has('client-cmd') || args.flags.has('scenario')) throw new UsageError('lockstep check: --client-cmd and --scenario go with --real');
   const runs = intFlag(args, 'runs', 1000, 'check', limits.runs);
   const seed = intFlag(args, 'seed', 1, 'check', limits.seed);
+  const workers = intFlag(args, 'workers', defaultWorkers(), 'check', { value: 256, why: 'threads of one process' });
+  const isolation = {
+    stepTimeoutMs: intFlag(args, 'step-timeout', defaultLimits.stepTimeoutMs, 'check', limits.duration) || defaultLimits.stepTimeoutMs,
+    runTimeoutMs: intFlag(args, 'run-timeout', defaultLimits.runTimeoutMs, 'check', limits.duration) || defaultLimits.runTimeoutMs,
+    maxHeapMb: intFlag(args, 'max-heap', defaultLimits.maxHeapMb, 'check', { value: 1_048_576, why: 'one TiB' }) || defaultLimits.maxHeapMb,
+  };
+  const clientErrors = stringFlag(args, 'client-errors') ?? 'fail';
+  if (clientErrors !== 'fail' && clientErrors !== 'warn') throw new UsageError(`lockstep check: --client-errors expects fail or warn, found "${clientErrors}"`);
   const shard = parseShard(stringFlag(args, 'shard'));
   const reportDir = stringFlag(args, 'report');
   const reporterList = parseReporters(stringFlag(args, 'reporter'), 'check');
@@ -114,6 +130,9 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
         shard,
         allowNotExercised: allowNotExercised.filter((id) => client.protocol.requirements.some((q) => q.id === id)),
         guards,
+        workers,
+        limits: isolation,
+        clientErrors,
         onProgress: (done, total, failures) => {
           const now = Date.now();
           const status = `${done}/${total} runs, ${failures} failing, ${((now - started) / 1000).toFixed(1)} s`;
@@ -265,4 +284,9 @@ function parseShard(v: string | undefined): { index: number; count: number } | u
 export function checkServerVariant(client: ResolvedClient, server: string): void {
   const known = ['reference', ...Object.keys(client.protocol.serverVariants)];
   if (!known.includes(server)) throw new UsageError(`lockstep: unknown server variant "${server}" of ${client.protocol.name} (expected one of ${known.join(', ')})`);
+}
+
+/** One worker per core the process may use. */
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism(), 16));
 }

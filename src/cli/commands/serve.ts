@@ -1,6 +1,7 @@
 import { scenarioFromFlags } from '../../real/cli.js';
+import { realScheduleProblems, timerLimit } from '../../real/limits.js';
 import { RealServer, RealServerError } from '../../real/server.js';
-import { openTraceFile, TraceFileExists, type TraceFile } from '../../real/trace-file.js';
+import { openTraceFile, TraceFileError, type TraceFile } from '../../real/trace-file.js';
 import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 
 const flags: Record<string, FlagSpec> = {
@@ -16,7 +17,10 @@ const flags: Record<string, FlagSpec> = {
   'allow-remote': { value: false, help: 'allow binding a non-loopback interface' },
   trace: { value: true, help: 'write the trace (JSON Lines) to this file, line by line as it happens' },
   force: { value: false, help: 'overwrite the --trace file if it exists' },
-  duration: { value: true, help: "ms until every fault is lifted (default: the scenario's; without a scenario, run until stopped)" },
+  duration: {
+    value: true,
+    help: "ms until every fault is lifted, 1 to 2147483647 with --heal (default: the scenario's; without a scenario, run until stopped)",
+  },
   heal: { value: true, help: "ms to keep running after the faults were lifted (default: the scenario's, else 0)" },
   seed: { value: true, help: "seed of the latency draws and the server (default: the scenario's)" },
   'wait-for-clients': { value: false, help: 'start the clock (t = 0) once every client has polled GET /__lockstep/next-action' },
@@ -48,8 +52,23 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   const { protocol, scenario } = scenarioFromFlags(args, 'serve');
   const hasScenario = args.flags.has('scenario');
   const timed = hasScenario || args.flags.has('duration');
-  if (args.flags.has('duration')) scenario.duration = Math.max(1, intFlag(args, 'duration', scenario.duration, 'serve'));
-  scenario.heal = args.flags.has('heal') ? intFlag(args, 'heal', 0, 'serve') : hasScenario ? scenario.heal : 0;
+  if (args.flags.has('duration')) {
+    scenario.duration = intFlag(args, 'duration', scenario.duration, 'serve', timerLimit);
+    if (scenario.duration === 0)
+      throw new UsageError('lockstep serve: --duration expects at least 1 ms, found 0 (omit it to run until stopped)');
+  }
+  scenario.heal = args.flags.has('heal') ? intFlag(args, 'heal', 0, 'serve', timerLimit) : hasScenario ? scenario.heal : 0;
+  const fromFlags = args.flags.has('duration') || args.flags.has('heal');
+  const tooLong = realScheduleProblems(
+    scenario,
+    timed,
+    timed
+      ? fromFlags
+        ? 'the run (--duration, --heal)'
+        : (scenario.file ?? 'the scenario')
+      : (stringFlag(args, 'fault-plan') ?? 'the fault plan'),
+  );
+  if (tooLong.length) throw new UsageError(`lockstep serve: ${tooLong.join('\n')}`);
   const port = intFlag(args, 'port', 0, 'serve');
   const controlPort = intFlag(args, 'control-port', 0, 'serve');
   if (port > 65535 || controlPort > 65535) throw new UsageError('lockstep serve: --port and --control-port expect a port number (0–65535)');
@@ -59,7 +78,7 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
     try {
       file = openTraceFile(traceFile, args.flags.has('force'));
     } catch (e) {
-      if (e instanceof TraceFileExists) throw new UsageError(`lockstep serve: ${e.message}`);
+      if (e instanceof TraceFileError) throw new UsageError(`lockstep serve: ${e.message}`);
       throw e;
     }
   }
@@ -75,6 +94,8 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
       startWhen: args.flags.has('wait-for-clients') ? 'clients' : 'now',
       timed,
       onTrace: file?.listener,
+      // Nobody judges in-process: the trace goes to the file only, so memory stays flat however long the run.
+      keepTrace: false,
     });
   } catch (e) {
     file?.close();

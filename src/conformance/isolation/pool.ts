@@ -16,6 +16,8 @@ export interface PoolOptions {
   protocol: string;
   /** The client as `--client` takes it: `reference`, `zoo:<p>/<v>` or a module path. */
   client: string;
+  /** How messages name the client (default: `client`). */
+  label?: string;
   /** Install the simulated world as globals in the workers. */
   globals: boolean;
   /** When to take control back from the client. */
@@ -191,8 +193,8 @@ export class RunPool {
     if (!job) return;
     const label = new TextDecoder().decode(slot.labels.subarray(0, Math.max(0, slot.labels.indexOf(0))));
     const where = slot.ints[board.step] ? `${describeTask(label)} at ${slot.times[board.time]} ms virtual time` : 'while the client was being created (module or createClient code), before the first simulation step';
-    const message = `${this.o.client} ${what}, in ${job.scenario.name}: ${where}.${limit ? ` lockstep stopped the run; if the client's work is legitimate, raise ${limitFlags[limit]}.` : ''}`;
-    job.resolve({ client: this.o.client, findings: [], hash: '', healAt: 0, wallMs: performance.now() - job.started, error: message, fatal: { kind, message } });
+    const message = `${this.o.label ?? this.o.client} ${what}, in ${job.scenario.name}: ${where}.${limit ? ` lockstep stopped the run; if the client's work is legitimate, raise ${limitFlags[limit]}.` : ''}`;
+    job.resolve({ client: this.o.label ?? this.o.client, findings: [], hash: '', healAt: 0, wallMs: performance.now() - job.started, error: message, fatal: { kind, message } });
     this.dispatch();
   }
 }

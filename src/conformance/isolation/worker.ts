@@ -72,7 +72,7 @@ async function handle(m: ToWorker): Promise<void> {
   const r = await runScenario({ protocol: client!.protocol, scenario: m.scenario, client: client!.factory, clientName: client!.name, globals });
   const { trace: _trace, scenario: _scenario, stopped, ...rest } = r;
   const summary: RunSummary = { ...rest, ...(stopped ? { stopped: { reason: stopped.reason, message: stopped.message } } : {}) };
-  if (unhandled.length && !summary.error) summary.error = `client code left a promise rejection unhandled: ${unhandled[0]}`;
+  if (unhandled.length && summary.clientError === undefined) summary.clientError = `client code left a promise rejection unhandled: ${unhandled[0]}${unhandled.length > 1 ? ` (and ${unhandled.length - 1} more)` : ''}`;
   post({ type: 'result', id: m.id, summary });
   currentRun = -1;
 }

@@ -195,6 +195,8 @@ function renderMatrix(report: JsonReport, failures: HtmlFailure[]): string {
           ...(s.stopped ? [`${clientName(c)}: scenario ${s.name} stopped: ${s.stopped}`] : []),
           ...(s.error ? [`${clientName(c)}: scenario ${s.name}: ${s.error}`] : []),
           ...(s.invalidSnapshot !== undefined ? [`${clientName(c)}: scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`] : []),
+          ...(s.clientError !== undefined ? [`${clientName(c)}: scenario ${s.name}: client error: ${s.clientError}`] : []),
+          ...(s.clientWarning !== undefined ? [`${clientName(c)}: scenario ${s.name}: client error (warning only): ${s.clientWarning}`] : []),
         ]),
         ...c.inconclusive.map((id) => {
           const q = c.requirements.find((x) => x.id === id);

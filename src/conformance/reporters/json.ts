@@ -53,6 +53,10 @@ export interface ScenarioReport {
   error?: string;
   /** The first snapshot that broke the protocol's snapshot schema. */
   invalidSnapshot?: string;
+  /** The first exception client code threw (fails the check). */
+  clientError?: string;
+  /** The same, reported as a warning only (`--client-errors warn`). */
+  clientWarning?: string;
   /** Every requirement's finding on this run, as the checker gave it. */
   findings: Finding[];
 }
@@ -161,6 +165,8 @@ export function buildJsonReport(results: readonly ClientCheckResult[], options: 
         stopped: s.stopped,
         error: s.error,
         invalidSnapshot: s.invalidSnapshot,
+        clientError: s.clientError,
+        clientWarning: s.clientWarning,
         findings: s.findings,
       })),
       property: r.property && {

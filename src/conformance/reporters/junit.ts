@@ -77,6 +77,7 @@ function brokenRuns(c: ClientReport): string[] {
     if (s.stopped) out.push(`scenario ${s.name}: stopped: ${s.stopped}`);
     if (s.error) out.push(`scenario ${s.name}: ${s.error}`);
     if (s.invalidSnapshot !== undefined) out.push(`scenario ${s.name}: invalid snapshot: ${s.invalidSnapshot}`);
+    if (s.clientError !== undefined) out.push(`scenario ${s.name}: client error: ${s.clientError}`);
   }
   const cx = c.property?.counterexample;
   const clientFail = (id: string) => c.requirements.some((q) => q.id === id && q.verdict === 'fail' && q.subject !== 'server');

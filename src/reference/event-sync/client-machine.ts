@@ -73,20 +73,27 @@ export type SyncCommand =
   | { type: 'save-resume'; resume: ResumePoint | null }
   | { type: 'log'; msg: string; fields: Record<string, unknown> };
 
-interface Flow {
+/** One running sync: the stream phase, then (after a stream failure) the REST phase. */
+export interface SyncFlow {
+  /** Names the flow's timers (`idle#<id>`, `retry#<id>`). */
   id: number;
+  /** Fetching from the stream, or from REST pages. */
   phase: 'stream' | 'rest';
   /** The stream socket, while the flow holds one. */
   socket?: number;
   /** `since` of the stream request. */
   since: string | null;
+  /** `sync.stream.start` arrived. */
   streamStarted: boolean;
+  /** The `batchIndex` due next. */
   nextBatch: number;
+  /** The `isLast` batch arrived. */
   sawLast: boolean;
   /** Events received on the stream. */
   streamCount: number;
   /** Processed when the stream started (progress-overcounts). */
   streamBase: number;
+  /** Events in the first batch (progress-overcounts). */
   firstBatchLength?: number;
   /** The REST page in flight. */
   request?: number;
@@ -94,12 +101,17 @@ interface Flow {
   pageSince: string | null;
   /** Waiting for a retry timer. */
   waiting: boolean;
+  /** Failed page requests in a row (the retry delay grows with them). */
   attempts: number;
+  /** Progress: events processed by this sync. */
   processed: number;
+  /** Progress: events this sync expects in all. */
   total: number;
+  /** A total is known (a start frame or a page arrived). */
   known: boolean;
   /** The last event received, in order: the resume point. */
   last: Position | null;
+  /** The cursor of {@link SyncFlow.last}. */
   lastCursor: string | null;
   /** (no-dedupe-on-fallback) Events from REST are stored without an id check. */
   noDedupe: boolean;
@@ -118,7 +130,7 @@ export class EventSyncMachine {
   private readonly ids = new Set<string>();
   private count = 0;
   private digest = 0;
-  private flows: Flow[] = [];
+  private flows: SyncFlow[] = [];
   private flowCounter = 0;
   private socketCounter = 0;
   private requestCounter = 0;
@@ -227,7 +239,7 @@ export class EventSyncMachine {
   private start(): void {
     this.syncs++;
     const since = this.startSince();
-    const flow: Flow = {
+    const flow: SyncFlow = {
       id: ++this.flowCounter,
       phase: 'stream',
       since,
@@ -247,12 +259,17 @@ export class EventSyncMachine {
       noDedupe: false,
     };
     this.flows.push(flow);
+    this.openStream(flow);
+  }
+
+  /** Every sync starts with the stream: connect, and wait for the socket to open. */
+  protected openStream(flow: SyncFlow): void {
     flow.socket = ++this.socketCounter;
     this.cmd({ type: 'connect', socket: flow.socket });
     this.armIdle(flow);
   }
 
-  private armIdle(flow: Flow): void {
+  private armIdle(flow: SyncFlow): void {
     this.cmd({ type: 'set-timer', key: `idle#${flow.id}`, ms: this.config.streamIdleTimeout });
     if (this.bugs.streamAndRestTogether && flow.phase === 'stream')
       this.cmd({ type: 'set-timer', key: `race#${flow.id}`, ms: this.config.raceAfter });
@@ -261,7 +278,7 @@ export class EventSyncMachine {
   // -------------------------------------------------------------------------------------
   // The stream
 
-  private streamFlow(socket: number): Flow | undefined {
+  private streamFlow(socket: number): SyncFlow | undefined {
     return this.flows.find((f) => f.socket === socket);
   }
 
@@ -322,14 +339,14 @@ export class EventSyncMachine {
   }
 
   /** Any stream failure: close the socket, fall back to REST from the resume point. */
-  private streamFailed(flow: Flow, reason: string): void {
+  private streamFailed(flow: SyncFlow, reason: string): void {
     this.cmd({ type: 'log', msg: 'stream failed', fields: { reason } });
     this.dropSocket(flow, 4000, 'stream failed');
     if (flow.phase === 'rest') return; // (stream-and-rest-together) REST already runs
     this.startRest(flow);
   }
 
-  private dropSocket(flow: Flow, code: number, reason: string): void {
+  private dropSocket(flow: SyncFlow, code: number, reason: string): void {
     this.cmd({ type: 'cancel-timer', key: `idle#${flow.id}` });
     this.cmd({ type: 'cancel-timer', key: `race#${flow.id}` });
     if (flow.socket !== undefined) this.cmd({ type: 'disconnect', socket: flow.socket, code, reason });
@@ -339,7 +356,8 @@ export class EventSyncMachine {
   // -------------------------------------------------------------------------------------
   // REST
 
-  private startRest(flow: Flow): void {
+  /** The REST fallback: pages from the resume point (the last event received; the stream's `since` if none). */
+  protected startRest(flow: SyncFlow): void {
     flow.phase = 'rest';
     flow.pageSince = flow.lastCursor;
     if (this.bugs.noDedupeOnFallback) {
@@ -350,7 +368,7 @@ export class EventSyncMachine {
     this.requestPage(flow);
   }
 
-  private requestPage(flow: Flow): void {
+  private requestPage(flow: SyncFlow): void {
     flow.waiting = false;
     flow.request = ++this.requestCounter;
     this.cmd({ type: 'get-page', request: flow.request, since: flow.pageSince });
@@ -366,10 +384,15 @@ export class EventSyncMachine {
     if (!ok) return this.pageFailed(flow);
     flow.total = Math.max(flow.processed, before + page.totalEvents);
     flow.known = true;
-    if (!page.hasMore) return this.complete(flow, page.nextCursor);
+    if (this.isLastPage(page)) return this.complete(flow, page.nextCursor);
     flow.pageSince = page.nextCursor;
     if (this.bugs.checkpointPerBatch && page.nextCursor !== null) this.saveCheckpoint(page.nextCursor);
     this.requestPage(flow);
+  }
+
+  /** Only `hasMore: false` ends the paging: a short page may come before the last. */
+  protected isLastPage(page: RestPage): boolean {
+    return !page.hasMore;
   }
 
   private onPageFailed(request: number, status: number | undefined, reason: string | undefined): void {
@@ -381,7 +404,7 @@ export class EventSyncMachine {
     this.pageFailed(flow);
   }
 
-  private pageFailed(flow: Flow): void {
+  private pageFailed(flow: SyncFlow): void {
     const delays = this.config.restRetry;
     const delay = delays[Math.min(flow.attempts, delays.length - 1)]!;
     flow.attempts++;
@@ -397,7 +420,7 @@ export class EventSyncMachine {
    * skipped and counted; a valid one is stored unless its id is already stored. Returns
    * `false` when (aborts-on-invalid-event) an invalid event stopped it.
    */
-  private process(flow: Flow, events: readonly WireEvent[], since: string | null, stream: boolean): boolean {
+  private process(flow: SyncFlow, events: readonly WireEvent[], since: string | null, stream: boolean): boolean {
     const fresh: WireEvent[] = [];
     const sinceMs = this.bugs.exclusiveSinceLosesTies && since ? parseCursor(since)?.ms : undefined;
     let ok = true;
@@ -452,10 +475,11 @@ export class EventSyncMachine {
     this.cmd({ type: 'save-checkpoint', checkpoint: cp });
   }
 
-  private complete(flow: Flow, checkpoint: string | null): void {
+  private complete(flow: SyncFlow, checkpoint: string | null): void {
     if (checkpoint !== null) this.saveCheckpoint(checkpoint);
     this.resume = null;
     this.cmd({ type: 'save-resume', resume: null });
+    this.releaseStream(flow);
     this.end(flow, 1000, 'sync complete');
     this.completed++;
     if (this.again && this.flows.length === 0) {
@@ -464,7 +488,12 @@ export class EventSyncMachine {
     }
   }
 
-  private end(flow: Flow, code: number, reason: string): void {
+  /** A completed stream is closed at once (the source's flow ends with "Close WebSocket"). */
+  protected releaseStream(flow: SyncFlow): void {
+    this.dropSocket(flow, 1000, 'sync complete');
+  }
+
+  private end(flow: SyncFlow, code: number, reason: string): void {
     this.dropSocket(flow, code, reason);
     if (flow.request !== undefined) this.cmd({ type: 'abort', request: flow.request });
     this.cmd({ type: 'cancel-timer', key: `retry#${flow.id}` });
@@ -496,7 +525,8 @@ export class EventSyncMachine {
     } else if (kind === 'retry' && flow.waiting) this.requestPage(flow);
   }
 
-  private cmd(c: SyncCommand): void {
+  /** Queues a command for the shell. */
+  protected cmd(c: SyncCommand): void {
     this.cmds.push(c);
   }
 }

@@ -36,6 +36,8 @@ export interface EventSyncClientOptions {
   config?: Partial<SyncClientConfig>;
   /** Known bugs to switch on (the faulty variants). */
   bugs?: EventSyncBugs;
+  /** Builds the decision machine (a faulty variant in the zoo passes a subclass with one decision changed). */
+  createMachine?: (config: SyncClientConfig, bugs: EventSyncBugs, persisted: PersistedSyncState) => EventSyncMachine;
 }
 
 /**
@@ -47,7 +49,8 @@ export interface EventSyncClientOptions {
 export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOptions = {}): EventSyncDriver {
   const persisted = readPersisted(env);
   let chunks = persisted.chunks;
-  const machine = new EventSyncMachine({ ...defaultSyncClientConfig, ...options.config }, options.bugs ?? {}, persisted.state);
+  const create = options.createMachine ?? ((config, bugs, state) => new EventSyncMachine(config, bugs, state));
+  const machine = create({ ...defaultSyncClientConfig, ...options.config }, options.bugs ?? {}, persisted.state);
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {
     open: (socket) => feed({ type: 'ws-open', socket }),

@@ -1,8 +1,9 @@
 import type { ProtocolDefinition } from '../../conformance/protocol.js';
 import { createEventSyncClient } from './client.js';
 import { eventSyncPropertyModel } from './property-model.js';
-import { eventSyncRequirements } from './requirements.js';
+import { eventSyncRequirements } from './requirements/index.js';
 import { createEventSyncServer, parseEventSyncServerOptions, type EventSyncServerVariant } from './server.js';
+import { eventSyncSnapshotSchema } from './snapshot.js';
 import { eventSyncVariants } from './variants.js';
 import type { EventSyncDriver } from './wire.js';
 
@@ -22,8 +23,13 @@ export const eventSyncProtocol: ProtocolDefinition = {
   sources: ['event-sync-websocket-streaming.md'],
   requirements: eventSyncRequirements,
   actions: {
-    sync: { description: 'pull events (pullEvents): stream first, REST on any error', params: {}, run: (d) => driver(d).sync() },
+    sync: {
+      description: 'pull events (pullEvents): stream first, REST on any error; takes no arguments',
+      params: {},
+      run: (d) => driver(d).sync(),
+    },
   },
+  snapshot: eventSyncSnapshotSchema,
   defaults: { duration: 60_000, heal: 60_000, clients: ['c1'], network: { link: { latency: { kind: 'uniform', min: 10, max: 80 } } } },
   server: (variant, options) => {
     if (variant !== 'reference' && !(variant in serverVariants)) throw new Error(`event-sync has no server variant "${variant}"`);

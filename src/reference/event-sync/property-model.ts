@@ -8,9 +8,10 @@ const DURATION = 60_000;
 /**
  * How property runs draw event-sync scenarios: a user syncing now and then (sometimes
  * tapping twice), app restarts, faults across every kind. The server's world (log size,
- * equal timestamps, invalid events, batch size, writes, injected stream failures) is
- * drawn from the run's seed: property runs build the server without options, which
- * makes the reference server draw it (docs/protocols/event-sync.md, "The drawn world").
+ * equal timestamps, invalid events, batch size, writes, injected stream failures, REST
+ * pages cut short) is drawn from the run's seed: property runs build the server without
+ * options — a property model cannot pass any yet — which makes the reference server draw
+ * it (docs/protocols/event-sync.md, "The drawn world").
  */
 export const eventSyncPropertyModel: PropertyModel = {
   duration: DURATION,

@@ -11,6 +11,7 @@ import {
   cursorOf,
   digestAdd,
   digestHex,
+  fnv1a32,
   parseClientFrame,
   parseCursor,
   restPageSize,
@@ -47,6 +48,8 @@ export interface EventSyncServerConfig {
   invalid: number;
   batchSize: number;
   batchInterval: number;
+  /** Fraction of REST pages cut short although more events follow. */
+  shortPages: number;
   append?: AppendPlan;
   revokeAt?: number;
   knows(token: string): boolean;
@@ -63,8 +66,8 @@ function knowsFor(options: EventSyncServerOptions): (token: string) => boolean {
  * the world is **drawn** from `random` instead (docs/protocols/event-sync.md, "The
  * drawn world"): a log of 30–300 events with 1–5 sharing a timestamp, sometimes 3 %
  * invalid events, batches of 5–40 events 20–120 ms apart, sometimes writes during the
- * run, and each stream failing with a database error (15 %), a malformed frame (8 %) or
- * a stall (8 %) at a drawn batch.
+ * run, each stream failing with a database error (15 %), a malformed frame (8 %) or a
+ * stall (8 %) at a drawn batch, and in half the worlds a third of the REST pages cut short.
  */
 export function resolveEventSyncConfig(options: EventSyncServerOptions, random?: Random): EventSyncServerConfig {
   const d = eventSyncServerDefaults;
@@ -81,6 +84,7 @@ export function resolveEventSyncConfig(options: EventSyncServerOptions, random?:
     invalid: options.invalid ?? d.invalid,
     batchSize: options.batchSize ?? d.batchSize,
     batchInterval: options.batchInterval ?? d.batchInterval,
+    shortPages: options.shortPages ?? 0,
     append: options.append,
     revokeAt: options.revokeAt,
     knows: knowsFor(options),
@@ -95,6 +99,8 @@ function drawConfig(r: Random): EventSyncServerConfig {
   const batchSize = r.int(5, 40);
   const batchInterval = r.int(20, 120);
   const append = r.chance(0.5) ? { every: r.int(300, 2000), count: r.int(1, 3), until: 50_000 } : undefined;
+  // Drawn last, so that the draws above stay what they were before short pages existed.
+  const shortPages = r.chance(0.5) ? 1 / 3 : 0;
   return {
     drawn: true,
     events,
@@ -102,6 +108,7 @@ function drawConfig(r: Random): EventSyncServerConfig {
     invalid,
     batchSize,
     batchInterval,
+    shortPages,
     append,
     knows: knowsFor({}),
     inject: {
@@ -125,6 +132,7 @@ export function describeConfig(c: EventSyncServerConfig): Record<string, unknown
     invalidRate: c.invalid,
     batchSize: c.batchSize,
     batchInterval: c.batchInterval,
+    shortPages: c.shortPages || undefined,
     append: c.append,
     inject: Object.keys(inject).length ? inject : undefined,
   };
@@ -355,13 +363,14 @@ export function handleHttp(
     limit = Math.min(n, restPageSize);
   }
   const from = indexAfter(log, since);
-  const to = Math.min(log.entries.length, from + limit);
+  const to = Math.min(log.entries.length, from + pageLength(config, sinceText, limit, log.entries.length - from));
   const page = log.entries.slice(from, to);
   const hasMore = to < log.entries.length;
   const last = page[page.length - 1];
   const nextCursor = last ? cursorOf(last) : since ? (sinceText as string) : null;
   const totalEvents = log.entries.length - from;
-  const invalid = page.reduce((n, e) => n + (e.valid ? 0 : 1), 0);
+  const invalidIds = page.filter((e) => !e.valid).map((e) => e.id);
+  const invalid = invalidIds.length;
   const body = `{"events":[${page.map((e) => e.json).join(',')}],"nextCursor":${JSON.stringify(nextCursor)},"hasMore":${hasMore},"totalEvents":${totalEvents}}`;
   const logs: LogLine[] = [
     {
@@ -373,6 +382,7 @@ export function handleHttp(
         limit,
         count: page.length,
         invalid: invalid || undefined,
+        invalidIds: invalid ? invalidIds : undefined,
         first: page[0] ? cursorOf(page[0]) : undefined,
         last: last ? cursorOf(last) : undefined,
         nextCursor: nextCursor ?? undefined,
@@ -383,6 +393,19 @@ export function handleHttp(
   ];
   if (!hasMore) logs.push(issuedLog(log, nextCursor, req.id));
   return { response: { status: 200, body, headers: { 'content-type': 'application/json' } }, logs };
+}
+
+/**
+ * How many events the page after `since` holds: `limit`, or fewer when more follow and
+ * the page is one of the `shortPages` cut short. The cut depends only on `since`, so a
+ * retried or duplicated request gets the same page.
+ */
+export function pageLength(config: Pick<EventSyncServerConfig, 'shortPages'>, since: string | null, limit: number, left: number): number {
+  const full = Math.min(limit, left);
+  if (config.shortPages <= 0 || left <= limit || full < 2) return full;
+  const h = fnv1a32(`short|${since ?? ''}`);
+  if (h / 2 ** 32 >= config.shortPages) return full;
+  return 1 + (fnv1a32(`length|${since ?? ''}`) % (full - 1));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -27,6 +27,12 @@ export interface EventSyncServerOptions {
   tokens?: readonly string[];
   /** Virtual ms from which every token is rejected with 401. */
   revokeAt?: number;
+  /**
+   * Fraction of REST pages (0–1) cut short although more events follow — a response-size
+   * or query-time budget reached: such a page holds 1–99 events and still answers
+   * `hasMore: true` (default 0). Which pages are cut depends only on their `since`.
+   */
+  shortPages?: number;
   /** `sync.stream.error {code: "DB_ERROR"}` instead of a batch. */
   dbError?: StreamInjection;
   /** A frame that is not JSON instead of a batch. */
@@ -72,6 +78,7 @@ const optionFields = [
   'append',
   'tokens',
   'revokeAt',
+  'shortPages',
   'dbError',
   'malformed',
   'stall',
@@ -111,10 +118,11 @@ export function parseEventSyncServerOptions(options: Record<string, unknown>, so
   whole('batchInterval', 0, 'a whole number of ms ≥ 0');
   whole('revokeAt', 0, 'a whole number of virtual ms ≥ 0');
 
-  if (options.invalid !== undefined) {
-    const v = options.invalid;
-    if (typeof v === 'number' && v >= 0 && v <= 1) out.invalid = v;
-    else bad('invalid', 'a fraction between 0 and 1', v);
+  for (const field of ['invalid', 'shortPages'] as const) {
+    const v = options[field];
+    if (v === undefined) continue;
+    if (typeof v === 'number' && v >= 0 && v <= 1) out[field] = v;
+    else bad(field, 'a fraction between 0 and 1', v);
   }
 
   const append = options.append;

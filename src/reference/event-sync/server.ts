@@ -16,7 +16,7 @@
  * - `stream.request` `{socket, since, totalEvents, batches, first, last, injection}`
  * - `stream.complete` `{socket, processedEvents, batches, newCheckpoint}`
  * - `stream.error` / `stream.malformed` / `stream.stall` `{socket, batchIndex, injected}`; `stream.abandoned` `{socket}`
- * - `rest.page` `{request, dup, since, limit, count, invalid, first, last, nextCursor, hasMore, totalEvents}`
+ * - `rest.page` `{request, dup, since, limit, count, invalid, invalidIds, first, last, nextCursor, hasMore, totalEvents}`
  * - `checkpoint.issued` `{checkpoint, via, count, digest}`: every checkpoint handed out
  *   (`sync.stream.complete`, last REST page) with what a store synced up to it holds
  *   (the valid events at or before it: their number and digest)
@@ -247,7 +247,9 @@ export function createEventSyncServerApp(
         return status;
       };
       if (req.path !== syncPaths.stream || variant === 'no-stream') return refuse(404, `no event-sync WebSocket endpoint at ${req.path}`);
-      const auth = authorize(config, bearerOf(req.headers.get('authorization')), env.now());
+      // A browser cannot set headers on a WebSocket upgrade: it may send the token as `access_token` instead.
+      const token = bearerOf(req.headers.get('authorization')) ?? (req.query.get('access_token') || undefined);
+      const auth = authorize(config, token, env.now());
       if (!auth.ok) return refuse(401, auth.reason);
     },
     connection(socket: ServerSocket) {

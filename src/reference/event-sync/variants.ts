@@ -1,6 +1,10 @@
 import type { ClientVariant } from '../../conformance/protocol.js';
 import type { EventSyncBugs } from './bugs.js';
 import { createEventSyncClient } from './client.js';
+import { keepsStreamOpen } from './zoo/keeps-stream-open.js';
+import { progressOnlyAtEnd } from './zoo/progress-only-at-end.js';
+import { restOnly } from './zoo/rest-only.js';
+import { stopsAtShortPage } from './zoo/stops-at-short-page.js';
 
 const variant = (description: string, violates: string[], bugs: EventSyncBugs): ClientVariant => ({
   description,
@@ -40,4 +44,9 @@ export const eventSyncVariants: Record<string, ClientVariant> = {
     concurrentPulls: true,
   }),
   'ignores-error-frame': variant('ignores sync.stream.error and waits for the stream to time out', ['SYNC-4'], { ignoresErrorFrame: true }),
+  // One file per variant from here on (src/reference/event-sync/zoo/).
+  'rest-only': restOnly,
+  'stops-at-short-page': stopsAtShortPage,
+  'keeps-stream-open': keepsStreamOpen,
+  'progress-only-at-end': progressOnlyAtEnd,
 };

@@ -10,6 +10,7 @@
  * whose position is strictly after it, so nothing sharing the cursor's timestamp but
  * sorting after its id is ever skipped.
  */
+import type { EventSyncSnapshot } from './snapshot.js';
 
 /** One event of the log, as the server stores and sends it. */
 export interface SyncEvent {
@@ -146,7 +147,7 @@ export function digestAdd(digest: number, id: string): number {
   return (digest + fnv1a32(id)) >>> 0;
 }
 
-/** A digest as the snapshot shows it: 8 lower-case hex digits. */
+/** A digest as the reference client shows it: 8 lower-case hex digits (either case is allowed). */
 export function digestHex(digest: number): string {
   return (digest >>> 0).toString(16).padStart(8, '0');
 }
@@ -298,32 +299,14 @@ export function restPageUrl(since: string | null): string {
 // ---------------------------------------------------------------------------------------
 // What the user sees
 
-/** What the user of an event-sync client sees (`snapshot()`): small, whatever the size of the store. */
-export interface EventSyncSnapshot {
-  /** A sync is running. */
-  syncing: boolean;
-  /** How the running sync fetches: `stream`, `rest`, or `null` when idle. */
-  via: 'stream' | 'rest' | null;
-  /** Progress of the running (or last) sync: events processed (applied, duplicate or skipped) of `total`; `null` before a total is known. */
-  progress: { processed: number; total: number } | null;
-  /** Syncs started since the app started. */
-  syncs: number;
-  /** Syncs completed since the app started. */
-  completed: number;
-  /** The saved checkpoint (a cursor), `null` before the first completed sync. */
-  checkpoint: string | null;
-  /** The local store: how many events it holds (with multiplicity) and their digest (see {@link digestAdd}). */
-  store: { count: number; digest: string };
-  /** Invalid events skipped since the app started. */
-  skipped: number;
-  /** A 401 stopped syncing until the user syncs again. */
-  authError: boolean;
-}
+/** What the user sees: the snapshot contract lives in `snapshot.ts` (one schema, its type derived). */
+export type { EventSyncSnapshot };
 
 /** The actions an event-sync client exposes to the harness. */
 export interface EventSyncDriver {
   /** Pull events (`pullEvents()`): stream first, REST on any error. */
   sync(): void;
+  /** What the user sees now. */
   snapshot(): EventSyncSnapshot;
   dispose?(): void;
 }

@@ -323,6 +323,16 @@ describe('event-sync server: the stream', () => {
     ]);
   });
 
+  it('accepts the token as an access_token query parameter on the upgrade (a browser cannot set headers there)', async () => {
+    const sim = setup({ events: 20 });
+    const s = stream(sim, 0, { token: null, path: `${syncPaths.stream}?access_token=${sim.env('c1').token}` });
+    const wrong = stream(sim, 0, { token: null, path: `${syncPaths.stream}?access_token=nope` });
+    await sim.run(500);
+    expect(s.frames.at(-1)?.type).toBe('sync.stream.complete');
+    expect(wrong.log).toEqual(['40 error', '40 close 1006']);
+    expect(logs(sim, 'upgrade.rejected').map((e) => e.reason)).toEqual(['unknown token']);
+  });
+
   it('closes open streams with 4001 when the token is revoked', async () => {
     const sim = setup({ events: 2000, batchSize: 100, batchInterval: 50, revokeAt: 300 });
     const s = stream(sim, 0);
@@ -441,6 +451,34 @@ describe('event-sync server: REST pages', () => {
     expect(last).toBe(cursorOf(page(big).events[99]!));
   });
 
+  it('cuts a share of the pages short (shortPages): 1–99 events, still hasMore, the same page for the same since; logs invalid ids', async () => {
+    const sim = setup({ events: 2000, shortPages: 0.5, invalid: 0.2 });
+    const pages: RestPage[] = [];
+    let since: string | null = null;
+    for (let i = 0; i < 40; i++) {
+      const r = get(sim, i * 100, { since });
+      await sim.run(i * 100 + 100);
+      const p = page(r);
+      pages.push(p);
+      if (!p.hasMore) break;
+      since = p.nextCursor;
+    }
+    const ids = pages.flatMap((p) => p.events.map((e) => e.id));
+    expect(new Set(ids).size).toBe(2000);
+    expect(ids.length).toBe(2000);
+    const short = pages.filter((p) => p.hasMore && p.events.length < 100);
+    expect(short.length).toBeGreaterThan(3);
+    for (const p of short) expect(p.events.length).toBeGreaterThanOrEqual(1);
+    expect(pages.at(-1)!.hasMore).toBe(false);
+    const again = get(sim, 10_000, { since: pages[0]!.nextCursor });
+    await sim.run(10_100);
+    expect(page(again).events.length).toBe(pages[1]!.events.length);
+    const logged = logs(sim, 'rest.page')[0]!;
+    const invalid = pages[0]!.events.filter((e) => !isValidEvent(e)).map((e) => e.id);
+    expect(logged.invalidIds ?? []).toEqual(invalid);
+    expect(logged.invalid ?? 0).toBe(invalid.length);
+  });
+
   it('answers an empty page at the end with nextCursor = since and hasMore false', async () => {
     const sim = setup({ events: 3 });
     const all = get(sim, 0);
@@ -457,7 +495,7 @@ describe('event-sync server: options', () => {
     let err: unknown;
     try {
       parseEventSyncServerOptions(
-        { events: -1, batchSze: 3, invalid: 2, append: { every: 0 }, dbError: { batch: 'x' }, tokens: [] },
+        { events: -1, batchSze: 3, invalid: 2, shortPages: -0.5, append: { every: 0 }, dbError: { batch: 'x' }, tokens: [] },
         'scenario',
       );
     } catch (e) {
@@ -468,6 +506,7 @@ describe('event-sync server: options', () => {
       'batchSze',
       'events',
       'invalid',
+      'shortPages',
       'append.every',
       'tokens',
       'dbError.batch',
@@ -491,6 +530,8 @@ describe('event-sync server: options', () => {
     expect(a.events).toBeLessThanOrEqual(300);
     expect(a.batchSize).toBeLessThanOrEqual(40);
     expect(Object.keys(a.inject).sort()).toEqual(['dbError', 'malformed', 'stall']);
+    const drawnShort = Array.from({ length: 40 }, (_, i) => resolveEventSyncConfig({}, Random.root(i)).shortPages);
+    expect(new Set(drawnShort)).toEqual(new Set([0, 1 / 3]));
   });
 });
 

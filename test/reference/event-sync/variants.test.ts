@@ -22,6 +22,6 @@ describe.each(Object.entries(eventSyncVariants))('zoo:event-sync/%s', (name, var
     expect(cx!.foundAt).toBeLessThan(200);
     for (const id of variant.violates) expect(cx!.failed).toContain(id);
     expect(cx!.scenario.faults.length).toBeLessThanOrEqual(3);
-    expect(r.property?.replay).toMatch(/^lockstep replay /);
+    expect(r.property?.replay).toMatch(/^(npx )?lockstep replay /);
   });
 });

@@ -1,0 +1,278 @@
+/**
+ * Questions the event-sync checkers ask of the trace model: snapshots around a step,
+ * when a sync ended and when the client had settled it, restarts and disturbed timers,
+ * the snapshot contract, and evidence formatting.
+ */
+import type { Violation } from '../../../conformance/checker-kit.js';
+import { notExercised, type Checker, type Finding } from '../../../conformance/requirement.js';
+import * as q from '../../../conformance/trace-query.js';
+import type { SnapshotField } from '../snapshot.js';
+import { comparePositions, parseCursor, type Position } from '../wire.js';
+import { model, type Final, type Issued, type Model, type Snap, type StoreView } from './model.js';
+
+const { fmtTime } = q;
+
+/** A checker over the model that reports a trace it cannot read as not-exercised, never as a crash. */
+export function guarded(check: (m: Model) => Omit<Finding, 'requirement'>): Checker {
+  return (ctx) => {
+    try {
+      return check(model(ctx));
+    } catch (e) {
+      return notExercised(`this trace could not be judged: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshots
+
+/** The snapshots of a node. */
+export function snapsOf(m: Model, node: string): Snap[] {
+  return m.snaps.get(node) ?? [];
+}
+
+/** The last snapshot of `node` recorded before step `seq`. */
+export function snapBefore(m: Model, node: string, seq: number): Snap | undefined {
+  const list = snapsOf(m, node);
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? undefined : list[lo - 1];
+}
+
+/** The snapshot recorded at the end of the step of `seq` (same instant, right after), if the state changed. */
+export function snapAfter(m: Model, node: string, seq: number, t: number): Snap | undefined {
+  const list = snapsOf(m, node);
+  const before = snapBefore(m, node, seq);
+  const i = before ? list.indexOf(before) + 1 : 0;
+  const s = list[i];
+  return s && s.t === t && s.seq > seq ? s : undefined;
+}
+
+/**
+ * The snapshot contract for the fields a checker reads: a violation at the first
+ * snapshot of each node that lacks one of them or has it of the wrong type. A checker
+ * cannot judge what the snapshot does not say, and a missing field must not pass as
+ * "not exercised".
+ */
+export function contractViolations(m: Model, id: string, needs: readonly SnapshotField[]): Violation[] {
+  const out: Violation[] = [];
+  for (const node of m.nodes) {
+    for (const s of snapsOf(m, node)) {
+      const problem = needs.map((f) => s.problems[f]).find((p) => p !== undefined);
+      if (!problem) continue;
+      out.push({
+        at: s.t,
+        seq: s.seq,
+        text: `${node}'s snapshot at ${fmtTime(s.t)} breaks the snapshot contract: ${problem}; ${id} cannot be judged without it`,
+      });
+      break;
+    }
+  }
+  return out;
+}
+
+/** Two stores are the same: equal counts and digests (hex of either case). */
+export function sameStore(have: StoreView, want: Issued): boolean {
+  return have.count === want.count && have.digest === want.digest;
+}
+
+// ---------------------------------------------------------------------------------------
+// Syncs: requests, boundaries, settling
+
+/** A step that starts or ends sync activity of a node, by the server's side of the trace. */
+export interface SyncStep {
+  t: number;
+  seq: number;
+  kind: 'connect' | 'page' | 'final' | 'unauthorized' | 'restart';
+  /** The socket or exchange id (the restart: the node). */
+  id: string;
+}
+
+/** The node's stream connects, page requests, finals, 401 pages and restarts, in trace order. */
+export function syncSteps(m: Model, node: string): SyncStep[] {
+  const out: SyncStep[] = [];
+  for (const s of m.streams) if (s.node === node) out.push({ t: s.connectAt, seq: s.connectSeq, kind: 'connect', id: s.id });
+  for (const p of m.pages) {
+    if (p.node !== node) continue;
+    out.push({ t: p.requestAt, seq: p.requestSeq, kind: 'page', id: p.id });
+    if (p.status === 401 && p.responseSeq !== undefined) out.push({ t: p.responseAt!, seq: p.responseSeq, kind: 'unauthorized', id: p.id });
+  }
+  for (const f of m.finals) if (f.node === node) out.push({ t: f.t, seq: f.seq, kind: 'final', id: f.via });
+  for (const r of m.restarts) if (r.node === node) out.push({ t: r.t, seq: r.seq, kind: 'restart', id: node });
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Where each sync of a node began, by the server's side of the trace: the first stream
+ * connect or page request after the node's previous sync ended (a final reached it, a
+ * page was answered 401, or the app restarted).
+ */
+export function syncStarts(m: Model, node: string): number[] {
+  const out: number[] = [];
+  let idle = true;
+  for (const s of syncSteps(m, node)) {
+    if (s.kind === 'connect' || s.kind === 'page') {
+      if (idle) out.push(s.seq);
+      idle = false;
+    } else idle = true;
+  }
+  return out;
+}
+
+/** How many syncs of `node` had begun before step `seq` (see {@link syncStarts}). */
+export function syncEpoch(starts: readonly number[], seq: number): number {
+  let n = 0;
+  while (n < starts.length && starts[n]! < seq) n++;
+  return n;
+}
+
+/** A final checkpoint and the snapshot at which the client had dealt with it. */
+export interface Settle {
+  final: Final;
+  /** The snapshot to judge the finished sync by; `undefined` when the client had no chance to settle it (restart, end of run). */
+  snap?: Snap;
+  /** The client itself reported the completion there (its `completed` count rose). */
+  declared: boolean;
+}
+
+/**
+ * When the client had finished each sync whose final checkpoint reached it. A client
+ * may apply what it received asynchronously; the sync is judged at the snapshot where
+ * it reports the completion (`completed` rises), else at the last snapshot before the
+ * next step that depends on it — its next stream connect (a new sync) — or before the
+ * end of the run, at least `T` later, if the client showed any change after the final.
+ * An app restart, or a page request (the client asks again: it did not take the final
+ * for the end), before either leaves the sync unsettled (not judged).
+ */
+export function settles(m: Model, node: string): Settle[] {
+  let byNode = settled.get(m);
+  if (!byNode) settled.set(m, (byNode = new Map()));
+  let out = byNode.get(node);
+  if (!out) byNode.set(node, (out = findSettles(m, node)));
+  return out;
+}
+
+const settled = new WeakMap<Model, Map<string, Settle[]>>();
+
+function findSettles(m: Model, node: string): Settle[] {
+  const steps = syncSteps(m, node);
+  const out: Settle[] = [];
+  for (const final of m.finals) {
+    if (final.node !== node) continue;
+    const stop = steps.find((s) => s.seq > final.seq && (s.kind === 'connect' || s.kind === 'page' || s.kind === 'restart'));
+    const stopSeq = stop?.seq ?? Infinity;
+    const before = snapBefore(m, node, final.seq);
+    const inc = incarnationAt(m, node, final.seq);
+    const declared = snapsOf(m, node).find(
+      (s) =>
+        s.seq > final.seq &&
+        s.seq < stopSeq &&
+        s.incarnation === inc &&
+        before?.incarnation === inc &&
+        s.completed !== undefined &&
+        before.completed !== undefined &&
+        s.completed > before.completed,
+    );
+    if (declared) {
+      out.push({ final, snap: declared, declared: true });
+      continue;
+    }
+    // A page request right after a final means the client did not take the sync for over
+    // (it asks again; a new sync would start with the stream): nothing to judge yet.
+    if (stop?.kind === 'restart' || stop?.kind === 'page' || (!stop && m.endAt - final.t < m.T)) {
+      out.push({ final, declared: false });
+      continue;
+    }
+    const last = snapBefore(m, node, stopSeq);
+    // At the end of the run, a client that showed no change at all after the final may
+    // never have taken it in (it may be about to ask again): nothing to judge.
+    const seen = stop !== undefined || (last !== undefined && last.seq > final.seq);
+    out.push({ final, snap: last && last.incarnation === inc && seen ? last : undefined, declared: false });
+  }
+  return out;
+}
+
+/** The app incarnation of `node` at step `seq` (0 before the first restart). */
+export function incarnationAt(m: Model, node: string, seq: number): number {
+  return m.restarts.filter((r) => r.node === node && r.seq < seq).length;
+}
+
+/** The first restart of `node` after step `fromSeq`, up to step `toSeq`. */
+export function restartBetween(m: Model, node: string, fromSeq: number, toSeq: number): q.Restart | undefined {
+  return m.restarts.find((r) => r.node === node && r.seq > fromSeq && r.seq <= toSeq);
+}
+
+/** `true` when `node` restarted after step `fromSeq`, by time `until`. */
+export function restartAfterUntil(m: Model, node: string, fromSeq: number, until: number): boolean {
+  return m.restarts.some((r) => r.node === node && r.seq > fromSeq && r.t <= until);
+}
+
+/** `true` when the app's timers did not run normally within `[from, to]` (backgrounded, or just back from a throttled background). */
+export function timersDisturbed(m: Model, node: string, from: number, to: number): boolean {
+  return m.faults.some((w) => {
+    if (w.kind !== 'app-background' || (w.node !== undefined && w.node !== node) || w.start > to) return false;
+    const throttle = w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
+    return w.end + throttle > from;
+  });
+}
+
+/** `true` when a fault of one of `kinds` applied to `node` at time `t`. */
+export function faultAt(m: Model, node: string, t: number, kinds: readonly string[]): boolean {
+  return kinds.some((k) => q.faultActiveAt(m.faults, k, t, node));
+}
+
+// ---------------------------------------------------------------------------------------
+// Cursors and evidence
+
+/** Compares two cursors by position; `undefined` when either is not a cursor. */
+export function cmp(a: string | null | undefined, b: string | null | undefined): number | undefined {
+  if (a === null || a === undefined || b === null || b === undefined) return undefined;
+  const pa = parseCursor(a);
+  const pb = parseCursor(b);
+  return pa && pb ? comparePositions(pa, pb) : undefined;
+}
+
+/** Two checkpoints name the same position (both `null` counts as the same). */
+export function sameCursor(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a === null || b === null) return a === b;
+  return a === b || cmp(a, b) === 0;
+}
+
+/** A cursor for evidence (`none` for no cursor). */
+export function show(cursor: string | null | undefined): string {
+  return cursor === null || cursor === undefined ? 'none' : cursor;
+}
+
+/** A position written as a cursor, for evidence. */
+export function cursorText(p: Position): string {
+  return p.id ? `${p.timestamp}#${p.id}` : p.timestamp;
+}
+
+/** `3 events`, `1 event`. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** Every sync request in trace order: stream requests sent and page requests. */
+export interface SyncRequest {
+  node: string;
+  t: number;
+  seq: number;
+  since: string | null | undefined;
+  what: string;
+  /** The stream socket it was sent on. */
+  socket?: string;
+}
+
+/** Every `sync.stream.request` sent and every page request, in trace order. */
+export function syncRequests(m: Model): SyncRequest[] {
+  const out: SyncRequest[] = [];
+  for (const s of m.streams)
+    for (const r of s.requests)
+      out.push({ node: s.node, t: r.t, seq: r.seq, since: r.since, what: `sync.stream.request on ${s.id}`, socket: s.id });
+  for (const p of m.pages) out.push({ node: p.node, t: p.requestAt, seq: p.requestSeq, since: p.since, what: `page request ${p.id}` });
+  return out.sort((a, b) => a.seq - b.seq);
+}
