@@ -1,7 +1,7 @@
 /**
  * Realistic bugs of meal-log clients and servers, each reproducing one documented
  * mistake. The reference client and server have none; each faulty variant switches
- * exactly one on (docs/protocols/meal-log.md, "Faulty variants").
+ * exactly one on (docs/protocols/meal-log.md, "Faulty variants and scenarios"). New variants are zoo/ files instead.
  */
 export interface MealLogClientBugs {
   /** The document's timeline: the socket is opened only when NutritionView appears, after the meal was submitted; no pre-connection check. */

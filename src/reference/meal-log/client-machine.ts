@@ -87,37 +87,42 @@ interface Polling {
   finalizedAtStart: number;
 }
 
+/** A constructor of meal-log machines: the reference's, or a subclass that changes one decision (a zoo variant). */
+export type MealLogMachineClass = new (...args: ConstructorParameters<typeof MealLogMachine>) => MealLogMachine;
+
 /**
  * The meal-log client's decisions, with no I/O: events in, commands out, time passed in
- * (docs/protocols/meal-log.md, "Client behaviour"). One socket, guarded against duplicate
+ * (docs/protocols/meal-log.md, "The reference client"). One socket, guarded against duplicate
  * connects; verified only by a server message; polling while a meal is processing and the
  * socket is not verified, adaptive (×1.5 after 3 unchanged polls, up to 30 s), stopped when
  * verified or when nothing is processing; a catch-up load when a socket is verified;
  * reconnect with backoff; a pre-connection wait of up to 5 s before uploading; an outbox
- * that uploads each meal under one local id, across retries and app restarts.
+ * that uploads each meal under one local id, across retries and app restarts. Its
+ * decisions are protected methods so that a faulty variant (zoo/) is a subclass that
+ * overrides exactly one of them.
  */
 export class MealLogMachine {
-  private meals = new Map<string, ShownMeal>();
-  private socket: Socket | undefined;
-  private socketCounter = 0;
-  private requestCounter = 0;
+  protected meals = new Map<string, ShownMeal>();
+  protected socket: Socket | undefined;
+  protected socketCounter = 0;
+  protected requestCounter = 0;
   /** Consecutive connection failures (backoff index). */
-  private attempts = 0;
-  private reconnectPending = false;
+  protected attempts = 0;
+  protected reconnectPending = false;
   /** A connection is wanted (the reference: from launch; connects-after-submit: from the first NutritionView). */
-  private wanted = false;
-  private polling: Polling | undefined;
+  protected wanted = false;
+  protected polling: Polling | undefined;
   /** Listing requests in flight: what they are, and how many listings had succeeded when they started. */
-  private loads = new Map<number, { kind: LoadKind; successes: number }>();
-  private listingSuccesses = 0;
+  protected loads = new Map<number, { kind: LoadKind; successes: number }>();
+  protected listingSuccesses = 0;
   /** A failed launch or catch-up load, to retry until some listing succeeds. */
-  private loadOwed: 'launch' | 'catch-up' | undefined;
-  private uploadInFlight: string | undefined;
+  protected loadOwed: 'launch' | 'catch-up' | undefined;
+  protected uploadInFlight: string | undefined;
   /** Per outbox entry: until when an upload waits for a connection in progress. */
-  private waitUntil = new Map<string, number>();
+  protected waitUntil = new Map<string, number>();
   /** How many meals became (or appeared) final so far (adaptive polling: did a poll change anything?). */
-  private finalized = 0;
-  private metrics = {
+  protected finalized = 0;
+  protected metrics = {
     connectionAttempts: 0,
     successfulConnections: 0,
     failedConnections: 0,
@@ -125,20 +130,20 @@ export class MealLogMachine {
     latencySum: 0,
     latencyCount: 0,
   };
-  private online: boolean;
-  private cmds: MealLogCommand[] = [];
-  private now = 0;
+  protected online: boolean;
+  protected cmds: MealLogCommand[] = [];
+  protected now = 0;
 
   /** @internal set by the shell: wall-clock epoch of virtual time 0. */
   epoch = 0;
 
   constructor(
-    private readonly config: MealLogClientConfig,
-    private readonly bugs: MealLogClientBugs,
-    private outbox: OutboxEntry[],
-    private localCounter: number,
+    protected readonly config: MealLogClientConfig,
+    protected readonly bugs: MealLogClientBugs,
+    protected outbox: OutboxEntry[],
+    protected localCounter: number,
     online: boolean,
-    private readonly localPrefix: string,
+    protected readonly localPrefix: string,
   ) {
     this.online = online;
   }
@@ -189,7 +194,7 @@ export class MealLogMachine {
     };
   }
 
-  private dispatch(e: MealLogEvent): void {
+  protected dispatch(e: MealLogEvent): void {
     switch (e.type) {
       case 'open-view':
         this.wanted = true;
@@ -225,7 +230,7 @@ export class MealLogMachine {
   // The connection
 
   /** `connectWebSocket()`: guarded against a second connection while one is in progress or open. */
-  private connect(): void {
+  protected connect(): void {
     if (!this.online || this.reconnectPending) return;
     const busy = this.bugs.duplicateConnect ? this.socket?.verified : this.socket !== undefined;
     if (busy) {
@@ -238,7 +243,7 @@ export class MealLogMachine {
     this.cmd({ type: 'connect', socket: id });
   }
 
-  private onOpen(id: number): void {
+  protected onOpen(id: number): void {
     const s = this.socket;
     if (!s || s.id !== id) {
       // A socket this client no longer wants (the duplicate-connect bug leaks it instead).
@@ -255,7 +260,7 @@ export class MealLogMachine {
     }
   }
 
-  private onFrame(id: number, frame: MealLogServerFrame): void {
+  protected onFrame(id: number, frame: MealLogServerFrame): void {
     const s = this.socket;
     if (!s || s.id !== id) return;
     this.metrics.messagesReceived++;
@@ -267,11 +272,16 @@ export class MealLogMachine {
       s.pingSentAt = undefined;
     }
     if (!s.verified) this.verified(s);
-    if (frame.type === 'meal_log_completed' || frame.type === 'meal_log_failed') this.apply([frame.payload.mealLog]);
+    if (frame.type === 'meal_log_completed' || frame.type === 'meal_log_failed') this.onNotification(frame.payload.mealLog);
+  }
+
+  /** `handleMealLogCompleted` / `handleMealLogFailed`: the pushed meal is shown at once. */
+  protected onNotification(mealLog: MealLog): void {
+    this.apply([mealLog]);
   }
 
   /** The socket is verified: stop polling, fetch what was missed, let a waiting upload go. */
-  private verified(s: Socket): void {
+  protected verified(s: Socket): void {
     s.verified = true;
     this.metrics.successfulConnections++;
     this.attempts = 0;
@@ -282,7 +292,7 @@ export class MealLogMachine {
     this.flushOutbox();
   }
 
-  private ping(s: Socket): void {
+  protected ping(s: Socket): void {
     this.cmd({ type: 'ws-send', socket: s.id, data: JSON.stringify({ type: 'ping' }) });
     s.pingSentAt = this.now;
     s.awaitingPong = true;
@@ -290,7 +300,7 @@ export class MealLogMachine {
   }
 
   /** The socket closed, failed to connect, or failed its heartbeat. */
-  private socketFailed(why: string): void {
+  protected socketFailed(why: string): void {
     const s = this.socket!;
     this.socket = undefined;
     this.cmd({ type: 'cancel-timer', key: 'ping' });
@@ -302,7 +312,7 @@ export class MealLogMachine {
     this.flushOutbox();
   }
 
-  private scheduleReconnect(): void {
+  protected scheduleReconnect(): void {
     if (!this.online || !this.wanted) return;
     const b = this.config.backoff;
     const delay = b[Math.min(this.attempts, b.length - 1)]!;
@@ -311,7 +321,7 @@ export class MealLogMachine {
     this.cmd({ type: 'set-timer', key: 'reconnect', ms: delay });
   }
 
-  private onOnline(): void {
+  protected onOnline(): void {
     this.online = true;
     if (this.wanted && !this.socket) {
       this.attempts = 0;
@@ -330,22 +340,27 @@ export class MealLogMachine {
   // ---------------------------------------------------------------------------------
   // Polling and loads
 
-  private hasProcessing(): boolean {
+  protected hasProcessing(): boolean {
     for (const m of this.meals.values()) if (m.status === 'processing') return true;
     return false;
   }
 
   /** The fallback: one loop, while a meal is processing and the socket is not verified. */
-  private startPolling(): void {
+  protected startPolling(): void {
     if (this.polling || this.socket?.verified) return;
     if (!this.bugs.pollsForever && !this.hasProcessing()) return;
     if (this.bugs.stopsPollingOnConnect && this.socket?.state === 'open') return;
     this.polling = { interval: this.config.pollInterval, unchanged: 0, finalizedAtStart: this.finalized };
     this.log('Starting polling fallback');
-    this.cmd({ type: 'set-timer', key: 'poll', ms: this.polling.interval });
+    this.cmd({ type: 'set-timer', key: 'poll', ms: this.pollDelay() });
   }
 
-  private stopPolling(): void {
+  /** How long the polling loop sleeps before its next poll: the adaptive interval. */
+  protected pollDelay(): number {
+    return this.polling?.interval ?? this.config.pollInterval;
+  }
+
+  protected stopPolling(): void {
     const p = this.polling;
     if (!p) return;
     this.cmd({ type: 'cancel-timer', key: 'poll' });
@@ -358,24 +373,24 @@ export class MealLogMachine {
   }
 
   /** Whether the polling loop should end now (the document's two checks). */
-  private pollingShouldStop(): boolean {
+  protected pollingShouldStop(): boolean {
     if (this.socket?.verified) return true;
     if (this.bugs.stopsPollingOnConnect && this.socket?.state === 'open') return true;
     return !this.bugs.pollsForever && !this.hasProcessing();
   }
 
-  private onPollTimer(): void {
+  protected onPollTimer(): void {
     if (!this.polling) return;
     if (this.pollingShouldStop()) return this.stopPolling();
     if (!this.online) {
       // Nothing to reach: the loop resumes when the device comes back online.
-      this.cmd({ type: 'set-timer', key: 'poll', ms: this.polling.interval });
+      this.cmd({ type: 'set-timer', key: 'poll', ms: this.pollDelay() });
       return;
     }
     this.poll();
   }
 
-  private poll(): void {
+  protected poll(): void {
     const p = this.polling!;
     if (p.inFlight !== undefined) return;
     const request = ++this.requestCounter;
@@ -386,7 +401,7 @@ export class MealLogMachine {
   }
 
   /** A load of today's meals that is not a poll: at launch, and when a socket is verified. */
-  private load(kind: 'launch' | 'catch-up'): void {
+  protected load(kind: 'launch' | 'catch-up'): void {
     if (!this.online) {
       this.loadOwed = kind;
       return;
@@ -398,12 +413,12 @@ export class MealLogMachine {
     this.cmd({ type: 'get', request, date: this.today() });
   }
 
-  private loadInFlight(): boolean {
+  protected loadInFlight(): boolean {
     for (const l of this.loads.values()) if (l.kind !== 'poll') return true;
     return false;
   }
 
-  private onGet(request: number, meals: MealLog[] | undefined): void {
+  protected onGet(request: number, meals: MealLog[] | undefined): void {
     const load = this.loads.get(request);
     if (!load) return;
     const kind = load.kind;
@@ -428,7 +443,7 @@ export class MealLogMachine {
         if (!this.hasProcessing()) this.log('No processing meals, stopping polling');
         return this.stopPolling();
       }
-      this.cmd({ type: 'set-timer', key: 'poll', ms: p.interval });
+      this.cmd({ type: 'set-timer', key: 'poll', ms: this.pollDelay() });
       return;
     }
     if (!meals && this.listingSuccesses === load.successes) {
@@ -440,7 +455,7 @@ export class MealLogMachine {
   }
 
   /** Merges meal logs from the backend into the view; a final status is never undone. */
-  private apply(list: MealLog[]): void {
+  protected apply(list: MealLog[]): void {
     for (const m of list) {
       const shown = this.meals.get(m.localId);
       if (!shown) {
@@ -459,7 +474,7 @@ export class MealLogMachine {
   // ---------------------------------------------------------------------------------
   // Submitting: the outbox
 
-  private submit(text: string): void {
+  protected submit(text: string): void {
     const localId = this.nextLocalId();
     const entry: OutboxEntry = { localId, rawInput: text, loggedAt: new Date(this.epoch + this.now).toISOString() };
     this.outbox.push(entry);
@@ -474,7 +489,7 @@ export class MealLogMachine {
   }
 
   /** Uploads the first entry, one at a time; waits (up to 5 s from the submission) for a connection in progress. */
-  private flushOutbox(): void {
+  protected flushOutbox(): void {
     if (this.uploadInFlight !== undefined || !this.online) return;
     const e = this.outbox[0];
     if (!e) return;
@@ -492,7 +507,7 @@ export class MealLogMachine {
     this.cmd({ type: 'post', entry: { ...e } });
   }
 
-  private onPosted(localId: string, mealLog: MealLog): void {
+  protected onPosted(localId: string, mealLog: MealLog): void {
     if (this.uploadInFlight === localId) this.uploadInFlight = undefined;
     this.outbox = this.outbox.filter((e) => e.localId !== localId);
     this.waitUntil.delete(localId);
@@ -510,7 +525,7 @@ export class MealLogMachine {
     this.flushOutbox();
   }
 
-  private onPostFailed(localId: string, status: number | undefined): void {
+  protected onPostFailed(localId: string, status: number | undefined): void {
     if (this.uploadInFlight === localId) this.uploadInFlight = undefined;
     if (status === 400 || status === 404 || status === 409 || status === 422) {
       // The backend will never accept it: drop it rather than retry forever.
@@ -537,7 +552,7 @@ export class MealLogMachine {
   // ---------------------------------------------------------------------------------
   // Timers
 
-  private onTimer(key: string): void {
+  protected onTimer(key: string): void {
     switch (key) {
       case 'poll':
         return this.onPollTimer();
@@ -568,23 +583,23 @@ export class MealLogMachine {
     }
   }
 
-  private today(): string {
+  protected today(): string {
     return new Date(this.epoch + this.now).toISOString().slice(0, 10);
   }
 
-  private nextLocalId(): string {
+  protected nextLocalId(): string {
     return `${this.localPrefix}-meal-${++this.localCounter}`;
   }
 
-  private persist(): void {
+  protected persist(): void {
     this.cmd({ type: 'persist', outbox: this.outbox.map((e) => ({ ...e })), counter: this.localCounter });
   }
 
-  private log(message: string, fields?: Record<string, unknown>): void {
+  protected log(message: string, fields?: Record<string, unknown>): void {
     this.cmd({ type: 'log', message: `NutritionViewModel: ${message}`, fields });
   }
 
-  private cmd(c: MealLogCommand): void {
+  protected cmd(c: MealLogCommand): void {
     this.cmds.push(c);
   }
 }

@@ -5,6 +5,7 @@ import {
   defaultMealLogConfig,
   MealLogMachine,
   type MealLogClientConfig,
+  type MealLogMachineClass,
   type MealLogCommand,
   type MealLogEvent,
   type OutboxEntry,
@@ -18,6 +19,8 @@ export interface MealLogClientOptions {
   config?: Partial<MealLogClientConfig>;
   /** Known bugs to switch on (the faulty variants). */
   bugs?: MealLogClientBugs;
+  /** The decisions to run: the reference {@link MealLogMachine}, or a subclass that changes one of them (a zoo variant). */
+  Machine?: MealLogMachineClass;
 }
 
 /**
@@ -28,7 +31,8 @@ export interface MealLogClientOptions {
 export function createMealLogClient(env: ClientEnv, options: MealLogClientOptions = {}): MealLogDriver {
   const config = { ...defaultMealLogConfig, ...options.config };
   const saved = readOutbox(env);
-  const machine = new MealLogMachine(config, options.bugs ?? {}, saved.outbox, saved.counter, env.isOnline(), env.node);
+  const Machine = options.Machine ?? MealLogMachine;
+  const machine = new Machine(config, options.bugs ?? {}, saved.outbox, saved.counter, env.isOnline(), env.node);
   machine.epoch = env.Date.now() - env.performance.now();
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {

@@ -3,6 +3,7 @@ import { createMealLogClient } from './client.js';
 import { mealLogPropertyModel } from './property-model.js';
 import { mealLogRequirements } from './requirements.js';
 import { createMealLogServer, parseMealLogServerOptions } from './server.js';
+import { MealLogSnapshotSchema } from './snapshot.js';
 import { mealLogServerVariants, mealLogVariants } from './variants.js';
 import type { MealLogDriver } from './wire.js';
 
@@ -16,16 +17,18 @@ export const mealLogProtocol: ProtocolDefinition = {
   requirements: mealLogRequirements,
   actions: {
     openNutritionView: {
-      description: 'NutritionView appears (its view model connects the WebSocket)',
+      description:
+        'NutritionView appears (the client needs its socket and shows today\u2019s meals); the driver\u2019s openNutritionView() is called with no arguments',
       params: {},
       run: (d) => driver(d).openNutritionView(),
     },
     submitMeal: {
-      description: 'the user submits a meal in AddMealView, which then dismisses',
+      description: 'the user submits a meal in AddMealView, which then dismisses; `args: {text}` calls the driver\u2019s submitMeal(text)',
       params: { text: 'string' },
       run: (d, a) => driver(d).submitMeal(a.text as string),
     },
   },
+  snapshot: MealLogSnapshotSchema,
   defaults: { duration: 90_000, heal: 150_000, clients: ['c1'], network: { link: { latency: { kind: 'uniform', min: 10, max: 80 } } } },
   server: (variant, options) => {
     const parsed = parseMealLogServerOptions(options, 'server.options');
@@ -46,3 +49,4 @@ export const mealLogProtocol: ProtocolDefinition = {
 export { createMealLogClient } from './client.js';
 export { createMealLogServer } from './server.js';
 export type { MealLogDriver, MealLogSnapshot, MealLog } from './wire.js';
+export { MealLogSnapshotSchema } from './snapshot.js';

@@ -65,6 +65,13 @@ export const mealLogPropertyModel: PropertyModel = {
           }),
           duration: dur,
         }),
+        // A socket refused for most of the run: long polling runs, so that the polling rules (adaptation, rate, stopping) are exercised often.
+        f.record({
+          kind: f.constant('ws-refuse' as const),
+          at: f.integer({ min: 0, max: 20_000 }),
+          duration: f.integer({ min: 40_000, max: DURATION }),
+          status: f.constant(503),
+        }),
       ],
       DURATION,
     );

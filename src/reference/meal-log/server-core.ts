@@ -249,7 +249,7 @@ export function submitMeal(
   return {
     result: { status: 201, body: { mealLog: meal } },
     effects: [
-      log('meal.created', { id, localId: body.localId, userId, rawInput: body.rawInput, request }),
+      log('meal.created', { id, localId: body.localId, userId, rawInput: body.rawInput, loggedAt, request }),
       log('ai.processing', { id, dueAt: job.dueAt }),
       { type: 'arm-job', job },
     ],
@@ -390,16 +390,28 @@ export function closeConnection(state: MealLogServerState, socket: string): Meal
   return [log('ws.unregistered', { socket, userId })];
 }
 
-/** Decides a client frame: `{"type":"ping"}` is answered with a pong; anything else is ignored and logged. */
+/**
+ * Decides a client frame: `{"type":"ping"}` — as text, or as a binary frame holding UTF-8
+ * JSON (an iOS client may send `.data`) — is answered with a pong; anything else is
+ * ignored and logged.
+ */
 export function handleFrame(socket: string, data: string | Uint8Array, binary: boolean): MealLogOutcome<MealLogServerFrame | undefined> {
+  let text: string | undefined;
   const ignore = (reason: string) => ({
     result: undefined,
-    effects: [log('frame.ignored', { socket, reason, data: binary ? undefined : truncate(data as string) })],
+    effects: [log('frame.ignored', { socket, reason, data: text === undefined ? undefined : truncate(text) })],
   });
-  if (binary || typeof data !== 'string') return ignore('binary frame');
+  if (typeof data === 'string' && !binary) text = data;
+  else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    } catch {
+      return ignore('binary frame that is not UTF-8');
+    }
+  }
   let v: unknown;
   try {
-    v = JSON.parse(data);
+    v = JSON.parse(text);
   } catch {
     return ignore('not JSON');
   }

@@ -6,7 +6,7 @@
  * the thin adapter onto the simulation's {@link ServerEnv}.
  *
  * Log events (`server.log`, for the checkers and the timeline):
- * - `meal.created` `{id, localId, userId, rawInput, request}`; `meal.duplicate` `{id, localId, userId, request, status}`
+ * - `meal.created` `{id, localId, userId, rawInput, loggedAt, request}`; `meal.duplicate` `{id, localId, userId, request, status}`
  * - `ai.processing` `{id, dueAt}`; `meal.finished` `{id, userId, status}`; `ai.rearmed` `{jobs, generation}` after a restart that kept state
  * - `ws.registered` / `ws.unregistered` `{socket, userId}`; `ws.acknowledged` `{socket, userId, registersAt}` (late-registration)
  * - `notification.sent` `{userId, mealLogId, socket, type, deferred}`; `notification.deferred` `{userId, mealLogId, reason}` (reference)

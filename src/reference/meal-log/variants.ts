@@ -1,6 +1,10 @@
 import type { ClientVariant, ServerVariant } from '../../conformance/protocol.js';
 import type { MealLogClientBugs, MealLogServerBugs } from './bugs.js';
 import { createMealLogClient } from './client.js';
+import { batchesPushedUpdates } from './zoo/batches-pushed-updates.js';
+import { neverConnects } from './zoo/never-connects.js';
+import { neverReconnectsAfterOffline } from './zoo/never-reconnects-after-offline.js';
+import { pollsEvery100ms } from './zoo/polls-every-100ms.js';
 
 const variant = (description: string, violates: string[], bugs: MealLogClientBugs): ClientVariant => ({
   description,
@@ -48,6 +52,10 @@ export const mealLogVariants: Record<string, ClientVariant> = {
       outboxDoubleUpload: true,
     },
   ),
+  'never-connects': neverConnects,
+  'never-reconnects-after-offline': neverReconnectsAfterOffline,
+  'polls-every-100ms': pollsEvery100ms,
+  'batches-pushed-updates': batchesPushedUpdates,
 };
 
 /** Faulty servers, addressed with `--server NAME`, and what they do to the reference client. */

@@ -4,6 +4,7 @@
  * Names follow the source document (`/ws/meal-logs`, `/api/v1/meal-logs/natural`,
  * `MealLogStatus.processing`, `MealLogCompletedPayload`, the local ID and the backend ID).
  */
+import type { MealLogSnapshot } from './snapshot.js';
 
 /** `MealLogStatus`: a meal is `processing` until the AI processor finishes it. */
 export type MealLogStatus = 'processing' | 'completed' | 'failed';
@@ -164,7 +165,10 @@ export function parseSubmitAck(v: unknown): MealLog {
   return m as MealLog;
 }
 
-/** Protocol timing constants (docs/protocols/meal-log.md, "Client behaviour"). */
+/**
+ * The reference client's timing (docs/protocols/meal-log.md, "The reference client").
+ * What the requirements allow is wider: see `requirements/limits.ts`.
+ */
 export const mealLogTiming = {
   /** The document's `pollingInterval: TimeInterval = 5.0`. */
   pollInterval: 5000,
@@ -184,46 +188,9 @@ export const mealLogTiming = {
   /** Delay before retrying a failed upload or a failed load. */
   uploadRetry: 5000,
   loadRetry: 5000,
-  /** Liveness bound after the heal (MEAL-4), without `T`: 30 s backoff + 30 s poll + 20 s heartbeat + 10 s request timeout. */
-  deliveryBound: 90_000,
 } as const;
 
-/** Connection quality metrics (the document's `ConnectionMetrics`). */
-export interface ConnectionMetrics {
-  connectionAttempts: number;
-  /** Sockets verified by a server message. */
-  successfulConnections: number;
-  /** Sockets that ended before any server message arrived. */
-  failedConnections: number;
-  messagesReceived: number;
-  /** Mean ping → pong round trip, ms (0 before the first pong). */
-  averageLatency: number;
-}
-
-/** A meal as the user sees it. `uploading` until the backend acknowledged it. */
-export interface ShownMeal {
-  localId: string;
-  /** The backend id, once known. */
-  id: string | null;
-  text: string;
-  status: 'uploading' | MealLogStatus;
-}
-
-/** What the user of a meal-log client sees (`snapshot()`). */
-export interface MealLogSnapshot {
-  /** Today's meals, in the order they were logged. */
-  meals: ShownMeal[];
-  /** The transport: `isWebSocketConnecting` (connecting) or open (connected). */
-  connection: 'disconnected' | 'connecting' | 'connected';
-  /** `isWebSocketConnected`: a server message arrived on the open socket. */
-  verified: boolean;
-  polling: boolean;
-  /** The current polling interval, ms (`null` when not polling). */
-  pollingInterval: number | null;
-  /** Meals in the outbox, not yet acknowledged by the backend. */
-  outbox: number;
-  metrics: ConnectionMetrics;
-}
+export type { ConnectionMetrics, MealLogSnapshot, ShownMeal } from './snapshot.js';
 
 /** The actions a meal-log client exposes to the harness. */
 export interface MealLogDriver {

@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkClient, scenarioFilesOf } from '../../../src/conformance/check.js';
 import { protocols, resolveClient } from '../../../src/conformance/registry.js';
@@ -21,14 +21,25 @@ describe('the reference meal-log client', () => {
     );
     expect(r.scenarios.filter((s) => s.stopped || s.error)).toEqual([]);
     expect(r.exitCode).toBe(0);
-    // Every MUST requirement is exercised by at least one scenario.
+    // Every MUST requirement is exercised by at least one scenario, and every snapshot keeps the contract.
     expect(r.requirements.filter((q) => q.level === 'MUST' && q.passed === 0).map((q) => q.id)).toEqual([]);
+    expect(r.scenarios.filter((s) => s.invalidSnapshot !== undefined).map((s) => `${s.name}: ${s.invalidSnapshot}`)).toEqual([]);
+  });
+
+  it('expects every client requirement to pass in every top-level scenario (faulty-server demonstrations live in servers/)', () => {
+    const client = new Set(mealLogProtocol.requirements.filter((q) => q.subject !== 'server').map((q) => q.id));
+    const expectsFail = scenarioFilesOf('meal-log').flatMap((f) =>
+      Object.entries(loadScenarioFile(f, protocols).expect)
+        .filter(([id, v]) => v !== 'pass' && client.has(id))
+        .map(([id, v]) => `${f}: ${id} ${v}`),
+    );
+    expect(expectsFail).toEqual([]);
   });
 
   it('has the document\u2019s timeline, its four testing-strategy cases, and a scenario per fault kind', () => {
-    const files = scenarioFilesOf('meal-log').map((f) => f.replace(/^scenarios\/meal-log\//, ''));
+    const files = scenarioFilesOf('meal-log').map((f) => basename(f));
     for (const f of [
-      'document-timeline.yaml',
+      'document-timeline-fixed-server.yaml',
       'happy-path.yaml',
       'fallback-websocket-fails.yaml',
       'connection-recovery.yaml',
@@ -41,7 +52,7 @@ describe('the reference meal-log client', () => {
     }
     const kinds = new Set(scenarioFilesOf('meal-log').flatMap((f) => loadScenarioFile(f, protocols).faults.map((e) => e.kind)));
     expect([...faultKinds].filter((k) => !kinds.has(k))).toEqual([]);
-    const timeline = loadScenarioFile('scenarios/meal-log/document-timeline.yaml', protocols);
+    const timeline = loadScenarioFile('scenarios/meal-log/servers/document-timeline.yaml', protocols);
     expect(timeline.actions.map((a) => [a.at, a.do])).toEqual([
       [0, 'submitMeal'],
       [300, 'openNutritionView'],

@@ -261,6 +261,10 @@ describe('the meal-log reference server', () => {
 
   it('ignores frames it does not understand, and recovery drops registrations of sockets that are gone', () => {
     expect(handleFrame('s', '{"type":"ping"}', false).result).toEqual({ type: 'pong' });
+    expect(handleFrame('s', new TextEncoder().encode('{"type":"ping"}'), true).result).toEqual({ type: 'pong' });
+    expect(handleFrame('s', new Uint8Array([0xff, 0xfe]), true).effects[0]).toMatchObject({
+      fields: { reason: 'binary frame that is not UTF-8' },
+    });
     expect(handleFrame('s', 'nope', false).effects[0]).toMatchObject({ event: 'frame.ignored', fields: { reason: 'not JSON' } });
     const st = createMealLogState();
     st.registry.set('user-c1', ['c1/ws#1', 'c1/ws#2']);
