@@ -1,15 +1,18 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { UsageError } from './args.js';
+import { checkOutputFile, writeFileAtomic } from './output-dir.js';
+
+/** Whether a file's first bytes are a lockstep trace (its first step is `sim.start`). */
+export const isTrace = (head: string): boolean => /^\{[^\n]*"ev":"sim\.start"/.test(head);
 
 /**
- * Writes a file the user asked for. An existing file is never overwritten unless the
- * user passed `--force`: what a user wrote is not lost without asking.
+ * Checks a `--trace FILE` before any work (bad input at once, exit 2) under the one output
+ * policy of src/cli/output-dir.ts: a file lockstep did not write is never replaced without
+ * `--force`.
  */
-export function writeOutputFile(path: string, content: string, force: boolean, command: string): void {
-  if (existsSync(path) && !force) {
-    throw new UsageError(`lockstep ${command}: ${path} already exists; pass --force to overwrite it, or choose another path`);
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
+export function checkTraceFile(path: string, force: boolean, command: string): void {
+  checkOutputFile(path, { force, command, ours: isTrace });
+}
+
+/** Writes a trace file whole (temp file + rename). */
+export function writeTraceFile(path: string, content: string): void {
+  writeFileAtomic(path, content);
 }

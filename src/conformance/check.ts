@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GuardLimits } from '../sim/guard-limits.js';
 import { checkProperty, runFailed, type Counterexample, type FailurePolicy } from './property.js';
@@ -331,6 +331,12 @@ export interface CheckOptions {
   scenarioFiles?: string[];
   /** Where to write failure records (default: reports/failures). */
   failureDir: string;
+  /**
+   * Where the failure records will be once the command is done, when that differs from
+   * `failureDir` (a report folder written beside its final place and swapped in at the
+   * end): replay commands and reports name this path.
+   */
+  failureDirShownAs?: string;
   /** Install the simulated world as globals. */
   globals?: boolean;
   /** Run against this server variant instead of each scenario's own server. */
@@ -503,7 +509,9 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     property = { runs: outcome.runs, seed: o.seed };
     if (outcome.counterexample) {
       const cx = outcome.counterexample;
-      const file = join(o.failureDir, `${protocol.name}--${clientSlug(o.client.name)}${o.server ? `--server-${clientSlug(o.server)}` : ''}.json`);
+      const name = `${protocol.name}--${clientSlug(o.client.name)}${o.server ? `--server-${clientSlug(o.server)}` : ''}.json`;
+      const file = join(o.failureDir, name);
+      const shown = join(o.failureDirShownAs ?? o.failureDir, name);
       const failureRecord: FailureRecord = {
         format: 'lockstep-failure',
         version: 1,
@@ -517,10 +525,13 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
         fastCheck: cx.fastCheck,
       };
       mkdirSync(o.failureDir, { recursive: true });
-      writeFileSync(file, `${JSON.stringify(failureRecord, null, 2)}\n`);
+      // Temp file + rename: a kill mid-write never leaves a half record behind.
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, `${JSON.stringify(failureRecord, null, 2)}\n`);
+      renameSync(tmp, file);
       property.counterexample = cx;
-      property.failureFile = file;
-      property.replay = lockstepCommand(['replay', userPath(file)]);
+      property.failureFile = shown;
+      property.replay = lockstepCommand(['replay', userPath(shown)]);
       record('counterexample', cx.foundAt, `counterexample (${cx.scenario.faults.length} fault entries)`, cx.findings, property.replay);
     }
   }

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defaultLimits } from '../../conformance/isolation/limits.js';
+import { userPath } from '../../conformance/command-line.js';
+import { stageReportDir } from '../output-dir.js';
 import { checkClient, outcomeWord, planCheck, worstExitCode, type ClientCheckResult } from '../../conformance/check.js';
 import { buildJsonReport, createReporters, reporters, writeReports } from '../../conformance/reporters/index.js';
 import { protocols, resolveClient, type ResolvedClient } from '../../conformance/registry.js';
@@ -34,6 +36,7 @@ const flags: Record<string, FlagSpec> = {
   'step-timeout': { value: true, help: `MS of wall time one simulation step of the client may take before it is stopped as hung (default ${defaultLimits.stepTimeoutMs})` },
   'run-timeout': { value: true, help: `MS of wall time one run may take (default ${defaultLimits.runTimeoutMs})` },
   'max-heap': { value: true, help: `MB of heap a worker may use before the client is stopped as out of memory (default ${defaultLimits.maxHeapMb})` },
+  force: { value: false, help: 'with --report: replace a folder that holds files lockstep did not write' },
   'client-errors': { value: true, help: 'fail (default) or warn: whether exceptions thrown by client code fail the check' },
   real: { value: false, help: 'check an external client over real sockets (with --client-cmd and --scenario; docs/real-socket-mode.md)' },
   'client-cmd': { value: true, help: 'with --real: the shell command that starts the client (it gets LOCKSTEP_* URLs in its environment)' },
@@ -81,7 +84,7 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     runTimeoutMs: intFlag(args, 'run-timeout', defaultLimits.runTimeoutMs, 'check', limits.duration) || defaultLimits.runTimeoutMs,
     maxHeapMb: intFlag(args, 'max-heap', defaultLimits.maxHeapMb, 'check', { value: 1_048_576, why: 'one TiB' }) || defaultLimits.maxHeapMb,
   };
-  const clientErrors = stringFlag(args, 'client-errors') ?? 'fail';
+  const clientErrors = (stringFlag(args, 'client-errors') ?? 'fail') as 'fail' | 'warn';
   if (clientErrors !== 'fail' && clientErrors !== 'warn') throw new UsageError(`lockstep check: --client-errors expects fail or warn, found "${clientErrors}"`);
   const shard = parseShard(stringFlag(args, 'shard'));
   const reportDir = stringFlag(args, 'report');
@@ -110,10 +113,22 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
     if (all) throw new UsageError('lockstep check: --server needs --protocol (server variants belong to one protocol)');
     checkServerVariant(clients[0]!, server);
   }
+  // The report folder is checked before any work and written beside its final place, then
+  // swapped in whole: a kill at any moment leaves the previous report set or the new one.
+  const staged = reportDir ? stageReportDir(reportDir, { force: args.flags.has('force'), command: 'check' }) : undefined;
+  try {
+    return await runChecks();
+  } catch (e) {
+    staged?.abort();
+    throw e;
+  }
+
+  async function runChecks(): Promise<number> {
   const results: ClientCheckResult[] = [];
   // A progress bar redrawn in place on a terminal; plain lines every 2 s otherwise (CI logs).
   const tty = out === console.log && !!process.stdout.isTTY;
-  const failureDir = join(reportDir ?? 'reports', 'failures');
+  const failureDir = staged ? join(staged.stage, 'failures') : join('reports', 'failures');
+  const failureDirShownAs = reportDir ? join(reportDir, 'failures') : undefined;
   for (const client of clients) {
     const started = Date.now();
     let lastPrint = 0;
@@ -125,6 +140,7 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
         runs,
         seed,
         failureDir,
+        failureDirShownAs,
         globals: args.flags.has('globals'),
         server: server === 'reference' ? undefined : server,
         shard,
@@ -171,9 +187,12 @@ export async function checkCommand(argv: string[], out: (s: string) => void): Pr
       },
       toolVersion(),
     );
-    for (const path of await writeReports({ report, dir: reportDir, results }, reporterList)) out(`report written to ${path}`);
+    const written = await writeReports({ report, dir: reportDir, results, staged: staged && { final: staged.final, stage: staged.stage } }, reporterList);
+    staged!.commit();
+    for (const path of written) out(`report written to ${userPath(path)}`);
   }
   return worstExitCode(results.map((r) => r.exitCode));
+  }
 }
 
 /** `[#######---------]`: runs done of the total. */

@@ -6,7 +6,7 @@ import { Simulation } from '../../sim/simulation.js';
 import { SimulationStopped } from '../../sim/stopped.js';
 import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { readFaultPlanFile } from '../fault-plan-file.js';
-import { writeOutputFile } from '../output-file.js';
+import { checkTraceFile, writeTraceFile } from '../output-file.js';
 
 const flags: Record<string, FlagSpec> = {
   seed: { value: true, help: 'seed of the run (default 1)' },
@@ -58,6 +58,8 @@ export async function demoCommand(argv: string[], out: (s: string) => void): Pro
     if (e instanceof FaultPlanError) throw new UsageError(e.message);
     throw e;
   }
+  const traceFile = stringFlag(args, 'trace');
+  if (traceFile) checkTraceFile(traceFile, args.flags.has('force'), 'demo');
   const client = createDemoClient(sim.env('c1'));
   for (let t = 20_000; t < duration; t += 60_000) sim.at(t, 'c1', 'user.send', () => client.send(`message at ${t / 1000}s`));
   const started = performance.now();
@@ -77,9 +79,8 @@ export async function demoCommand(argv: string[], out: (s: string) => void): Pro
   out(`client sees ${snap.items.length} items; socket ${snap.socket}; polling ${snap.polling ? 'on' : 'off'}`);
   out(`trace: ${sim.trace.length} steps — ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out(`trace sha256 ${sim.trace.hash()}`);
-  const traceFile = stringFlag(args, 'trace');
   if (traceFile) {
-    writeOutputFile(traceFile, sim.trace.toJsonl(), args.flags.has('force'), 'demo');
+    writeTraceFile(traceFile, sim.trace.toJsonl());
     out(`trace written to ${traceFile}`);
   }
   if (stopped) {

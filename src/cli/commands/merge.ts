@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
   mergeReports,
+  readablePath,
   readJsonReport,
   reporters,
   writeReports,
@@ -13,6 +14,8 @@ import { ScenarioError } from '../../conformance/scenario.js';
 import { flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { inconclusiveDetails } from '../print.js';
 import { parseReporters } from './check.js';
+import { userPath } from '../../conformance/command-line.js';
+import { stageReportDir, type StagedDir } from '../output-dir.js';
 
 const flags: Record<string, FlagSpec> = {
   report: {
@@ -20,6 +23,7 @@ const flags: Record<string, FlagSpec> = {
     help: `the directory to write the merged reports into (${Object.keys(reporters).join(', ')}) and the counterexample's failure record`,
   },
   reporter: { value: true, help: `only these reporters, comma-separated (${Object.keys(reporters).join(', ')})` },
+  force: { value: false, help: 'replace a --report folder that holds files lockstep did not write' },
   help: { value: false, help: 'show this help' },
 };
 
@@ -53,9 +57,24 @@ export async function mergeCommand(argv: string[], out: (s: string) => void): Pr
   if (!outDir) throw new UsageError('lockstep merge: --report OUT is required (the directory to write the merged reports into)');
   if (args.positionals.length === 0)
     throw new UsageError(
-      'lockstep merge: expected the report directories of the shards (e.g. lockstep merge reports/shard-1 reports/shard-2 --report reports)',
+      'lockstep merge: expected the report directories of the shards (e.g. lockstep merge reports/shard-1 reports/shard-2 --report reports/merged)',
     );
   const list = parseReporters(stringFlag(args, 'reporter'), 'merge');
+  const inside = args.positionals.find((p) => {
+    const rel = relative(resolve(outDir), resolve(p));
+    return rel === '' || !rel.startsWith('..');
+  });
+  if (inside !== undefined) throw new UsageError(`lockstep merge: --report ${outDir} would replace the shard report ${inside}; write the merged report to a folder of its own (e.g. --report reports/merged)`);
+  // Checked before any work; written beside its final place and swapped in whole.
+  const staged = stageReportDir(outDir, { force: args.flags.has('force'), command: 'merge' });
+  try {
+    return await mergeInto(staged, outDir);
+  } catch (e) {
+    staged.abort();
+    throw e;
+  }
+
+  async function mergeInto(staged: StagedDir, outDir: string): Promise<number> {
   const inputs: MergeInput[] = args.positionals.map((p) => {
     if (!existsSync(p))
       throw new ScenarioError(p, [
@@ -74,14 +93,18 @@ export async function mergeCommand(argv: string[], out: (s: string) => void): Pr
       out(`warning: ${c.from} is missing: the merged report's replay command points to ${c.to}, which will not exist`);
       continue;
     }
-    mkdirSync(dirname(c.to), { recursive: true });
-    if (c.from !== c.to) copyFileSync(c.from, c.to);
+    const to = readablePath({ staged }, c.to);
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(c.from, to);
   }
   out(`merged ${inputs.length} reports: ${inputs.map((i) => i.file).join(', ')}`);
   for (const c of report.clients) out(`\n${summary(c)}`);
   out('');
-  for (const path of await writeReports({ report, dir: outDir }, list)) out(`report written to ${path}`);
+  const written = await writeReports({ report, dir: outDir, staged: { final: staged.final, stage: staged.stage } }, list);
+  staged.commit();
+  for (const path of written) out(`report written to ${userPath(path)}`);
   return worstExitCode(report.clients.map((c) => c.exitCode));
+  }
 }
 
 function summary(c: ClientReport): string {

@@ -5,7 +5,7 @@ import { loadScenarioFile } from '../../conformance/scenario.js';
 import { runFailed } from '../../conformance/property.js';
 import { judgedFindings } from '../../conformance/check.js';
 import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
-import { writeOutputFile } from '../output-file.js';
+import { checkTraceFile, writeTraceFile } from '../output-file.js';
 import { findingLine } from '../print.js';
 import { checkServerVariant, parseGuards, takeRepeated } from './check.js';
 import { guardNames } from '../../sim/guard-limits.js';
@@ -47,6 +47,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   if (args.positionals.length === 0) throw new UsageError('lockstep run: expected at least one scenario: a file, or a shipped scenario by name (e.g. chat/tc1-normal-websocket-flow; lockstep list shows them)');
   const traceFile = stringFlag(args, 'trace');
   if (traceFile && args.positionals.length > 1) throw new UsageError('lockstep run: --trace writes one trace; give one scenario file');
+  if (traceFile) checkTraceFile(traceFile, args.flags.has('force'), 'run');
   let code = 0;
   for (const file of args.positionals) {
     const scenario = loadScenarioFile(resolveScenarioRef(file), protocols);
@@ -73,7 +74,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     if (r.invalidSnapshot !== undefined) out(`invalid snapshot: ${r.invalidSnapshot}`);
     out(`trace sha256 ${r.hash}`);
     if (traceFile) {
-      writeOutputFile(traceFile, r.trace.toJsonl(), args.flags.has('force'), 'run');
+      writeTraceFile(traceFile, r.trace.toJsonl());
       out(`trace written to ${traceFile}`);
     }
     // Every client is judged alike: no special case for the reference.

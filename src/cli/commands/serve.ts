@@ -19,7 +19,7 @@ const flags: Record<string, FlagSpec> = {
   force: { value: false, help: 'overwrite the --trace file if it exists' },
   duration: {
     value: true,
-    help: "ms until every fault is lifted, 1 to 2147483647 with --heal (default: the scenario's; without a scenario, run until stopped)",
+    help: "ms until every fault is lifted; duration + heal at most 2147483647 (default: the scenario's; without a scenario, run until stopped)",
   },
   heal: { value: true, help: "ms to keep running after the faults were lifted (default: the scenario's, else 0)" },
   seed: { value: true, help: "seed of the latency draws and the server (default: the scenario's)" },

@@ -5,7 +5,7 @@ import { runScenario } from '../runner.js';
 import { loadScenarioFile, type ResolvedScenario } from '../scenario.js';
 import { timelineWindow, type TimelineWindow } from './html-timeline.js';
 import type { ClientReport, JsonReport } from './json.js';
-import type { ReportContext, Reporter } from './types.js';
+import { readablePath, type ReportContext, type Reporter } from './types.js';
 
 /** One failure shown in the HTML report: a requirement's first failure and the re-run that draws its timeline. */
 export interface HtmlFailure {
@@ -32,6 +32,7 @@ function failingScenario(
   c: ClientReport,
   q: RequirementResult,
   result: ClientCheckResult | undefined,
+  ctx: Pick<ReportContext, 'staged'>,
 ): { scenario: ResolvedScenario; globals?: boolean; shrunk: boolean } | string {
   const run = q.firstFailure!.run;
   if (run.startsWith('counterexample')) {
@@ -39,7 +40,7 @@ function failingScenario(
     if (cx) return { scenario: cx.scenario, shrunk: true };
     const file = c.property?.failureFile;
     if (!file) return 'the failure record of the counterexample is not named in the report';
-    const record = readFailureRecord(file, protocols);
+    const record = readFailureRecord(readablePath(ctx, file), protocols);
     return { scenario: record.scenario, globals: record.globals, shrunk: true };
   }
   if (run.startsWith('scenario ')) {
@@ -56,7 +57,7 @@ function failingScenario(
  * Re-runs each requirement's first failure deterministically and keeps a window of its
  * trace around the violating step. Runs shared by several requirements run once.
  */
-export async function collectFailures(ctx: Pick<ReportContext, 'report' | 'results'>): Promise<HtmlFailure[]> {
+export async function collectFailures(ctx: Pick<ReportContext, 'report' | 'results' | 'staged'>): Promise<HtmlFailure[]> {
   const out: HtmlFailure[] = [];
   for (const [ci, c] of ctx.report.clients.entries()) {
     const result = ctx.results?.find((r) => r.protocol === c.protocol && r.client === c.client && r.server === c.server);
@@ -66,7 +67,7 @@ export async function collectFailures(ctx: Pick<ReportContext, 'report' | 'resul
       const f: HtmlFailure = { client: ci, requirement: q, shrunk: false };
       out.push(f);
       try {
-        const found = failingScenario(c, q, result);
+        const found = failingScenario(c, q, result, ctx);
         if (typeof found === 'string') {
           f.noTimeline = found;
           continue;

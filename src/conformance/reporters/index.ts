@@ -4,7 +4,7 @@
  * write every reporter's file unless `--reporter` names some.
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { htmlReporter } from './html.js';
 import { jsonReporter } from './json.js';
@@ -48,14 +48,22 @@ export function createReporters(names?: readonly string[]): Reporter[] {
   });
 }
 
-/** Renders every reporter's file into `ctx.dir`; returns the paths written. */
+/**
+ * Renders every reporter's file into `ctx.dir` (the stage, while one is open); returns the
+ * paths the files will have (in the final folder). Each file is written to a temporary
+ * name and renamed, so none is ever half-written.
+ */
 export async function writeReports(ctx: ReportContext, list: readonly Reporter[] = createReporters()): Promise<string[]> {
-  mkdirSync(ctx.dir, { recursive: true });
+  const dir = ctx.staged?.stage ?? ctx.dir;
+  mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const r of list) {
-    const path = join(ctx.dir, r.file);
-    writeFileSync(path, await r.render(ctx));
-    written.push(path);
+    const path = join(dir, r.file);
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, await r.render(ctx));
+    if (process.env.LOCKSTEP_KILL_AT === `report-${r.name}`) process.kill(process.pid, 'SIGKILL'); // fault injection (tests)
+    renameSync(tmp, path);
+    written.push(join(ctx.staged?.final ?? ctx.dir, r.file));
   }
   return written;
 }

@@ -1,3 +1,4 @@
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { ClientCheckResult } from '../check.js';
 import type { JsonReport } from './json.js';
 
@@ -13,6 +14,19 @@ export interface ReportContext {
    * failure record).
    */
   readonly results?: readonly ClientCheckResult[];
+  /**
+   * Set while the report folder is being written beside its final place (it is swapped in
+   * when every file is written): paths in the report name `final`, the files are in `stage`.
+   */
+  readonly staged?: { readonly final: string; readonly stage: string };
+}
+
+/** A path named in a report, where it can be read right now (inside the stage while one is open). */
+export function readablePath(ctx: Pick<ReportContext, 'staged'>, path: string): string {
+  const s = ctx.staged;
+  if (!s) return path;
+  const rel = relative(s.final, resolve(path));
+  return rel.startsWith('..') || isAbsolute(rel) ? path : join(s.stage, rel);
 }
 
 /**
