@@ -42,7 +42,11 @@ export {
   type RunRecord,
   type ScenarioOutcome,
 } from './conformance/check.js';
-export { checkProperty, runFailed, type Counterexample, type PropertyOptions, type PropertyOutcome } from './conformance/property.js';
+export { checkProperty, runFailed, type Counterexample, type FailurePolicy, type PropertyOptions, type PropertyOutcome, type RunVerdictInput } from './conformance/property.js';
+export { inProcessExecutor, summaryOf, workerExecutor, type RunExecutor, type WorkerExecutorOptions } from './conformance/isolation/executor.js';
+export { defaultLimits, limitFlags, type IsolationLimits } from './conformance/isolation/limits.js';
+export type { ClientFault, RunSummary } from './conformance/isolation/messages.js';
+export { PoolStartError } from './conformance/isolation/pool.js';
 export {
   judge,
   type CheckContext,

@@ -97,7 +97,13 @@ export interface FailurePolicy {
 }
 
 /** What {@link runFailed} reads of a run. */
-export type RunVerdictInput = Pick<RunSummary, 'findings' | 'error' | 'invalidSnapshot' | 'clientError'> & { stopped?: { reason: string } };
+export type RunVerdictInput = Pick<RunSummary, 'findings' | 'error' | 'invalidSnapshot' | 'clientError'> & {
+  /** Set when a guard stopped the run. */
+  stopped?: {
+    /** The guard's name. */
+    reason: string;
+  };
+};
 
 /**
  * What makes a run a counterexample against the client: a MUST client requirement failed

@@ -14,6 +14,7 @@ import { toolVersion } from '../cli/version.js';
 import { validateFaultPlan } from '../sim/faults/validate.js';
 import { checkReal } from './check-real.js';
 import { realFaultProblems } from './faults.js';
+import { realScheduleProblems } from './limits.js';
 import { join } from 'node:path';
 
 /** The protocol and scenario of a `serve` / `check --real`, from `--protocol`, `--scenario`, `--fault-plan`, `--seed`. */
@@ -71,6 +72,8 @@ export async function realCheckCommand(args: ParsedArgs, out: (s: string) => voi
     );
   }
   const runs = files.map((f) => scenarioFromFlags(args, 'check', { scenarioFile: f }));
+  const tooLong = runs.flatMap((r) => realScheduleProblems(r.scenario, true, r.scenario.file ?? r.scenario.name));
+  if (tooLong.length) throw new UsageError(`lockstep check --real: ${tooLong.join('\n')}`);
   const protocol = runs[0]!.protocol;
   const other = runs.find((r) => r.protocol.name !== protocol.name);
   if (other)

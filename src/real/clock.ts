@@ -1,5 +1,6 @@
 import { SimTimer, type TimerApi } from '../sim/clock.js';
 import { real } from '../sim/real-globals.js';
+import { maxTimerMs } from './limits.js';
 
 /**
  * Wall-clock time of a real-socket run: milliseconds since the run started, from a
@@ -27,9 +28,15 @@ export class WallClock {
   }
 }
 
-/** The host's own timers: `real` from the kernel, so installed simulation traps never reach them. */
+/**
+ * The host's own timers: `real` from the kernel, so installed simulation traps never reach
+ * them. A delay past {@link maxTimerMs} waits {@link maxTimerMs} (Node would fire it after
+ * 1 ms): the run's schedule is validated against that limit at the start, so only a time
+ * the run never reaches is cut short, and it then still lies beyond the run's end.
+ */
 export const hostTimers = {
-  setTimeout: (fn: () => void, ms: number): ReturnType<typeof setTimeout> => real.setTimeout(fn, Math.max(0, ms)),
+  setTimeout: (fn: () => void, ms: number): ReturnType<typeof setTimeout> =>
+    real.setTimeout(fn, Math.min(maxTimerMs, Math.max(0, ms || 0))),
   clearTimeout: (h: ReturnType<typeof setTimeout> | undefined): void => {
     if (h !== undefined) real.clearTimeout(h);
   },
@@ -42,13 +49,28 @@ export interface RealTimers extends TimerApi {
 }
 
 /**
+ * A timeout of any length: delays past {@link maxTimerMs} wait in steps, as a simulated
+ * timer would wait (a server's `revokeAt` a month away must not fire at once). Returns
+ * its cancel function.
+ */
+function longTimeout(fn: () => void, ms: number): () => void {
+  let handle: ReturnType<typeof setTimeout>;
+  const wait = (left: number): void => {
+    handle = left > maxTimerMs ? real.setTimeout(() => wait(left - maxTimerMs), maxTimerMs) : real.setTimeout(fn, left);
+  };
+  wait(ms);
+  return () => real.clearTimeout(handle);
+}
+
+/**
  * Timer functions on the real clock with the kernel's handle type ({@link SimTimer}), so a
- * {@link ServerApp} written for the simulator runs unchanged. A callback that throws is
- * reported through `onError` with the timer's name, never crashes the host.
+ * {@link ServerApp} written for the simulator runs unchanged, with delays of any length.
+ * A callback that throws is reported through `onError` with the timer's name, never
+ * crashes the host.
  */
 export function createRealTimers(owner: string, onError: (subject: string, error: unknown) => void): RealTimers {
   let nextId = 1;
-  const live = new Map<number, { timer: SimTimer; handle: ReturnType<typeof setTimeout>; repeat: boolean }>();
+  const live = new Map<number, { timer: SimTimer; cancel: () => void }>();
 
   const start = (repeat: boolean, fn: unknown, delay: unknown, args: unknown[]): SimTimer => {
     if (typeof fn !== 'function')
@@ -67,14 +89,29 @@ export function createRealTimers(owner: string, onError: (subject: string, error
         onError(subject, e);
       }
     };
-    const arm = (): ReturnType<typeof setTimeout> => (repeat ? real.setInterval(run, ms) : real.setTimeout(run, ms));
+    const arm = (): (() => void) => {
+      if (!repeat) return longTimeout(run, ms);
+      if (ms <= maxTimerMs) {
+        const h = real.setInterval(run, ms);
+        return () => real.clearInterval(h);
+      }
+      // An interval longer than Node's timers: one long timeout per period.
+      let cancel = (): void => undefined;
+      const period = (): void => {
+        cancel = longTimeout(() => {
+          period();
+          run();
+        }, ms);
+      };
+      period();
+      return () => cancel();
+    };
     const timer = new SimTimer(id, subject, (t) => {
       if (t.cleared) return;
-      const entry = live.get(id);
-      if (entry) (entry.repeat ? real.clearInterval : real.clearTimeout)(entry.handle);
-      live.set(id, { timer: t, handle: arm(), repeat });
+      live.get(id)?.cancel();
+      live.set(id, { timer: t, cancel: arm() });
     });
-    live.set(id, { timer, handle: arm(), repeat });
+    live.set(id, { timer, cancel: arm() });
     return timer;
   };
 
@@ -85,7 +122,7 @@ export function createRealTimers(owner: string, onError: (subject: string, error
     const entry = live.get(id);
     if (!entry || (handle instanceof SimTimer && entry.timer !== handle)) return;
     entry.timer.cleared = true;
-    (entry.repeat ? real.clearInterval : real.clearTimeout)(entry.handle);
+    entry.cancel();
     live.delete(id);
   };
 
@@ -97,7 +134,7 @@ export function createRealTimers(owner: string, onError: (subject: string, error
     cancelAll: () => {
       for (const entry of live.values()) {
         entry.timer.cleared = true;
-        (entry.repeat ? real.clearInterval : real.clearTimeout)(entry.handle);
+        entry.cancel();
       }
       live.clear();
     },

@@ -6,7 +6,7 @@
  * @module
  */
 export { RealServer, RealServerError, isLoopback, type RealServerOptions, type RealServerUrls } from './server.js';
-export { defaultLimits, type RealLimits } from './ws-connection.js';
+export { defaultLimits, maxTimerMs, realScheduleProblems, type RealLimits } from './limits.js';
 export { realFaultProblems, unrealisable } from './faults.js';
 export {
   judgeTrace,
@@ -18,7 +18,7 @@ export {
   type JudgedRun,
 } from './judge.js';
 export { checkReal, type RealCheckOptions } from './check-real.js';
-export { openTraceFile, RealTrace, TraceFileExists, type TraceFile } from './trace-file.js';
+export { openTraceFile, RealTrace, TraceFileError, TraceFileExists, TraceNotKept, type TraceFile } from './trace-file.js';
 export { createRealClientWorld, Gate, MemoryStorage, type RealClientConfig, type RealClientWorld } from './client-env.js';
 export {
   runRealClient,

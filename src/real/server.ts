@@ -11,9 +11,12 @@ import { redactToken } from '../sim/transport/websocket.js';
 import { hostTimers, WallClock } from './clock.js';
 import { healAllReal, RealFaultEngine, realFaultProblems } from './faults.js';
 import { RealServerHost, type Exchange } from './host.js';
+import { parseJsonObject } from './json-body.js';
+import { defaultLimits, realScheduleProblems, type RealLimits } from './limits.js';
 import { RealNetwork } from './network.js';
+import { headersOf, parseTarget, presentedTokens, tokenOf } from './request.js';
 import { RealTrace } from './trace-file.js';
-import { defaultLimits, RealWsConnection, type RealLimits } from './ws-connection.js';
+import { RealWsConnection } from './ws-connection.js';
 
 /** Bad options for a real-socket server (a non-loopback host without permission, a plan it cannot apply). */
 export class RealServerError extends Error {
@@ -45,6 +48,18 @@ export interface RealServerOptions {
   tokens?: Record<string, string>;
   /** Receives each trace line as it is recorded (a trace file). */
   onTrace?: TraceListener;
+  /**
+   * Keep the trace in memory for `server.trace.events()` (default true). `false` streams
+   * it to `onTrace` only, so that memory stays flat however long the run or however many
+   * requests it rejects (`lockstep serve`).
+   */
+  keepTrace?: boolean;
+  /**
+   * Receives a failure of lockstep's own layer while it handled `where` (the request is
+   * answered 500 `internal_error`). Default: the first few go to stderr, marked as
+   * lockstep's bug — never the client's.
+   */
+  onInternalError?: (where: string, error: unknown) => void;
 }
 
 /** The URLs a client uses. */
@@ -68,25 +83,6 @@ export function isLoopback(host: string): boolean {
 
 function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
-}
-
-function headersOf(req: IncomingMessage): Headers {
-  const h = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    try {
-      h.set(k, Array.isArray(v) ? v.join(', ') : v);
-    } catch {
-      // a header value fetch's Headers refuses: leave it out
-    }
-  }
-  return h;
-}
-
-function tokenOf(headers: Headers, url: URL): string | undefined {
-  const auth = headers.get('authorization');
-  if (auth && /^bearer\s/i.test(auth)) return auth.slice(7).trim() || undefined;
-  return url.searchParams.get('token') ?? url.searchParams.get('access_token') ?? undefined;
 }
 
 /** Reads a request body up to `limit` bytes. */
@@ -139,6 +135,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   res.end(text);
 }
 
+/** Why a request presenting a token that is not a client's is refused (401). */
+const unknownTokenReason = "unknown token: only the tokens of this run's clients (LOCKSTEP_TOKEN) are accepted";
+
+/** A refused upgrade's whole HTTP response, JSON body included; the connection closes after it. */
+function refusalText(status: number, body: unknown): string {
+  const text = JSON.stringify(body);
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
+}
+
 interface Waiter {
   node: string;
   res: ServerResponse;
@@ -160,7 +165,7 @@ interface Waiter {
  * ```
  */
 export class RealServer {
-  readonly trace = new RealTrace();
+  readonly trace: RealTrace;
   readonly clock = new WallClock();
   readonly host: RealServerHost;
   readonly net: RealNetwork;
@@ -195,6 +200,8 @@ export class RealServer {
   /** Clients that were told the run is done. */
   private readonly toldDone = new Set<string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Failures of lockstep's own layer so far (see {@link RealServerOptions.onInternalError}). */
+  internalErrors = 0;
   private bound: { host: string; port: number; controlPort: number } | undefined;
   private endedFlag = false;
   private closed = false;
@@ -203,6 +210,7 @@ export class RealServer {
 
   private constructor(private readonly o: RealServerOptions) {
     const sc = o.scenario;
+    this.trace = new RealTrace({ keep: o.keepTrace ?? true });
     this.limits = { ...defaultLimits, ...o.limits };
     this.tokens = {};
     for (const node of sc.clients) {
@@ -236,8 +244,16 @@ export class RealServer {
       list.push({ action, id });
       this.actionsOf.set(node, list);
     });
-    this.app = http.createServer((req, res) => void this.onRequest(req, res));
-    this.app.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.app = http.createServer((req, res) => this.guard('an API request', res, () => this.onRequest(req, res)));
+    this.app.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch (e) {
+        this.internalError('a WebSocket upgrade', e);
+        if (socket.writable && !(socket as Socket).destroyed)
+          socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }
+    });
     this.app.on('connection', (s: Duplex) => {
       this.httpSockets.add(s);
       s.on('close', () => this.httpSockets.delete(s));
@@ -248,7 +264,7 @@ export class RealServer {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
-    this.control = http.createServer((req, res) => void this.onControl(req, res));
+    this.control = http.createServer((req, res) => this.guard('a control request', res, () => this.onControl(req, res)));
     this.control.on('connection', (s: Duplex) => {
       this.controlSockets.add(s);
       s.on('close', () => this.controlSockets.delete(s));
@@ -263,7 +279,11 @@ export class RealServer {
         `refusing to bind ${host}: real-socket mode serves a test server with known tokens and injected faults, so it binds loopback only (127.0.0.1, ::1, localhost); pass --allow-remote to bind ${host} anyway`,
       );
     }
-    const problems = realFaultProblems(o.scenario.faults, `${o.scenario.file ?? o.scenario.name}: faults`);
+    const source = o.scenario.file ?? o.scenario.name;
+    const problems = [
+      ...realFaultProblems(o.scenario.faults, `${source}: faults`),
+      ...realScheduleProblems(o.scenario, o.timed ?? true, source),
+    ];
     if (problems.length) throw new RealServerError(problems.join('\n'));
     const server = new RealServer(o);
     try {
@@ -277,6 +297,8 @@ export class RealServer {
         });
       });
       server.bound.controlPort = controlPort;
+      // After listening, a listener error (out of file descriptors, say) is lockstep's problem, never a crash.
+      for (const l of [server.app, server.control]) l.on('error', (e) => server.internalError('a listener', e));
       const h = urlHost(host);
       server.urls = {
         baseUrl: `http://${h}:${server.bound.port}`,
@@ -418,9 +440,42 @@ export class RealServer {
   }
 
   /** The node a request belongs to: by its token; `unknown` when the token is not a client's. */
-  private nodeOf(headers: Headers, url: URL): string {
+  private nodeOf(headers: Headers, url: URL | undefined): string {
     const token = tokenOf(headers, url);
     return (token !== undefined ? this.nodeOfToken.get(token) : undefined) ?? 'unknown';
+  }
+
+  /** A presented token that is not one of the run's clients', if any. */
+  private unknownToken(headers: Headers, url: URL): string | undefined {
+    return presentedTokens(headers, url).find((t) => !this.nodeOfToken.has(t));
+  }
+
+  /** Runs a request handler so that whatever it throws or rejects is answered (500) and reported as lockstep's own failure. */
+  private guard(where: string, res: ServerResponse, handler: () => Promise<void> | void): void {
+    const failed = (e: unknown): void => {
+      this.internalError(where, e);
+      if (!res.headersSent && !res.destroyed)
+        sendJson(res, 500, {
+          error: 'internal_error',
+          reason: `lockstep's real-socket layer failed while handling this request (a bug in lockstep, not in the client): ${e instanceof Error ? e.message : String(e)}`,
+        });
+      else res.destroy();
+    };
+    try {
+      const p = handler();
+      if (p) p.catch(failed);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  private internalError(where: string, e: unknown): void {
+    this.internalErrors++;
+    if (this.o.onInternalError) return this.o.onInternalError(where, e);
+    if (this.internalErrors > 5) return;
+    process.stderr.write(
+      `lockstep: internal error of the real-socket server while handling ${where} — a bug in lockstep, not in the client under test${this.internalErrors === 5 ? ' (further ones are counted, not shown)' : ''}:\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
   }
 
   private notRunning(): { error: string; reason: string } | undefined {
@@ -435,11 +490,16 @@ export class RealServer {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const stop = this.notRunning();
     if (stop) return sendJson(res, 503, stop);
-    const url = new URL(req.url ?? '/', this.urls.baseUrl);
+    const target = parseTarget(req.url, this.urls.baseUrl);
+    const url = 'url' in target ? target.url : undefined;
     const headers = headersOf(req);
     const node = this.nodeOf(headers, url);
     const id = this.nextId(node, 'http');
     const method = (req.method ?? 'GET').toUpperCase();
+    // Refused at the edge, before the fault layer: neither reaches the application nor draws from the network's randomness.
+    const edge = { id, node, method, target: redactToken(url?.href ?? req.url ?? '') };
+    if (!url) return this.refuseAtEdge(res, edge, 400, 'bad_request', (target as { problem: string }).problem);
+    if (this.unknownToken(headers, url) !== undefined) return this.refuseAtEdge(res, edge, 401, 'unauthorized', unknownTokenReason);
     const { body, bytes, tooLarge } = await readBody(req, this.limits.maxBodyBytes);
     if (this.endedFlag) return sendJson(res, 503, this.notRunning());
     const now = this.clock.now();
@@ -468,6 +528,21 @@ export class RealServer {
     this.host.request(x);
   }
 
+  /** Answers a request at the edge (`http.request`, `http.edge`, `http.response` via edge), keeping the connection. */
+  private refuseAtEdge(
+    res: ServerResponse,
+    r: { id: string; node: string; method: string; target: string },
+    status: number,
+    error: string,
+    reason: string,
+  ): void {
+    const now = this.clock.now();
+    this.trace.record(now, 'http.request', { id: r.id, node: r.node, method: r.method, url: r.target });
+    this.trace.record(now, 'http.edge', { id: r.id, status, reason });
+    sendJson(res, status, { error, reason });
+    this.trace.record(this.clock.now(), 'http.response', { id: r.id, status, via: 'edge' });
+  }
+
   // ---- the API: WebSocket upgrades -----------------------------------------------------------
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -483,7 +558,8 @@ export class RealServer {
       );
       return;
     }
-    const url = new URL(req.url ?? '/', this.urls.wsUrl);
+    const target = parseTarget(req.url, this.urls.wsUrl);
+    const url = 'url' in target ? target.url : undefined;
     const headers = headersOf(req);
     const node = this.nodeOf(headers, url);
     const id = this.nextId(node, 'ws');
@@ -492,13 +568,24 @@ export class RealServer {
       .map((p) => p.trim())
       .filter(Boolean);
     const now = this.clock.now();
-    this.trace.record(now, 'ws.connect', { id, node, url: redactToken(url.href), protocols: protocols.length ? protocols : undefined });
+    this.trace.record(now, 'ws.connect', {
+      id,
+      node,
+      url: redactToken(url?.href ?? req.url ?? ''),
+      protocols: protocols.length ? protocols : undefined,
+    });
     const key = headers.get('sec-websocket-key');
     const fail = (reason: string, status?: number): void => {
       if (status !== undefined) this.trace.record(this.clock.now(), 'ws.refuse', { id, status });
       this.trace.record(this.clock.now(), 'ws.fail', { id, reason, status });
       this.trace.record(this.clock.now(), 'ws.close', { id, side: 'client', code: 1006, wasClean: false, why: reason });
     };
+    if (!url) {
+      const reason = (target as { problem: string }).problem;
+      fail(reason, 400);
+      socket.end(refusalText(400, { error: 'bad_request', reason }));
+      return;
+    }
     if (
       req.method !== 'GET' ||
       (headers.get('upgrade') ?? '').toLowerCase() !== 'websocket' ||
@@ -507,6 +594,11 @@ export class RealServer {
     ) {
       fail('not a WebSocket handshake (GET with Upgrade: websocket, Sec-WebSocket-Key and Sec-WebSocket-Version: 13 expected)', 400);
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.unknownToken(headers, url) !== undefined) {
+      fail(unknownTokenReason, 401);
+      socket.end(refusalText(401, { error: 'unauthorized', reason: unknownTokenReason }));
       return;
     }
     if (this.net.offline.has(node)) {
@@ -539,7 +631,9 @@ export class RealServer {
   // ---- the control endpoint -------------------------------------------------------------------
 
   private async onControl(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://control.invalid');
+    const target = parseTarget(req.url, 'http://control.invalid');
+    if ('problem' in target) return sendJson(res, 400, { error: 'bad_request', reason: target.problem });
+    const url = target.url;
     const route = url.pathname.replace(/\/+$/, '');
     if (!route.startsWith('/__lockstep/'))
       return sendJson(res, 404, {
@@ -575,22 +669,17 @@ export class RealServer {
         const { body, tooLarge } = await readBody(req, this.limits.maxBodyBytes);
         if (tooLarge)
           return sendJson(res, 413, { error: 'payload_too_large', reason: `bodies are limited to ${this.limits.maxBodyBytes} bytes` });
-        let data: unknown;
-        try {
-          data = JSON.parse(body);
-        } catch {
-          return sendJson(res, 400, { error: 'bad_request', reason: 'the body is not valid JSON' });
-        }
-        if (data === null || typeof data !== 'object' || Array.isArray(data))
-          return sendJson(res, 400, { error: 'bad_request', reason: 'expected a JSON object' });
+        const parsed = parseJsonObject(body, this.limits.maxJsonDepth);
+        if (!parsed.ok) return sendJson(res, 400, { error: 'bad_request', reason: parsed.reason });
+        const data = parsed.value;
         const stop = this.notRunning();
         if (stop) return sendJson(res, 409, stop);
         const problem =
           name === 'action'
-            ? this.reportAction(node, data as Record<string, unknown>)
+            ? this.reportAction(node, data)
             : name === 'snapshot'
-              ? this.reportSnapshot(node, data as Record<string, unknown>)
-              : this.reportLog(node, data as Record<string, unknown>);
+              ? this.reportSnapshot(node, data)
+              : this.reportLog(node, data);
         if (problem) return sendJson(res, 400, { error: 'bad_request', reason: problem });
         return sendJson(res, 204, undefined);
       }

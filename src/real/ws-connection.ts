@@ -6,17 +6,8 @@ import type { Trace } from '../sim/trace.js';
 import { statusText, type SimHttpRequest } from '../sim/transport/http-types.js';
 import type { ServerSocket } from '../sim/transport/server-socket.js';
 import { hostTimers, type WallClock } from './clock.js';
+import type { RealLimits } from './limits.js';
 import type { Pipe, RealNetwork } from './network.js';
-
-/** Size limits of the real-socket layer. */
-export interface RealLimits {
-  /** Largest HTTP request body accepted; larger ones get 413 (default 1 MiB). */
-  maxBodyBytes: number;
-  /** Largest WebSocket message accepted; a larger one closes the socket with 1009 (default 1 MiB). */
-  maxFrameBytes: number;
-}
-
-export const defaultLimits: RealLimits = { maxBodyBytes: 1 << 20, maxFrameBytes: 1 << 20 };
 
 /** What a connection needs from the server around it. */
 export interface ConnectionContext {

@@ -3,7 +3,7 @@
  * network with faults, simulated WebSocket and fetch, and the trace.
  * @module
  */
-export { Simulation, defaultStartTime, type SimulationOptions } from './simulation.js';
+export { Simulation, defaultStartTime, type ClientErrorReport, type SimulationOptions } from './simulation.js';
 export { Scheduler, defaultGuards, type GuardOptions, type Task, type TaskKind } from './scheduler.js';
 export { SimulationStopped, type StopReason } from './stopped.js';
 export { guardLimitInfo, guardNames, guardOptionsOf, parseGuardFlags, parseGuardLimits, raiseHint, type GuardLimitInfo, type GuardLimits, type GuardName, type GuardProblem, type ParsedGuardLimits } from './guard-limits.js';

@@ -40,17 +40,6 @@ export interface SimulationOptions {
 /** The default virtual wall clock at t=0: 2025-01-15T09:00:00Z. */
 export const defaultStartTime = Date.UTC(2025, 0, 15, 9, 0, 0);
 
-/**
- * One simulation: one clock, one event queue, one seeded random source, one network,
- * one server, any number of client nodes, one trace.
- *
- * ```ts
- * const sim = new Simulation({ seed: 42, server: echoServer, faults: [{ kind: 'ws-reset', at: 5000 }] });
- * const client = createMyClient(sim.env('c1'));
- * await sim.run(60_000);
- * console.log(sim.trace.hash());
- * ```
- */
 /** One exception thrown by client code into a simulation (see {@link Simulation.clientErrors}). */
 export interface ClientErrorReport {
   /** The client node. */
@@ -65,6 +54,17 @@ export interface ClientErrorReport {
   error: unknown;
 }
 
+/**
+ * One simulation: one clock, one event queue, one seeded random source, one network,
+ * one server, any number of client nodes, one trace.
+ *
+ * ```ts
+ * const sim = new Simulation({ seed: 42, server: echoServer, faults: [{ kind: 'ws-reset', at: 5000 }] });
+ * const client = createMyClient(sim.env('c1'));
+ * await sim.run(60_000);
+ * console.log(sim.trace.hash());
+ * ```
+ */
 export class Simulation {
   /** The normalized seed every random stream derives from. */
   readonly seed: number;

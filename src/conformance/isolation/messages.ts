@@ -8,7 +8,12 @@ import type { ResolvedScenario } from '../scenario.js';
  */
 export type RunSummary = Omit<RunResult, 'trace' | 'stopped' | 'scenario'> & {
   /** Set when a guard stopped a runaway client. */
-  stopped?: { reason: string; message: string };
+  stopped?: {
+    /** The guard's name (`timer-storm`, `nondeterminism`, …). */
+    reason: string;
+    /** The guard's message: client, task, virtual time, limit. */
+    message: string;
+  };
   /**
    * Set when the client took the run down (hang, out of memory, process exit, crash of the
    * worker): the run could not finish and no requirement was judged.

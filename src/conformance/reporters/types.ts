@@ -18,7 +18,12 @@ export interface ReportContext {
    * Set while the report folder is being written beside its final place (it is swapped in
    * when every file is written): paths in the report name `final`, the files are in `stage`.
    */
-  readonly staged?: { readonly final: string; readonly stage: string };
+  readonly staged?: {
+    /** The folder the user named. */
+    readonly final: string;
+    /** Where the files are until the swap. */
+    readonly stage: string;
+  };
 }
 
 /** A path named in a report, where it can be read right now (inside the stage while one is open). */
