@@ -67,7 +67,9 @@ export async function importClientModule(spec: string, cwd = process.cwd()): Pro
   try {
     return (await import(pathToFileURL(writeBundle(outfile, code)).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new ClientModuleError(`--client ${spec}: the module threw while loading: ${clientStack(e)}`);
+    const where = clientStack(e).split('\n')[1]?.trim().replace(/^at /, '');
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new ClientModuleError(`--client ${spec}: the module threw while loading: ${what}${where ? ` (${where})` : ''}`);
   }
 }
 

@@ -63,7 +63,7 @@ describe('lockstep CLI: bad input is exit 2 with a message, never a stack trace'
     writeFileSync(file, 'precious');
     const r = await cli('demo', '--duration', '10000', '--trace', file);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('already exists; pass --force');
+    expect(r.err).toContain('exists and was not written by lockstep; pass --force');
     expect(readFileSync(file, 'utf8')).toBe('precious');
     const forced = await cli('demo', '--duration', '10000', '--trace', file, '--force');
     expect(forced.code).toBe(0);

@@ -131,7 +131,7 @@ export function validateFaultPlan(input: unknown, source = 'fault plan', opts: {
       return;
     }
     const s = schema[kind as FaultEntry['kind']];
-    if (e.at === undefined) problems.push({ entry: i, field: 'at', expected: 'a number of virtual milliseconds ≥ 0', found: 'nothing' });
+    if (e.at === undefined) problems.push({ entry: i, field: 'at', expected: 'a number of virtual milliseconds from 0 to 2,147,483,647', found: 'nothing' });
     for (const r of s.required) {
       if (e[r] === undefined) problems.push({ entry: i, field: r, expected: describeRequired(s.fields[r]), found: 'nothing' });
     }

@@ -99,6 +99,37 @@ describe('LIVE-8: the widget keeps polling', () => {
     expect(check('LIVE-8', other, 9000).evidence).toMatch(/after the chat change at 3\.0 s the next was due by 3\.29 s/);
   });
 
+  it('carries the beat through a chat change undone at once (a session with no poll of its own)', () => {
+    // chat-a1 → chat-a2 → chat-a1 within 1 ms: the loop of alice's email keeps its beat from poll #2 (answered at 2.04 s).
+    const b = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').polls(0, 3000);
+    b.action(3000, 'w1', 'switchChat', { chat: 'chat-a2' }).action(3001, 'w1', 'switchChat', { chat: 'chat-a1' });
+    b.polls(4040, 10_000);
+    expect(check('LIVE-8', b, 10_000)).toMatchObject({ verdict: 'pass' });
+    // The same through mountWidget with the same email, and over two empty sessions.
+    const twice = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').polls(0, 3000);
+    twice.mount(3000, 'w1', ALICE, 'chat-a2').mount(3001, 'w1', ALICE, 'chat-a1').action(3002, 'w1', 'switchChat', { chat: 'chat-a2' });
+    twice.polls(4040, 10_000);
+    expect(check('LIVE-8', twice, 10_000)).toMatchObject({ verdict: 'pass' });
+  });
+
+  it('fails a missed beat after a chat change undone at once, and does not carry a beat across another email', () => {
+    const late = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').polls(0, 3000);
+    late.action(3000, 'w1', 'switchChat', { chat: 'chat-a2' }).action(3001, 'w1', 'switchChat', { chat: 'chat-a1' });
+    late.polls(5000, 10_000);
+    const f = check('LIVE-8', late, 10_000);
+    expect(f.verdict).toBe('fail');
+    expect(f.evidence).toMatch(
+      /w1's widget on alice@example\.com \/ chat-a1 \(from 3\.001 s\): no poll between 2\.0 s and 5\.0 s \(poll w1\/http#3\); after poll w1\/http#2 was answered 200 at 2\.04 s the next was due by 4\.33 s/,
+    );
+    expect(f.at).toBe(4330);
+    // alice → carol → alice: carol's session started a loop of its own, so alice's new one polls at once.
+    const other = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').polls(0, 3000);
+    other.mount(3000, 'w1', CAROL, 'chat-c1').mount(3001, 'w1', ALICE, 'chat-a1').polls(4040, 10_000);
+    expect(check('LIVE-8', other, 10_000).evidence).toMatch(
+      /\(from 3\.001 s\): no poll between 3\.001 s and 4\.04 s \(poll w1\/http#3\); after the chat change at 3\.001 s the next was due by 3\.291 s/,
+    );
+  });
+
   it('does not judge the app’s background time, and ends a session at unmount', () => {
     const b = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').poll(0);
     b.fault(1000, 0, 'app-background', { node: 'w1', timers: 'suspend' }).faultEnd(11_000, 0, 'app-background');

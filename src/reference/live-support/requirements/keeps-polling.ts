@@ -30,15 +30,32 @@ function dueAfter(m: Model, p: LiveRequest): { at: number; why: string } {
     : { at: settled + B + m.T, why: `poll ${p.id} failed (${p.status ?? p.failReason ?? 'no answer'}) at ${fmtTime(settled)}` };
 }
 
-/** Where the first poll of a session is due: `T` after its start, or on the beat of the loop it continues (a chat change that kept the email). */
+/**
+ * The last poll of the loop a session continues, for a session begun by a chat change that
+ * kept the email: the last poll of the session before; when that session had none (a
+ * chat change undone within a moment: X → Y → X), the last poll of the most recent earlier
+ * session of the same widget and email, through an unbroken chain of such chat changes.
+ * `undefined` when the chain reaches a mount, a restart, another email or the widget's
+ * first session without finding a poll: the loop's beat then starts with the session.
+ */
+function beatOf(m: Model, s: WidgetSession): LiveRequest | undefined {
+  let cur = s;
+  while (cur.startedBy === 'change' && cur.prev && cur.prev.email === s.email) {
+    const last = pollsOf(m, cur.prev).at(-1);
+    if (last) return last;
+    cur = cur.prev;
+  }
+  return undefined;
+}
+
+/** Where the first poll of a session is due: `T` after its start, or on the beat of the loop it continues (a chat change that kept the email; see {@link beatOf}). */
 function firstDue(m: Model, s: WidgetSession): { at: number; from: number; why: string } {
   const own = {
     at: s.start + m.T,
     from: s.start,
     why: `the ${s.startedBy === 'restore' ? 'restart' : s.startedBy === 'change' ? 'chat change' : 'mount'} at ${fmtTime(s.start)}`,
   };
-  if (s.startedBy !== 'change' || !s.prev || s.prev.email !== s.email) return own;
-  const last = pollsOf(m, s.prev).at(-1);
+  const last = beatOf(m, s);
   if (!last) return own;
   const d = dueAfter(m, last);
   return d.at > own.at ? { at: d.at, from: last.requestAt, why: d.why } : own;
