@@ -44,7 +44,7 @@ export function stageReportDir(dir: string, o: { force: boolean; command: string
   if (existsSync(final)) {
     if (!statSync(final).isDirectory()) throw new UsageError(`lockstep ${o.command}: ${flag} ${dir}: expected a folder, found a file`);
     const entries = readdirSync(final);
-    const ours = readMarker(final);
+    const ours = readMarker(final) ?? legacyReport(final, entries);
     const foreign = entries.filter((e) => e !== reportMarker && !(ours?.files.includes(e) ?? false));
     if (foreign.length && !o.force) {
       throw new UsageError(
@@ -152,6 +152,20 @@ function makeDirs(dir: string, flag: string, command: string): void {
     accessSync(dir, constants.W_OK);
   } catch {
     throw new UsageError(`lockstep ${command}: ${flag}: the folder ${dir} is not writable`);
+  }
+}
+
+/** The files a report folder of lockstep holds (also one written before markers existed). */
+const reportFiles = ['report.json', 'junit.xml', 'index.html', 'failures'];
+
+/** A folder written by a lockstep without markers: only report files, and its report.json is lockstep's. */
+function legacyReport(dir: string, entries: readonly string[]): { files: string[] } | undefined {
+  if (!entries.includes('report.json') || !entries.every((e) => reportFiles.includes(e))) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { format?: string };
+    return r.format === 'lockstep-report' ? { files: [...entries] } : undefined;
+  } catch {
+    return undefined;
   }
 }
 
