@@ -63,7 +63,7 @@ describe('MEAL-9: reconnect with backoff; a verified reconnect stops polling', (
     const f = check('MEAL-9', b);
     expect(f.verdict).toBe('fail');
     expect(f.evidence).toContain(
-      'reconnected (c1/ws#3) 100 ms after c1/ws#2 failed to connect at 1.08 s (refused); after 1 consecutive unverified socket the backoff allows 1.0 s–3.0 s',
+      'reconnected (c1/ws#3) 100 ms after c1/ws#2 failed to connect at 1.08 s (refused); with k = 1 (reconnects already made since the launch, the last verification or a reset) the backoff allows 1.0 s–3.0 s',
     );
   });
   it('allows an immediate first reconnect, and each delay randomized by up to ±50 % (jitter)', () => {
@@ -74,7 +74,9 @@ describe('MEAL-9: reconnect with backoff; a verified reconnect stops polling', (
   });
   it('fails a delay beyond 1.5 × the nominal one', () => {
     const { b } = refusals([1000, 2000, 6500]);
-    expect(check('MEAL-9', b).evidence).toContain('after 2 consecutive unverified sockets the backoff allows 2.0 s–6.0 s');
+    expect(check('MEAL-9', b).evidence).toContain(
+      'with k = 2 (reconnects already made since the launch, the last verification or a reset) the backoff allows 2.0 s–6.0 s',
+    );
   });
   it('fails a client that never reconnects', () => {
     const b = new TraceBuilder();
@@ -108,6 +110,44 @@ describe('MEAL-9: reconnect with backoff; a verified reconnect stops polling', (
     b.offline(3500, 5000).failedSocket(5000);
     b.verifiedSocket(5040 + 1000);
     expect(check('MEAL-9', b).verdict).toBe('pass');
+  });
+  it('counts k as the spec\u2019s worked example: reconnects already made since the launch or the last verification', () => {
+    // T = 290 ms: k = 0 allows 0–1.79 s, k = 1 0.71–3.29 s, k = 2 1.71–6.29 s after the end.
+    const build = (lastGap: number): TraceBuilder => {
+      const b = new TraceBuilder();
+      b.failedSocket(0); // #1 (the launch's connect) fails at 0.04 s: k = 0
+      b.failedSocket(1040); // #2 after 1 s; fails at 1.08 s: k = 1
+      b.failedSocket(3080); // #3 after 2 s; fails at 3.12 s: k = 2
+      const v = b.verifiedSocket(7120); // #4 after 4 s; verified: the count restarts
+      b.close(20_000, v); // #4 ends: k = 0
+      b.failedSocket(21_000); // #5 after 1 s; fails at 21.04 s: k = 1 — #4's end counts
+      b.verifiedSocket(21_040 + lastGap); // #6
+      return b;
+    };
+    expect(check('MEAL-9', build(2000)).verdict).toBe('pass');
+    const f = check('MEAL-9', build(300)); // fine for k = 0, too soon for k = 1
+    expect(f.verdict).toBe('fail');
+    expect(f.evidence).toContain('reconnected (c1/ws#6) 300 ms after c1/ws#5 failed to connect at 21.04 s (refused); with k = 1');
+  });
+  it('continues the worked example: an optional reset by coming back online', () => {
+    // #6 fails at 23.08 s (k = 2); back online 1 s later, #7 connects at once: k = 0 or 2, the 1 s delay fits only 0.
+    // #7 fails: k = 1 or 0 (0–3.29 s); #8 after 2 s fails: k = 2 or 1 (0.71–6.29 s).
+    const build = (gap8: number, gap9: number): TraceBuilder => {
+      const b = new TraceBuilder();
+      b.failedSocket(0);
+      b.failedSocket(1040);
+      b.failedSocket(3080);
+      b.close(20_000, b.verifiedSocket(7120));
+      b.failedSocket(21_000);
+      b.failedSocket(23_040);
+      b.offline(23_080, 24_080).failedSocket(24_080);
+      b.failedSocket(24_120 + gap8);
+      b.verifiedSocket(24_160 + gap8 + gap9);
+      return b;
+    };
+    expect(check('MEAL-9', build(2000, 5000)).verdict).toBe('pass');
+    expect(check('MEAL-9', build(2000, 300)).evidence).toContain('with k = 1 or 2');
+    expect(check('MEAL-9', build(3500, 2000)).evidence).toContain('with k = 0 or 1');
   });
   it('passes 1 s, then 2 s, then a verified socket', () => {
     const b = new TraceBuilder();
@@ -242,6 +282,22 @@ describe('MEAL-14: reconnect when the device is back online', () => {
     b.fault(5000, 15_000, 'client-offline', { sockets: 'stall' }).close(10_000, a).offline(8000, 20_000);
     b.connect(15_000);
     expect(check('MEAL-14', b).verdict).toBe('pass');
+  });
+  it('leaves a socket the OS closed in the background to MEAL-9: the app learns of the close only at the foreground, after it is back online', () => {
+    // Background 5–40 s (the OS closes the socket at 15 s); offline 20–30 s, so back online at the foreground (40 s).
+    const build = (reconnect: number): TraceBuilder => {
+      const b = new TraceBuilder();
+      b.view(0);
+      const a = b.verifiedSocket(0);
+      b.fault(5000, 40_000, 'app-background', { timers: 'suspend', closeSocketsAfter: 10_000 }).offline(20_000, 30_000);
+      b.close(40_000, a).connect(reconnect);
+      return b;
+    };
+    expect(check('MEAL-14', build(45_000)).verdict).toBe('not-exercised');
+    expect(check('MEAL-9', build(41_000)).verdict).toBe('pass');
+    const f = check('MEAL-9', build(45_000));
+    expect(f.verdict).toBe('fail');
+    expect(f.evidence).toContain('reconnected (c1/ws#2) 5.0 s after c1/ws#1 closed with 1006 at 40.0 s; with k = 0');
   });
   it('does not judge a client whose socket is still open (it stalled), or one that never wanted a socket', () => {
     const stalled = new TraceBuilder();

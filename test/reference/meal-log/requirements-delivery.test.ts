@@ -85,6 +85,61 @@ describe('MEAL-7: each meal created exactly once', () => {
   });
 });
 
+describe('MEAL-4 and MEAL-7: statuses that may end retrying; a server that lost its state', () => {
+  const givenUp = (answer: (b: TraceBuilder) => void): TraceBuilder => {
+    const b = new TraceBuilder();
+    b.submit(1000, 'eggs');
+    answer(b);
+    return b;
+  };
+  it('excuses a meal given up after a fault plan\u2019s edge answered its upload with a 4xx other than 408 and 429', () => {
+    for (const status of [400, 401, 404, 422]) {
+      const b = givenUp((x) => x.edgePost(1000, status));
+      expect(check('MEAL-7', b).verdict).toBe('pass');
+      expect(check('MEAL-4', b).verdict).toBe('not-exercised');
+    }
+  });
+  it('still fails a meal given up after a 5xx, 408 or 429 from the edge, or after the server\u2019s own 400 (a malformed upload)', () => {
+    for (const status of [503, 500, 408, 429]) {
+      const b = givenUp((x) => x.edgePost(1000, status));
+      expect(check('MEAL-7', b).verdict).toBe('fail');
+      expect(check('MEAL-4', b).verdict).toBe('fail');
+    }
+    const b = givenUp((x) => x.post(1000, 'L1', 'eggs', 'c1', 400));
+    expect(check('MEAL-7', b).evidence).toContain('the meal "eggs" that c1 submitted at 1.0 s was never created on the server');
+    expect(check('MEAL-4', b).verdict).toBe('fail');
+  });
+  it('excuses one meal per edge 4xx answer', () => {
+    const b = givenUp((x) => x.edgePost(1000, 400));
+    b.submit(2000, 'toast');
+    expect(check('MEAL-7', b).verdict).toBe('fail');
+  });
+  it('counts creations per server state: uploading again a meal the server lost is not a duplicate', () => {
+    const b = new TraceBuilder();
+    b.meal(1000, 'eggs').serverRestart(10_000, 'lose');
+    const p = b.post(20_000, 'L1', 'eggs');
+    b.created(20_020, 'g2-ml-1', 'L1', 'eggs', p);
+    expect(check('MEAL-7', b).verdict).toBe('pass');
+    b.created(30_000, 'g2-ml-2', 'L2', 'eggs', 'c1/http#9');
+    expect(check('MEAL-7', b).evidence).toContain(
+      'created the meal "eggs" that c1 submitted once 2 times since the server lost its state at 10.0 s: g2-ml-1',
+    );
+    const kept = new TraceBuilder();
+    kept.meal(1000, 'eggs').serverRestart(10_000, 'keep');
+    kept.created(20_020, 'ml-2', 'L1', 'eggs', kept.post(20_000, 'L1', 'eggs'));
+    expect(check('MEAL-7', kept).verdict).toBe('fail');
+  });
+  it('does not judge a finished meal the server lost in a restart: the client may drop it', () => {
+    const b = new TraceBuilder();
+    b.verifiedSocket(0);
+    b.meal(1000, 'eggs').snap(1040, [processing()], { verified: true }).finish(27_000);
+    b.snap(27_100, [completed()], { verified: true }).snap(45_000, [], { verified: true });
+    expect(check('MEAL-4', b).verdict).toBe('fail');
+    b.serverRestart(40_000, 'lose');
+    expect(check('MEAL-4', b).verdict).toBe('not-exercised');
+  });
+});
+
 describe('MEAL-10 (SHOULD): a submission waits for a connection in progress', () => {
   it('fails an upload while the socket is still connecting', () => {
     const b = new TraceBuilder();

@@ -22,6 +22,20 @@ describe('MEAL-3: no poll while verified', () => {
     b.get(500).close(5000, a).get(10_000);
     expect(check('MEAL-3', b).verdict).toBe('pass');
   });
+  it('classes the retry of a failed load as a poll while a later load is in flight (two loads at once)', () => {
+    const build = (secondLoad: boolean): TraceBuilder => {
+      const b = new TraceBuilder();
+      b.verifiedSocket(0);
+      b.get(0, { status: 503 }); // the launch load fails at 0.04 s
+      if (secondLoad) b.view(500).get(500, { dur: 10_000 }); // NutritionView's load, answered at 10.5 s
+      b.get(5000); // the client's retry of the launch load
+      return b;
+    };
+    expect(check('MEAL-3', build(false)).verdict).toBe('pass');
+    const f = check('MEAL-3', build(true));
+    expect(f.verdict).toBe('fail');
+    expect(f.evidence).toContain('polled (c1/http#3 GET /api/v1/meal-logs) at 5.0 s');
+  });
   it('passes the document\u2019s refresh after a pushed completion (loadDataForSelectedDate) while verified', () => {
     const b = new TraceBuilder();
     const a = b.verifiedSocket(0);
@@ -188,6 +202,31 @@ describe('MEAL-11: polling while processing and not verified', () => {
       url: 'http://lockstep.test/api/v1/meal-logs',
     });
     expect(check('MEAL-11', b, 120_000, 300_000).evidence).toContain('was still unanswered 60.29 s later');
+  });
+  it('lets a client stop polling for a meal the server lost in a restart (or poll on)', () => {
+    const build = (state: 'keep' | 'lose'): TraceBuilder => {
+      const b = new TraceBuilder();
+      b.meal(1000, 'eggs').get(6000).serverRestart(8000, state).get(11_000);
+      return b;
+    };
+    expect(check('MEAL-11', build('keep')).verdict).toBe('fail');
+    expect(check('MEAL-11', build('lose')).verdict).toBe('pass');
+    expect(check('MEAL-5', build('lose').get(16_000).get(21_000)).verdict).not.toBe('fail');
+  });
+  it('counts only answers that reached the client: a meal whose upload answer was lost starts no duty', () => {
+    const b = new TraceBuilder();
+    b.submit(1000, 'eggs');
+    b.add(1000, 'http.request', { id: 'c1/http#9', node: 'c1', method: 'POST', url: 'http://lockstep.test/api/v1/meal-logs/natural' });
+    b.add(1020, 'http.serve', {
+      id: 'c1/http#9',
+      method: 'POST',
+      path: '/api/v1/meal-logs/natural',
+      body: '{"localId":"L1","rawInput":"eggs"}',
+    });
+    b.created(1020, 'ml-1', 'L1', 'eggs', 'c1/http#9').add(1020, 'http.respond', { id: 'c1/http#9', status: 201 });
+    b.add(1020, 'net.drop', { id: 'c1/http#9', envelope: 'http.response', dir: 'to-client', reason: 'drop' });
+    b.add(11_000, 'http.fail', { id: 'c1/http#9', reason: 'timeout' });
+    expect(check('MEAL-11', b).verdict).toBe('not-exercised');
   });
   it('ends the duty when a socket is verified', () => {
     const b = new TraceBuilder();

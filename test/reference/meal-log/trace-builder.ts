@@ -114,12 +114,24 @@ export class TraceBuilder {
     this.add(t + dur, 'http.response', { id, status: o.status ?? 200 });
     return id;
   }
-  post(t: number, localId: string, rawInput: string, node = 'c1'): string {
+  post(t: number, localId: string, rawInput: string, node = 'c1', status = 201): string {
     const id = `${node}/http#${++this.http}`;
     this.add(t, 'http.request', { id, node, method: 'POST', url: submitUrl });
     this.add(t + 20, 'http.serve', { id, method: 'POST', path: '/api/v1/meal-logs/natural', body: JSON.stringify({ localId, rawInput }) });
-    this.add(t + 40, 'http.response', { id, status: 201 });
+    this.add(t + 40, 'http.response', { id, status });
     return id;
+  }
+  /** An upload that a fault plan's edge (`http-status`) answers with `status`: the server never sees it. */
+  edgePost(t: number, status: number, node = 'c1'): string {
+    const id = `${node}/http#${++this.http}`;
+    this.add(t, 'http.request', { id, node, method: 'POST', url: submitUrl });
+    this.add(t + 20, 'http.edge', { id, status, entry: 0 });
+    this.add(t + 40, 'http.response', { id, status, via: 'edge' });
+    return id;
+  }
+  /** A `server-restart` fault: `lose` forgets every meal, local id and job. */
+  serverRestart(t: number, state: 'keep' | 'lose'): this {
+    return this.add(t, 'server.restart', { downtime: 1000, state, closeCode: 1012 });
   }
   created(t: number, id: string, localId: string, rawInput: string, request: string): this {
     return this.log(t, 'meal.created', { id, localId, rawInput, request, userId: 'user-c1' });

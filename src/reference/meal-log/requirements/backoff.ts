@@ -8,12 +8,18 @@ const maxK = mealLogLimits.backoff.length - 1;
 
 /**
  * MEAL-9: (a) after a socket ends (not by an app restart), the node's next connect comes
- * within the backoff window of k — k being the consecutive sockets that ended unverified
- * before it since the last verified one: no sooner than half the nominal delay (at once
- * for k = 0) − T, and no later than 1.5 × the nominal delay + T, counted in time the app
- * could act (offline or background time restarts the count). Coming back online, and a
- * user action that needs the socket (NutritionView, a submission), may reset k to 0 — a
- * client may or may not do so, so both are accepted. With no next connect, the
+ * within the backoff window of k: no sooner than half the nominal delay (at once for
+ * k = 0) − T after the end, and no later than 1.5 × the nominal delay + T, counted in time
+ * the app could act (offline or background time restarts the count). k is the number of
+ * reconnects the client already made since the last reset point — the incarnation's
+ * launch, or the verification of a socket — not counting the one now due: after a
+ * verified socket ends k = 0, and the next end gives k = 1 (the verified socket's own end
+ * counted, as the attempt that followed it was a reconnect). Coming back online, and a
+ * user action that needs the socket (NutritionView, a submission), are optional reset
+ * points: for the two reconnects that follow one (the attempt in flight and the next),
+ * k = 0 is accepted as well as the count without the reset. Where several k are possible,
+ * the window runs from the smallest one's lower bound to the largest one's upper bound,
+ * and the counts that explain the delay seen carry on. With no next connect, the
  * incarnation and the run must end before it was due. (b) no poll starts while a later
  * (reconnected) socket of an incarnation is verified and healthy.
  */
@@ -49,10 +55,8 @@ export const checkBackoff = guarded((m) => {
       judged++;
       const gap = next.connectAt - s.endAt;
       if (gap < low - m.T || next.connectAt > due + m.T) {
-        const k =
-          candidates.length === 1
-            ? `after ${plural(candidates[0]!, 'consecutive unverified socket')}`
-            : `after ${candidates.sort((a, b) => a - b).join(' or ')} consecutive unverified sockets`;
+        const ks = [...candidates].sort((a, b) => a - b).join(' or ');
+        const k = `with k = ${ks} (reconnects already made since the launch, the last verification or a reset)`;
         v.push({
           at: next.connectAt,
           seq: next.connectSeq,

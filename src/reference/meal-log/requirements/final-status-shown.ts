@@ -1,13 +1,18 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtDuration, fmtTime, snapshotAt, type Snapshot } from '../../../conformance/trace-query.js';
-import { guarded, plural, showsMeal, shownOf } from './model.js';
+import { givenUpAllowance, guarded, lostByRestart, plural, showsMeal, shownOf, type Submission } from './model.js';
 
 /**
  * MEAL-4: each meal the server created for a node and finished (`meal.finished`) is shown
  * by that node with the same final status (by backend id or local id) in the snapshot in
  * force at `max(heal, finished) + B`; a submitted meal that the server never created by
  * `heal + B` fails too. A meal whose deadline falls after the end of the run is judged
- * only if the last snapshot already shows it final (a pass, never a failure).
+ * only if the last snapshot already shows it final (a pass, never a failure). A meal the
+ * server lost in a restart that lost its state (by the deadline) is not judged: the
+ * server no longer has a status to show (a copy the client uploads again is a new meal,
+ * judged in its turn). A client may give a meal up after a fault plan's edge answered its
+ * upload with a 4xx other than 408 and 429: each such answer excuses one meal of its node
+ * that never reached the server (as in MEAL-7).
  */
 export const checkFinalStatusShown = guarded((m) => {
   const v: Violation[] = [];
@@ -20,6 +25,7 @@ export const checkFinalStatusShown = guarded((m) => {
     const timeline = m.snapshots.get(c.node) ?? [];
     const shows = (snap: Snapshot | undefined): boolean => showsMeal(snap?.state, c.id, c.localId, f.status);
     const deadline = Math.max(m.healAt, f.t) + m.bound;
+    if (lostByRestart(m, c.seq, deadline)) continue;
     if (deadline > m.endAt) {
       if (shows(timeline[timeline.length - 1])) judged++;
       continue;
@@ -33,14 +39,21 @@ export const checkFinalStatusShown = guarded((m) => {
       text: `meal ${c.id} ("${c.rawInput ?? '?'}") was ${f.status} on the server at ${fmtTime(f.t)}, but at ${fmtTime(deadline)} (${fmtDuration(m.bound)} after ${f.t > m.healAt ? 'that' : 'the heal'}) ${c.node} showed it ${shown ? `as ${shown.status}` : 'not at all'}`,
     });
   }
+  const never = new Map<string, Submission[]>();
   for (const s of m.submissions) {
     if (m.healAt + m.bound > m.endAt) continue;
     if (m.created.some((c) => c.node === s.node && c.rawInput === s.text)) continue;
-    judged++;
-    v.push({
-      at: m.healAt + m.bound,
-      text: `the meal "${s.text}" that ${s.node} submitted at ${fmtTime(s.t)} never reached the server (no meal.created by ${fmtTime(m.healAt + m.bound)})`,
-    });
+    never.set(s.node, [...(never.get(s.node) ?? []), s]);
+  }
+  for (const [node, list] of never) {
+    if (list.length <= givenUpAllowance(m, node)) continue;
+    for (const s of list) {
+      judged++;
+      v.push({
+        at: m.healAt + m.bound,
+        text: `the meal "${s.text}" that ${s.node} submitted at ${fmtTime(s.t)} never reached the server (no meal.created by ${fmtTime(m.healAt + m.bound)})`,
+      });
+    }
   }
   return verdict(
     v,

@@ -6,8 +6,11 @@
  * upload's answer, a pushed completion. A client's own view of itself (its snapshot)
  * plays no part: the polling rules judge what the client knew, not what it says. Where
  * the client may hold either of two beliefs (a pushed completion it may refresh instead
- * of reading; a listing a proxy delivered twice), the meal is `maybe`: the rule that
- * forbids polling counts it as processing, the rule that demands polling does not.
+ * of reading; a listing a proxy delivered twice; a meal the server lost in a restart that
+ * lost its state, missing from a listing that would have shown it), the meal is `maybe`:
+ * the rule that forbids polling counts it as processing, the rule that demands polling
+ * does not. Only answers that reached the client count (its `http.response`, not from the
+ * edge): an answer lost on its way tells the client nothing.
  */
 import * as q from '../../../conformance/trace-query.js';
 import type { TraceEvent } from '../../../sim/trace.js';
@@ -45,6 +48,12 @@ export interface Knowledge {
 
 type Status = 'processing' | 'completed' | 'failed' | 'maybe';
 
+/** One copy of a listing as the server served it: the meals it showed, and the meals it would have shown had the server not lost them. */
+interface Served {
+  view: Map<string, 'processing' | 'completed' | 'failed'>;
+  gone: Set<string>;
+}
+
 interface ServerMeal {
   node?: string;
   rawInput?: string;
@@ -68,7 +77,9 @@ export function buildKnowledge(src: Sources): Knowledge {
   const rawOf = new Map<string, string | undefined>();
   const listings = new Map(src.requests.filter((r) => r.route === 'list' && r.method === 'GET').map((r) => [r.id, r]));
   const uploads = new Map(src.requests.filter((r) => r.route === 'submit' && r.method === 'POST').map((r) => [r.id, r]));
-  const served = new Map<string, Map<string, ServerMeal['status']>[]>();
+  const served = new Map<string, Served[]>();
+  /** Meals the server forgot in a restart that lost its state. */
+  const lost = new Map<string, ServerMeal>();
   const uploaded = new Map<string, { id: string; status: ServerMeal['status'] }>();
   const pushes = new Map<number, { node: string; id: string; status: 'completed' | 'failed' }>();
   for (const s of src.sockets) {
@@ -119,7 +130,10 @@ export function buildKnowledge(src: Sources): Knowledge {
     const node = q.str(e, 'node');
     switch (e.ev) {
       case 'server.restart':
-        if (e.state !== undefined && e.state !== 'keep') table.clear();
+        if (e.state !== undefined && e.state !== 'keep') {
+          for (const [id, m] of table) lost.set(id, m);
+          table.clear();
+        }
         break;
       case 'server.log': {
         const id = q.str(e, 'id');
@@ -148,10 +162,12 @@ export function buildKnowledge(src: Sources): Knowledge {
       case 'http.serve': {
         const x = listings.get(q.str(e, 'id') ?? '');
         if (!x) break;
+        const covers = (m: ServerMeal): boolean => m.node === x.node && (x.date === undefined || m.day === undefined || m.day === x.date);
         const view = new Map<string, ServerMeal['status']>();
-        for (const [id, m] of table)
-          if (m.node === x.node && (x.date === undefined || m.day === undefined || m.day === x.date)) view.set(id, m.status);
-        served.set(x.id, [...(served.get(x.id) ?? []), view]);
+        for (const [id, m] of table) if (covers(m)) view.set(id, m.status);
+        const gone = new Set<string>();
+        for (const [id, m] of lost) if (covers(m)) gone.add(id);
+        served.set(x.id, [...(served.get(x.id) ?? []), { view, gone }]);
         break;
       }
       case 'http.response': {
@@ -223,16 +239,20 @@ export function buildKnowledge(src: Sources): Knowledge {
 
 /**
  * Applies a listing's answer. With a request a proxy delivered twice, the client got one
- * of the answers: a meal the copies show differently is `maybe`.
+ * of the answers: a meal the copies show differently is `maybe`. A meal the client was
+ * told about that the server has since lost (a restart that lost its state) and that the
+ * listing would show is `maybe` too: the client may keep it as it was, or drop it as the
+ * server no longer lists it.
  */
-function applyListing(k: Map<string, Status>, views: readonly Map<string, ServerMeal['status']>[]): ListingEffect {
-  const ids = new Set(views.flatMap((v) => [...v.keys()]));
+function applyListing(k: Map<string, Status>, copies: readonly Served[]): ListingEffect {
+  const ids = new Set(copies.flatMap((c) => [...c.view.keys(), ...[...c.gone].filter((id) => k.has(id))]));
   let changed = false;
   let added = false;
   let ambiguous = false;
   for (const id of ids) {
-    const seen = new Set(views.map((v) => v.get(id)).filter((s): s is ServerMeal['status'] => s !== undefined));
-    const next: Status = seen.size === 1 ? [...seen][0]! : 'maybe';
+    const seen = new Set(copies.map((c) => c.view.get(id)).filter((s): s is ServerMeal['status'] => s !== undefined));
+    const missed = copies.some((c) => c.gone.has(id));
+    const next: Status = seen.size === 1 && !missed ? [...seen][0]! : 'maybe';
     const before = k.get(id);
     if (isFinal(before)) continue;
     if (next === 'maybe' || (before === 'maybe' && isFinal(next))) ambiguous = true;

@@ -19,7 +19,7 @@ export const mealLogLimits = {
   unchangedBeforeGrowth: [3, 4] as readonly number[],
   /** The longest a client may wait for a request (iOS `URLSessionConfiguration.timeoutIntervalForRequest` defaults to 60 s). */
   requestWait: 60_000,
-  /** Nominal reconnect delays after 0, 1, 2, … consecutive unverified sockets; the last repeats. */
+  /** Nominal reconnect delays for k = 0, 1, 2, … reconnects already made since the last reset (launch, a verified socket); the last repeats. */
   backoff: [1000, 2000, 4000, 8000, 16_000, 30_000] as readonly number[],
   /** Each reconnect delay may be randomized by up to ±50 % (jitter); the first reconnect after a verified socket may be immediate. */
   backoffJitter: 0.5,
@@ -39,18 +39,18 @@ export const mealLogLimits = {
   deliveryBound: 120_000,
 } as const;
 
-/** The nominal reconnect delay after `k` consecutive unverified sockets. */
+/** The nominal reconnect delay after `k` earlier reconnects (MEAL-9's k). */
 export function backoffDelay(k: number): number {
   const b = mealLogLimits.backoff;
   return b[Math.min(Math.max(0, k), b.length - 1)]!;
 }
 
-/** The earliest a reconnect may come after `k` consecutive unverified sockets (before T): half the delay, or at once for k = 0. */
+/** The earliest a reconnect may come after `k` earlier reconnects (MEAL-9's k) (before T): half the delay, or at once for k = 0. */
 export function backoffLow(k: number): number {
   return k === 0 ? 0 : backoffDelay(k) * (1 - mealLogLimits.backoffJitter);
 }
 
-/** The latest a reconnect may come after `k` consecutive unverified sockets (before T and disturbances). */
+/** The latest a reconnect may come after `k` earlier reconnects (MEAL-9's k) (before T and disturbances). */
 export function backoffHigh(k: number): number {
   return backoffDelay(k) * (1 + mealLogLimits.backoffJitter);
 }

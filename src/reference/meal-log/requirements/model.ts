@@ -165,6 +165,8 @@ export interface Model {
   reports: Report[];
   notifications: Notification[];
   pushes: Push[];
+  /** Server restarts that lost the server's state (`server-restart` with `state: lose`). */
+  stateLosses: { t: number; seq: number }[];
   knowledge: Knowledge;
 }
 
@@ -231,6 +233,7 @@ function buildModel(ctx: CheckContext): Model {
     reports: reportsOf(events),
     notifications,
     pushes,
+    stateLosses: events.filter(losesState).map((e) => ({ t: e.t, seq: e.seq })),
     knowledge: buildKnowledge({ events, nodes, requests, sockets, submissions }),
   };
 }
@@ -395,6 +398,32 @@ function markLoads(gets: MealRequest[], s: LoadSources): void {
       if (g.load) lastLoad = g;
     }
   }
+}
+
+/** A server restart that lost the server's state: every meal, local id and job is forgotten. */
+export const losesState = (e: TraceEvent): boolean => e.ev === 'server.restart' && e.state !== undefined && e.state !== 'keep';
+
+/**
+ * Statuses after which a client may give an upload up: a 4xx tells it the request itself
+ * is at fault — except 408 (Request Timeout) and 429 (Too Many Requests), which ask it to
+ * try again.
+ */
+export const givesUp = (status: number | undefined): boolean =>
+  status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+/**
+ * How many submitted meals of `node` may never reach the server: one per upload that a
+ * fault plan's edge (an `http-status` fault) answered with a status a client may give up
+ * on (see {@link givesUp}), as the client received it. The real server answers a
+ * well-formed upload only with 2xx, so a 4xx from the server itself excuses nothing.
+ */
+export function givenUpAllowance(m: Model, node: string): number {
+  return m.posts.filter((p) => p.node === node && p.responseAt !== undefined && p.via === 'edge' && givesUp(p.status)).length;
+}
+
+/** Whether the server lost the meal it created at step `createdSeq` in a state-losing restart at or before time `by`. */
+export function lostByRestart(m: Model, createdSeq: number, by: number): boolean {
+  return m.stateLosses.some((r) => r.seq > createdSeq && r.t <= by);
 }
 
 /** A 2xx answer. */
