@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, statfsSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Trace, type TraceEvent, type TraceListener } from '../sim/trace.js';
 import { traceLine } from './trace-line.js';
 
@@ -98,6 +98,23 @@ export class TraceFileExists extends TraceFileError {
   override readonly name = 'TraceFileExists';
 }
 
+/** File system types of /proc and /sys (statfs magic numbers). */
+const pseudoTypes = new Set([0x9fa0, 0x62656572]);
+
+/**
+ * The nearest existing folder of `dir` when it lies on /proc or /sys: Node's recursive
+ * mkdir never returns under /proc (TOOLCHAIN.md), so such a path is refused up front.
+ */
+function pseudoFileSystem(dir: string): string | undefined {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    return pseudoTypes.has(Number(statfsSync(d).type)) ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Opens `path` for a trace (creating its folder); refuses to overwrite an existing file
  * unless `force`. Any other problem (a folder that is a file, no permission) is a
@@ -108,9 +125,17 @@ export function openTraceFile(path: string, force: boolean): TraceFile {
     const err = e as NodeJS.ErrnoException;
     return new TraceFileError(`cannot write the trace file ${path}: ${err.message}`);
   };
+  const pseudo = pseudoFileSystem(dirname(resolve(path)));
+  if (pseudo)
+    throw new TraceFileError(
+      `cannot write the trace file ${path}: ${pseudo} is a ${pseudo.startsWith('/proc') ? 'proc' : 'sys'} file system, not a folder for files`,
+    );
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new TraceFileError(`cannot write the trace file ${path}: a file is in the way of its folder ${dirname(path)}`);
     throw fail(e);
   }
   let fd: number;

@@ -64,7 +64,8 @@ describe('lockstep serve / judge / check --real: bad input is exit 2 with a mess
     writeFileSync(file, 'keep me\n');
     const r = await cli('serve', '--protocol', 'chat', '--trace', file);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`${file} already exists; pass --force`);
+    expect(r.err).toContain(file);
+    expect(r.err).toMatch(/pass --force to overwrite it/);
     expect(readFileSync(file, 'utf8')).toBe('keep me\n');
   });
 });
@@ -78,12 +79,13 @@ describe('lockstep judge', () => {
     const judged = await cli('judge', trace, '--protocol', 'chat', '--scenario', scenario, '--report', dir);
     expect(judged.err).toBe('');
     const lines = (s: string) => s.split('\n').filter((l) => /^CHAT-\d+ +(PASS|FAIL|NOT-EXERCISED) /.test(l));
-    expect(lines(judged.out)).toHaveLength(14);
+    // As many requirements as the protocol has (the catalogue grows): the same verdicts as the run's.
+    expect(lines(judged.out).length).toBeGreaterThanOrEqual(14);
     expect(lines(judged.out)).toEqual(lines(run.out));
     expect(judged.out).toContain('simulated trace');
     expect(judged.code).toBe(run.code);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { clients: { requirements: { id: string }[] }[] };
-    expect(report.clients[0]!.requirements).toHaveLength(14);
+    expect(report.clients[0]!.requirements).toHaveLength(lines(run.out).length);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('<testsuite');
   });
 

@@ -2,6 +2,7 @@ import { scenarioFromFlags } from '../../real/cli.js';
 import { realScheduleProblems, timerLimit } from '../../real/limits.js';
 import { RealServer, RealServerError } from '../../real/server.js';
 import { openTraceFile, TraceFileError, type TraceFile } from '../../real/trace-file.js';
+import { checkTraceFile } from '../output-file.js';
 import { flagHelp, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 
 const flags: Record<string, FlagSpec> = {
@@ -75,6 +76,10 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   const traceFile = stringFlag(args, 'trace');
   let file: TraceFile | undefined;
   if (traceFile) {
+    // The place is checked as every --trace is (system folders, folders for files, writable);
+    // an existing file is stricter here: a real run's trace cannot be recorded again, so
+    // only --force replaces it, even one lockstep wrote.
+    checkTraceFile(traceFile, args.flags.has('force'), 'serve');
     try {
       file = openTraceFile(traceFile, args.flags.has('force'));
     } catch (e) {
