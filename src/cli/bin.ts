@@ -13,7 +13,7 @@ import { main } from './main.js';
 function tolerateClientRejections(err: (s: string) => void): void {
   process.on('unhandledRejection', (reason) => {
     if (reason instanceof SimulationStopped) return;
-    err(`warning: client code left a promise rejection unhandled: ${reason instanceof Error ? reason.message : String(reason)}`);
+    err(`warning: a promise rejection was left unhandled (client code run in lockstep's own thread, or lockstep itself): ${reason instanceof Error ? reason.message : String(reason)}`);
   });
 }
 

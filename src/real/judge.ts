@@ -20,10 +20,10 @@ import type { TraceEvent } from '../sim/trace.js';
  * catalogue has no field for this yet; see the report of issue 8.)
  */
 export const snapshotRequirements: Record<string, readonly string[]> = {
-  chat: ['CHAT-2', 'CHAT-3', 'CHAT-10', 'CHAT-12'],
-  'event-sync': ['SYNC-2', 'SYNC-3', 'SYNC-5', 'SYNC-6', 'SYNC-10'],
-  'live-support': ['LIVE-3', 'LIVE-5', 'LIVE-7'],
-  'meal-log': ['MEAL-4'],
+  chat: ['CHAT-2', 'CHAT-3', 'CHAT-10', 'CHAT-12', 'CHAT-19'],
+  'event-sync': ['SYNC-1', 'SYNC-2', 'SYNC-3', 'SYNC-5', 'SYNC-6', 'SYNC-10', 'SYNC-13'],
+  'live-support': ['LIVE-3', 'LIVE-7', 'LIVE-9', 'LIVE-12'],
+  'meal-log': ['MEAL-2', 'MEAL-4', 'MEAL-16'],
 };
 
 /** A problem with a trace given to `judge` (exit 2). */
