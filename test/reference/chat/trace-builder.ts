@@ -97,6 +97,11 @@ export class TraceBuilder {
     this.add(t, 'ws.reset', { id, reason: 'ws-reset (fault entry 0)' });
     return this.add(t, 'ws.close', { code: 1006, id, side: 'client', wasClean: false, why: 'ws-reset (fault entry 0)' });
   }
+  /** The server closes the socket with `code` (4001: the token was revoked); the client's `close` event follows 30 ms later. */
+  serverClose(t: number, id: string, code = 4001, reason = 'unauthorized'): TraceEvent {
+    this.add(t, 'ws.closing', { code, id, reason, side: 'server' });
+    return this.add(t + 30, 'ws.close', { code, id, reason, side: 'client', wasClean: true });
+  }
   /** The client calls `close(code)`; the close completes `after` ms later. */
   clientClose(t: number, id: string, code = 1000, after = 40): TraceEvent {
     const closing = this.add(t, 'ws.closing', { code, id, side: 'client' });

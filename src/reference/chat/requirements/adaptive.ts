@@ -4,15 +4,17 @@
  * 5 min, else 10 s — within ±(10 % of E + T), measured from p's start or from p's end (a
  * loop that awaits each poll), with E taken at p's start or end (±T around the class
  * boundaries; the last send counted with or without sends before an app restart). A send
- * between p and n allows any shorter wait (the client may speed up at once). Only sends
- * made while a conversation was open count. Intervals that overlap the app's background
- * time or an auth error are not judged.
+ * between p and n — inclusive: a send at the same instant as p's or n's start counts —
+ * allows any shorter wait, measured either way (the client may speed up at once, and a
+ * send may trigger the poll). Only sends made while a conversation was open count. Intervals that overlap the
+ * app's background time, a `client-offline` window on the node (a client may hold its
+ * polls while offline) or an auth error are not judged.
  */
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import * as q from '../../../conformance/trace-query.js';
 import { chatTiming } from '../wire.js';
 import { fmtDuration, fmtTime, guarded, plural } from './evidence.js';
-import { authDuring } from './model.js';
+import { authDuring, offlineDuring } from './model.js';
 import { pollGaps, sendTimes } from './poll-gaps.js';
 
 /** The CHAT-13 checker. */
@@ -41,14 +43,16 @@ export const checkAdaptive = guarded((m) => {
       return out;
     };
     if (q.faultsDuring(m.faults, 'app-background', p.requestAt, n.requestAt, node).length > 0) continue;
+    if (offlineDuring(m, node, p.requestAt, n.requestAt)) continue;
     if (authDuring(m, node, p.requestAt, n.requestAt)) continue;
     judged++;
     const fromEnd = Number.isFinite(p.endAt) && p.endAt <= n.requestAt ? n.requestAt - p.endAt : undefined;
     const Es = new Set([...expected(p.requestAt), ...(Number.isFinite(p.endAt) ? expected(p.endAt) : [])]);
     const fits = [...Es].some((E) => Math.abs(gap - E) <= slack(E) || (fromEnd !== undefined && Math.abs(fromEnd - E) <= slack(E)));
-    const sentBetween = sends.some((t) => t > p.requestAt && t <= n.requestAt);
+    const sentBetween = sends.some((t) => t >= p.requestAt && t <= n.requestAt);
     const longest = Math.max(...Es);
-    if (fits || (sentBetween && gap <= longest + slack(longest))) continue;
+    const shorter = gap <= longest + slack(longest) || (fromEnd !== undefined && fromEnd <= longest + slack(longest));
+    if (fits || (sentBetween && shorter)) continue;
     const lastSend = Math.max(-Infinity, ...sends.filter((t) => t <= p.requestAt));
     const want = [...Es]
       .sort((a, b) => a - b)

@@ -9,7 +9,12 @@
  * online, the app returned to the foreground, or the user acted after an auth error
  * (at or after the failure). Such a reset may or may not restart the count — decision: a
  * client whose reconnect was already under way when it came back (the reference) keeps
- * counting, and both counts are accepted from then on. A late or missing reconnect is
+ * counting, and both counts are accepted from then on, consistently: the checker keeps
+ * every count still possible; a reconnect keeps only the counts whose window it fits (it
+ * shows which count the client follows), and when one possible count has reached the 6th
+ * failure, no further connect is required (the client may stop: its 5 attempts are spent;
+ * CHAT-16 still requires one attempt after the next return online or to the foreground).
+ * A late or missing reconnect is
  * excused while the device was offline, the app in the background, or the node in an auth
  * error, and not judged when the session or run ended first. Decision: the initial
  * connect is not one of the 5 attempts.
@@ -72,8 +77,10 @@ export const checkBackoff = guarded((m) => {
         const ws = windowsOf(ks, last);
         const c = s.connectAt;
         const wait = `${fmtDuration(c - last.from)} after ${last.s.id} ${sockEnd(last.s)} (${inRow(ks)})`;
-        const fits = ws.some((w) => c >= w.lo && (c <= w.hi || excused(s.node, last!.from, c)));
-        if (!fits) {
+        const fitting = ws.filter((w) => c >= w.lo && (c <= w.hi || excused(s.node, last!.from, c)));
+        // The counts this reconnect fits are the ones the client may follow from now on.
+        if (fitting.length > 0) ks = new Set(fitting.map((w) => w.k));
+        else {
           if (ws.length === 0) {
             v.push({
               at: c,
@@ -98,8 +105,11 @@ export const checkBackoff = guarded((m) => {
       const ws = windowsOf(ks, last);
       const hi = Math.max(...ws.map((w) => w.hi));
       const reset = resets.some((r) => r >= last!.from && r <= hi);
+      // A count that reached the 6th failure allows stopping (the 5 attempts are spent).
+      const spent = ks.has(B.length + 1);
       if (ws.length > 0 && !reset && Math.min(session.end, m.endAt) > hi && !excused(session.node, last.from, hi)) {
         judged++;
+        if (spent) continue;
         v.push({
           at: last.from,
           seq: last.s.endSeq,

@@ -4,14 +4,16 @@
  * while polling already runs), some GET of that conversation starts within
  * `[failure, failure + 3 s + T]`, unless a socket of the conversation opens first.
  * Not judged when the session or the run ends before the deadline, the node is in an
- * auth error at the failure, the app was in the background, or the device was offline
- * in that window (a client may hold its polls while the device reports no network).
+ * auth error at some time in `[failure, deadline]` (one in force at the failure, or a 401
+ * answer — or a 4001 close the client stops on — within the window: the client must, or
+ * may, stop), the app was in the background, or the device was offline in that window (a
+ * client may hold its polls while the device reports no network).
  */
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import * as q from '../../../conformance/trace-query.js';
 import { chatTiming } from '../wire.js';
 import { convOf, fmtDuration, fmtTime, guarded, plural, req, sockEnd } from './evidence.js';
-import { authAt, failedInSession, offlineDuring, socketsOf } from './model.js';
+import { authDuring, failedInSession, offlineDuring, socketsOf } from './model.js';
 
 /** The CHAT-5 checker. */
 export const checkFallbackStarts = guarded((m) => {
@@ -28,7 +30,6 @@ export const checkFallbackStarts = guarded((m) => {
       armed = false;
       const f = s.endAt;
       const deadline = f + limit;
-      if (authAt(m, s.node, f)) continue;
       const poll = gets.find((x) => x.requestAt >= f && x.requestSeq > s.connectSeq);
       const opened = socks.find((o) => o.openAt !== undefined && o.openSeq! > s.endSeq);
       const pollIn = poll && poll.requestAt <= deadline ? poll : undefined;
@@ -38,6 +39,7 @@ export const checkFallbackStarts = guarded((m) => {
         continue;
       }
       if (session.end <= deadline || m.endAt < deadline) continue;
+      if (authDuring(m, s.node, f, deadline)) continue;
       if (q.faultsDuring(m.faults, 'app-background', f, deadline, s.node).length > 0) continue;
       if (offlineDuring(m, s.node, f, deadline)) continue;
       judged++;

@@ -23,7 +23,14 @@
  *   conversation stayed open (not at the instant the user closed or switched it, and not
  *   by an app restart).
  * - **auth error**: from a `401` response (to a request of the current app) until the user
- *   acts again on that node (`openConversation`, `send`, or relaunching the app).
+ *   acts again on that node (`openConversation`, `send`, or relaunching the app). Such a
+ *   window is a CHAT-14 *trigger* when the request was made in the session in force at the
+ *   answer (no `openConversation` or `closeConversation` of the node between the request
+ *   and its answer). Two more events start an auth error that only *excuses* (never a
+ *   CHAT-14 trigger), and only for a client that then stops — no HTTP request and no
+ *   `ws.connect` of the node until the window ends: a socket's `close` with code 4001 (the
+ *   spec lets a client treat 4001 as a 401 at once), and a 401 answering a request of an
+ *   earlier session of the running app (one the client may treat as stale).
  */
 import { isTraceEvent as isEvent, perContext, safeTolerance } from '../../../conformance/checker-kit.js';
 import type { CheckContext } from '../../../conformance/requirement.js';
@@ -77,7 +84,16 @@ export interface AuthWindow {
   fromSeq: number;
   to: number;
   toSeq: number;
-  cause: ChatRequest;
+  /** The 401 answer that started it, or (`socket`) the request-less 4001 close. */
+  cause?: ChatRequest;
+  /** The socket whose `close` with 4001 started it. */
+  socket?: ChatSocket;
+  /**
+   * `true` for a CHAT-14 trigger (a 401 answering a request of the session in force);
+   * `false` for an excuse-only window (a 4001 close, or a 401 answering an earlier
+   * session's request), kept only when the client stopped through it.
+   */
+  trigger: boolean;
   endedBy?: Action;
 }
 
@@ -199,7 +215,7 @@ function buildModel(ctx: CheckContext): ChatModel {
     if (id !== undefined && socket !== undefined) pushed.push({ t: e.t, seq: e.seq, id, socket });
   }
   const stateLost = events.filter((e) => e.ev === 'server.restart' && e.state === 'lose').map((e) => e.t);
-  const auth = authWindows(requests, actions, events);
+  const auth = authWindows(requests, sockets, actions, events);
   const bound = Math.max(chatTiming.deliveryBound, chatTiming.backoff[4] + chatTiming.adaptive.slow + chatHealthWindow + T);
   return {
     events,
@@ -390,33 +406,59 @@ function storedMessages(events: readonly TraceEvent[], requests: ChatRequest[]):
   return out;
 }
 
-/** Auth-error windows (see the file comment). */
-function authWindows(requests: ChatRequest[], actions: Action[], events: readonly TraceEvent[]): AuthWindow[] {
+/** Auth-error windows (see the file comment): CHAT-14 triggers first, then excuse-only ones. */
+function authWindows(requests: ChatRequest[], sockets: ChatSocket[], actions: Action[], events: readonly TraceEvent[]): AuthWindow[] {
   const out: AuthWindow[] = [];
   const restartsOf = new Map<string, q.Restart[]>();
   for (const r of q.restarts(events)) restartsOf.set(r.node, [...(restartsOf.get(r.node) ?? []), r]);
+  /** The window from step `at` until the user acts again on `node` or the app restarts. */
+  const until = (node: string, at: number): { to: number; toSeq: number; endedBy?: Action } => {
+    const next = actions.find(
+      (a) => a.node === node && a.seq > at && (a.do === 'openConversation' || a.do === 'send' || a.do === 'restart'),
+    );
+    const restart = (restartsOf.get(node) ?? []).find((r) => r.seq > at);
+    const toSeq = Math.min(next?.seq ?? Infinity, restart?.seq ?? Infinity);
+    const endedBy = next && next.seq === toSeq ? next : undefined;
+    return { to: endedBy ? endedBy.t : (restart?.t ?? Infinity), toSeq, endedBy };
+  };
+  /** `true` when the user opened or closed a conversation on `node` between steps `from` and `to`. */
+  const sessionChanged = (node: string, from: number, to: number): boolean =>
+    actions.some((a) => a.node === node && a.seq > from && a.seq < to && (a.do === 'openConversation' || a.do === 'closeConversation'));
+  const excuses: { node: string; at: number; t: number; cause?: ChatRequest; socket?: ChatSocket }[] = [];
   const sorted = requests.filter((x) => x.status === 401 && x.responseSeq !== undefined).sort((a, b) => a.responseSeq! - b.responseSeq!);
   for (const x of sorted) {
     const at = x.responseSeq!;
     if ((restartsOf.get(x.node) ?? []).some((r) => r.seq > x.requestSeq && r.seq < at)) continue; // an earlier app's request
+    if (sessionChanged(x.node, x.requestSeq, at)) {
+      excuses.push({ node: x.node, at, t: x.responseAt!, cause: x });
+      continue;
+    }
     if (out.some((w) => w.node === x.node && w.fromSeq < at && at < w.toSeq)) continue;
-    const next = actions.find(
-      (a) => a.node === x.node && a.seq > at && (a.do === 'openConversation' || a.do === 'send' || a.do === 'restart'),
-    );
-    const restart = (restartsOf.get(x.node) ?? []).find((r) => r.seq > at);
-    const endSeq = Math.min(next?.seq ?? Infinity, restart?.seq ?? Infinity);
-    const to = next && next.seq === endSeq ? next.t : (restart?.t ?? Infinity);
-    out.push({
-      node: x.node,
-      from: x.responseAt!,
-      fromSeq: at,
-      to,
-      toSeq: endSeq,
-      cause: x,
-      endedBy: next && next.seq === endSeq ? next : undefined,
-    });
+    out.push({ node: x.node, from: x.responseAt!, fromSeq: at, ...until(x.node, at), cause: x, trigger: true });
   }
-  return out;
+  for (const s of sockets) {
+    if (s.closeCode === 4001 && s.closeAt !== undefined && s.closeSeq !== undefined)
+      excuses.push({ node: s.node, at: s.closeSeq, t: s.closeAt, socket: s });
+  }
+  excuses.sort((a, b) => a.at - b.at);
+  for (const e of excuses) {
+    if (out.some((w) => w.node === e.node && w.fromSeq <= e.at && e.at < w.toSeq)) continue;
+    const w: AuthWindow = {
+      node: e.node,
+      from: e.t,
+      fromSeq: e.at,
+      ...until(e.node, e.at),
+      cause: e.cause,
+      socket: e.socket,
+      trigger: false,
+    };
+    // Only a client that stopped treated it as an auth error.
+    const acted =
+      requests.some((x) => x.node === e.node && x.requestSeq > w.fromSeq && x.requestSeq < w.toSeq) ||
+      sockets.some((k) => k.node === e.node && k.connectSeq > w.fromSeq && k.connectSeq < w.toSeq);
+    if (!acted) out.push(w);
+  }
+  return out.sort((a, b) => a.fromSeq - b.fromSeq);
 }
 
 /** The session of `node` in force at step `seq`. */
