@@ -25,8 +25,12 @@ const idle = syncTiming.streamIdleTimeout;
 export interface Received {
   t: number;
   seq: number;
-  /** `repeat`: a batch whose index was already delivered (ignored); `malformed`: unreadable or out of sequence. */
-  kind: 'start' | 'batch' | 'complete' | 'error' | 'malformed' | 'repeat';
+  /**
+   * `repeat`: a batch whose index was already delivered (ignored); `unexpected`: a batch
+   * after the `isLast` batch (not a delivery; a client may ignore it or take it for
+   * malformed); `malformed`: unreadable or out of sequence.
+   */
+  kind: 'start' | 'batch' | 'complete' | 'error' | 'malformed' | 'repeat' | 'unexpected';
   batchIndex?: number;
   /** For a batch: `isLast`. */
   isLast?: boolean;
@@ -368,6 +372,7 @@ function buildStream(s: SocketLife, frameData: Map<string, string | undefined>, 
       } else if (frame.type === 'sync.stream.batch') {
         if (!started) r = { ...at, kind: 'malformed', detail: 'a batch before sync.stream.start' };
         else if (frame.batchIndex < next) r = { ...at, kind: 'repeat', batchIndex: frame.batchIndex };
+        else if (sawLast) r = { ...at, kind: 'unexpected', batchIndex: frame.batchIndex, detail: 'a batch after the isLast batch' };
         else if (frame.batchIndex > next) r = { ...at, kind: 'malformed', detail: `batch ${frame.batchIndex} where batch ${next} was due` };
         else {
           next++;

@@ -7,8 +7,8 @@ import type { Violation } from '../../../conformance/checker-kit.js';
 import { notExercised, type Checker, type Finding } from '../../../conformance/requirement.js';
 import * as q from '../../../conformance/trace-query.js';
 import type { SnapshotField } from '../snapshot.js';
-import { comparePositions, parseCursor, type Position } from '../wire.js';
-import { model, type Final, type Issued, type Model, type Snap, type StoreView } from './model.js';
+import { comparePositions, parseCursor, syncTiming, type Position } from '../wire.js';
+import { model, type Final, type Issued, type Model, type Received, type Snap, type StoreView, type Stream } from './model.js';
 
 const { fmtTime } = q;
 
@@ -143,9 +143,12 @@ export interface Settle {
 /**
  * When the client had finished each sync whose final checkpoint reached it. A client
  * may apply what it received asynchronously; the sync is judged at the snapshot where
- * it reports the completion (`completed` rises), else at the last snapshot before the
- * next step that depends on it — its next stream connect (a new sync) — or before the
- * end of the run, at least `T` later, if the client showed any change after the final.
+ * it reports the completion (`completed` rises) — also when that snapshot ends the very
+ * step that connects the next sync's stream (a step's snapshot is recorded after
+ * everything the step traced) — else at the last snapshot before the next step that
+ * depends on it — its next stream connect (a new sync; the snapshot ending that step
+ * when it is the step that brought the final) — or before the end of the run, at least
+ * `T` later, if the client showed any change after the final.
  * An app restart, or a page request (the client asks again: it did not take the final
  * for the end), before either leaves the sync unsettled (not judged).
  */
@@ -168,10 +171,16 @@ function findSettles(m: Model, node: string): Settle[] {
     const stopSeq = stop?.seq ?? Infinity;
     const before = snapBefore(m, node, final.seq);
     const inc = incarnationAt(m, node, final.seq);
+    // A step's snapshot is recorded at its end, after every entry the step traced: when
+    // the step that completes a sync also connects the next sync's stream, the snapshot
+    // showing the completion comes right after that connect (same instant). It is the
+    // completion's snapshot all the same (nothing of the new sync can have arrived yet).
+    const stepEnd = stop?.kind === 'connect' ? snapAfter(m, node, stop.seq, stop.t) : undefined;
+    const limit = stepEnd && stepEnd.incarnation === inc ? stepEnd.seq + 1 : stopSeq;
     const declared = snapsOf(m, node).find(
       (s) =>
         s.seq > final.seq &&
-        s.seq < stopSeq &&
+        s.seq < limit &&
         s.incarnation === inc &&
         before?.incarnation === inc &&
         s.completed !== undefined &&
@@ -188,7 +197,11 @@ function findSettles(m: Model, node: string): Settle[] {
       out.push({ final, declared: false });
       continue;
     }
-    const last = snapBefore(m, node, stopSeq);
+    // When the next sync connected in the step that brought the final (no snapshot in
+    // between), the state that step left is the one to judge, not the one before the final.
+    const before0 = snapBefore(m, node, stopSeq);
+    const sameStep = stop !== undefined && stop.t === final.t && stepEnd !== undefined && stepEnd.incarnation === inc;
+    const last = before0 && before0.seq < final.seq && sameStep ? stepEnd : before0;
     // At the end of the run, a client that showed no change at all after the final may
     // never have taken it in (it may be about to ask again): nothing to judge.
     const seen = stop !== undefined || (last !== undefined && last.seq > final.seq);
@@ -219,6 +232,28 @@ export function timersDisturbed(m: Model, node: string, from: number, to: number
     const throttle = w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
     return w.end + throttle > from;
   });
+}
+
+/**
+ * `true` when the app's timers ran normally (foreground, not throttled) for a stretch of
+ * at least `span` within `[from, to]`: a client that deals with what it received on
+ * timers had the chance to finish by `to`.
+ */
+export function timersRanFor(m: Model, node: string, from: number, to: number, span: number): boolean {
+  const held = m.faults
+    .filter((w) => w.kind === 'app-background' && (w.node === undefined || w.node === node))
+    .map((w) => {
+      const throttle = w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
+      return [w.start, w.end + throttle] as const;
+    })
+    .sort((a, b) => a[0] - b[0]);
+  let free = from;
+  for (const [start, end] of held) {
+    if (start > to) break;
+    if (Math.min(start, to) - free >= span) return true;
+    free = Math.max(free, end);
+  }
+  return to - free >= span;
 }
 
 /** `true` when a fault of one of `kinds` applied to `node` at time `t`. */
@@ -275,4 +310,62 @@ export function syncRequests(m: Model): SyncRequest[] {
       out.push({ node: s.node, t: r.t, seq: r.seq, since: r.since, what: `sync.stream.request on ${s.id}`, socket: s.id });
   for (const p of m.pages) out.push({ node: p.node, t: p.requestAt, seq: p.requestSeq, since: p.since, what: `page request ${p.id}` });
   return out.sort((a, b) => a.seq - b.seq);
+}
+
+// ---------------------------------------------------------------------------------------
+// Closing a stream before it completed
+
+/** A client may take a stream that stayed silent this long for stalled (it must by the idle timeout, SYNC-4). */
+export const minStall = syncTiming.streamIdleTimeout / 2;
+
+/** A close of a stream that had neither completed nor failed, which nothing permitted (see {@link earlyClose}). */
+export interface EarlyClose {
+  /** The last frame that had reached the client before it closed (`undefined`: none). */
+  lastFrame?: Received;
+  /** The silence before the close ran from here: the last frame, else the connect. */
+  since: number;
+}
+
+/**
+ * `true` when the client's end of stream `s` was closed while the app was being killed:
+ * by `dispose()` at an app restart (after the `restart` action, before the relaunch, in
+ * the same instant) or at the end of the run. The app died; it did not abandon the stream.
+ */
+export function closedByDispose(m: Model, s: Stream): boolean {
+  if (s.closingAt === undefined || s.closingSeq === undefined) return false;
+  const seq = s.closingSeq;
+  const t = s.closingAt;
+  let restartAction = false;
+  for (const e of m.events) {
+    if (e.seq >= seq) break;
+    if (e.ev === 'sim.end') return true;
+    if (e.ev === 'client.action' && e.do === 'restart' && e.node === s.node && e.t === t) restartAction = true;
+    else if (e.ev === 'client.restart' && e.node === s.node) restartAction = false;
+  }
+  return restartAction;
+}
+
+/**
+ * SYNC-11(e), shared with SYNC-6: the client closed stream `s` before
+ * `sync.stream.complete` although nothing permitted it. Permitted: the stream had
+ * failed (an error, a malformed frame, a close, a 10 s stall), the last frame that
+ * reached the client was a repeated or unexpected one, the stream had been silent (from
+ * the last frame that reached the client, else from the connect: the server's side of
+ * the trace) for at least 5 s, the device was offline or the app in the background, or
+ * the app was being killed (`dispose()` at a restart or at the end of the run).
+ */
+export function earlyClose(m: Model, s: Stream): EarlyClose | undefined {
+  if (s.endedBy !== 'closing' || s.closingAt === undefined || s.closingSeq === undefined) return undefined;
+  if (s.complete && s.complete.seq < s.closingSeq) return undefined;
+  const f = s.failure;
+  if (f && (f.seq <= s.closingSeq || f.t <= s.closingAt)) return undefined;
+  const prior = s.frames.filter((r) => r.seq < s.closingSeq!);
+  const lastFrame = prior[prior.length - 1];
+  if (lastFrame && lastFrame.kind !== 'start' && lastFrame.kind !== 'batch') return undefined;
+  // Silence counts from the connect: a socket slow to open has been silent all along.
+  const since = lastFrame?.t ?? s.connectAt;
+  if (s.closingAt - since >= minStall) return undefined;
+  if (faultAt(m, s.node, s.closingAt, ['client-offline', 'app-background'])) return undefined;
+  if (closedByDispose(m, s)) return undefined;
+  return { lastFrame, since };
 }

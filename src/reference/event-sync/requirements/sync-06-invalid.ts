@@ -1,10 +1,19 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
-import { fmtTime } from '../../../conformance/trace-query.js';
-import { syncTiming } from '../wire.js';
+import { fmtDuration, fmtTime } from '../../../conformance/trace-query.js';
 import type { Delivery, Model, Snap } from './model.js';
-import { contractViolations, guarded, incarnationAt, plural, restartBetween, settles, show, snapsOf } from './query.js';
-
-const idle = syncTiming.streamIdleTimeout;
+import {
+  contractViolations,
+  earlyClose,
+  guarded,
+  incarnationAt,
+  minStall,
+  plural,
+  restartBetween,
+  settles,
+  show,
+  snapsOf,
+  timersRanFor,
+} from './query.js';
 
 /**
  * SYNC-6: an invalid event (positioned, but of an unknown type or without a payload
@@ -13,12 +22,14 @@ const idle = syncTiming.streamIdleTimeout;
  * A client may apply what it receives asynchronously, so counts are judged where it
  * has had the chance to finish: where it settled a sync (against what was delivered
  * before that sync's final), and at the last snapshot of each app launch (against what
- * was delivered at least `T` before the restart or the end of the run). There, since
- * the launch, `skipped` has risen by at least the number of distinct invalid events
- * delivered, and the store has grown by at most the valid events delivered. Besides,
- * the client does not abandon the stream right after a batch with invalid events
- * (without an error, malformed frame or stall), and after such a page it asks for the
- * next page (from `nextCursor`), not the same one again.
+ * was delivered at least `T` before the restart or the end of the run and followed by
+ * at least `T` of normal timers: the background exemption). There, since the launch,
+ * `skipped` has risen by at least the number of distinct invalid events delivered, and
+ * the store has grown by at most the valid events delivered. Besides, the client does
+ * not abandon the stream right after a batch with invalid events (a close SYNC-11(e)
+ * does not permit either: no failure, less than 5 s of silence, not offline, not in the
+ * background, not `dispose()`), and after such a page it asks for the next page (from
+ * `nextCursor`), not the same one again.
  */
 export const checkInvalidSkipped = guarded((m) => {
   const v: Violation[] = contractViolations(m, 'SYNC-6', ['skipped', 'store']);
@@ -47,7 +58,12 @@ export const checkInvalidSkipped = guarded((m) => {
       const base = list.find((s) => s.incarnation === p.snap.incarnation);
       if (!base || base.skipped === undefined || p.snap.skipped === undefined) continue;
       const inLaunch = mine.filter((d) => d.seq > base.seq && incarnationAt(m, node, d.seq) === p.snap.incarnation);
-      const due = inLaunch.filter((d) => d.seq <= p.upToSeq && d.t <= p.upToT);
+      // At the end of a launch only what the client had the chance to deal with counts:
+      // delivered at least T before the restart or the end of the run, with at least T
+      // of normal timers after it (a backgrounded app's timers are suspended or throttled).
+      const due = inLaunch.filter(
+        (d) => d.seq <= p.upToSeq && d.t <= p.upToT && (p.upToT === Infinity || timersRanFor(m, node, d.t, p.upToT + T, T)),
+      );
       const invalid = new Set(due.flatMap((d) => d.invalidIds));
       if (invalid.size === 0) continue;
       checked++;
@@ -79,23 +95,23 @@ export const checkInvalidSkipped = guarded((m) => {
   );
 });
 
-/** The client closed a healthy stream right after a batch that carried invalid events. */
+/**
+ * The client abandoned a stream right after a batch that carried invalid events: a close
+ * SYNC-11(e) does not permit either (see {@link earlyClose}: not after a failure, a
+ * repeated or unexpected frame, 5 s of silence, while offline or backgrounded, or by
+ * `dispose()` when the app was killed), whose last frame before it was that batch.
+ */
 function abandonedAfterInvalid(m: Model): Violation[] {
   const v: Violation[] = [];
   for (const s of m.streams) {
-    if (s.closingAt === undefined || s.closingSeq === undefined) continue;
-    if (s.complete && s.complete.seq < s.closingSeq) continue;
-    if (s.failure && (s.failure.kind !== 'stall' ? s.failure.seq < s.closingSeq : s.closingAt >= s.failure.quietSince! + idle - m.T))
-      continue;
-    const lastBatch: Delivery | undefined = [...s.deliveries].reverse().find((d) => d.seq < s.closingSeq!);
+    const early = earlyClose(m, s);
+    if (!early || early.lastFrame?.kind !== 'batch') continue;
+    const lastBatch: Delivery | undefined = s.deliveries.find((d) => d.seq === early.lastFrame!.seq);
     if (!lastBatch || lastBatch.invalid === 0) continue;
-    const prior = s.frames.filter((r) => r.seq < s.closingSeq!);
-    const quiet = s.closingAt - (prior[prior.length - 1]?.t ?? s.openAt ?? s.connectAt);
-    if (quiet >= idle - m.T) continue;
     v.push({
-      at: s.closingAt,
+      at: s.closingAt!,
       seq: s.closingSeq,
-      text: `the client closed ${s.id} at ${fmtTime(s.closingAt)} right after ${lastBatch.what} carried invalid event${lastBatch.invalid === 1 ? '' : 's'} (${lastBatch.invalidIds[0] ?? '?'}), with no error, malformed frame or stall: an invalid event must be skipped, not abort the sync`,
+      text: `the client closed ${s.id} at ${fmtTime(s.closingAt!)} right after ${lastBatch.what} carried invalid event${lastBatch.invalid === 1 ? '' : 's'} (${lastBatch.invalidIds[0] ?? '?'}), with no error, malformed frame or stall (it had been silent ${fmtDuration(s.closingAt! - early.since)}, less than ${fmtDuration(minStall)}): an invalid event must be skipped, not abort the sync`,
     });
   }
   return v;

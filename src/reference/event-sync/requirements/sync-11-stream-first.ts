@@ -1,12 +1,8 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import * as q from '../../../conformance/trace-query.js';
 import { fmtDuration, fmtTime } from '../../../conformance/trace-query.js';
-import { syncTiming } from '../wire.js';
 import type { Model, Stream } from './model.js';
-import { faultAt, guarded, plural, restartAfterUntil, syncSteps, timersDisturbed } from './query.js';
-
-/** A client may take a stream that stayed silent this long for stalled (it must by the idle timeout, SYNC-4). */
-export const minStall = syncTiming.streamIdleTimeout / 2;
+import { earlyClose, guarded, minStall, plural, restartAfterUntil, syncSteps, timersDisturbed } from './query.js';
 
 /**
  * SYNC-11: every sync starts with the stream and actually uses it:
@@ -20,7 +16,8 @@ export const minStall = syncTiming.streamIdleTimeout / 2;
  * - the upgrade carries the user's token (the server did not refuse it for a missing one);
  * - the client does not close a stream before `sync.stream.complete` unless it failed
  *   (error, malformed frame, unexpected or repeated frame, close), stayed silent for at
- *   least 5 s, or the device was offline or the app in the background.
+ *   least 5 s, the device was offline or the app in the background, or the app was
+ *   being killed (`dispose()` at a restart or at the end of the run).
  */
 export const checkStreamFirst = guarded((m) => {
   const v: Violation[] = [];
@@ -157,22 +154,14 @@ function requestSent(m: Model, s: Stream, v: Violation[]): void {
   });
 }
 
-/** The client closed a stream that had not failed, before it completed. */
+/** The client closed a stream that had not failed, before it completed (see {@link earlyClose}). */
 function abandoned(m: Model, s: Stream, v: Violation[]): void {
-  if (s.endedBy !== 'closing' || s.closingAt === undefined || s.closingSeq === undefined) return;
-  if (s.complete && s.complete.seq < s.closingSeq) return;
-  const f = s.failure;
-  if (f && (f.seq <= s.closingSeq || f.t <= s.closingAt)) return;
-  const prior = s.frames.filter((r) => r.seq < s.closingSeq!);
-  const lastFrame = prior[prior.length - 1];
-  if (lastFrame && lastFrame.kind !== 'start' && lastFrame.kind !== 'batch') return;
-  // Silence counts from the connect: a socket slow to open has been silent all along.
-  const since = lastFrame?.t ?? s.connectAt;
-  if (s.closingAt - since >= minStall) return;
-  if (faultAt(m, s.node, s.closingAt, ['client-offline', 'app-background'])) return;
+  const early = earlyClose(m, s);
+  if (!early) return;
+  const { lastFrame, since } = early;
   v.push({
-    at: s.closingAt,
+    at: s.closingAt!,
     seq: s.closingSeq,
-    text: `the client closed ${s.id} at ${fmtTime(s.closingAt)} before sync.stream.complete although the stream had not failed (${lastFrame ? `the last frame, a ${lastFrame.kind === 'start' ? 'sync.stream.start' : `batch ${lastFrame.batchIndex}`}, had arrived ${fmtDuration(s.closingAt - since)} before` : `it had been connected ${fmtDuration(s.closingAt - since)} before`}): a stream is used until it completes or fails (${plural(minStall / 1000, 'second')} of silence may count as a stall)`,
+    text: `the client closed ${s.id} at ${fmtTime(s.closingAt!)} before sync.stream.complete although the stream had not failed (${lastFrame ? `the last frame, a ${lastFrame.kind === 'start' ? 'sync.stream.start' : `batch ${lastFrame.batchIndex}`}, had arrived ${fmtDuration(s.closingAt! - since)} before` : `it had been connected ${fmtDuration(s.closingAt! - since)} before`}): a stream is used until it completes or fails (${plural(minStall / 1000, 'second')} of silence may count as a stall)`,
   });
 }
