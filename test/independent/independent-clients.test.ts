@@ -24,8 +24,9 @@ describe('independently written correct clients pass', () => {
 
   it.each(clients)('%s: %s', async (protocol, file) => {
     const client = await resolveClient(file, protocol);
-    const r = await checkClient({ client, runs: 150, seed: 1, workers: 0, failureDir: mkdtempSync(join(tmpdir(), 'lockstep-independent-')) }, protocols);
-    const failed = r.requirements.filter((q) => q.verdict === 'fail').map((q) => `${q.id}: ${q.firstFailure?.evidence}`);
+    const r = await checkClient({ client, runs: 300, seed: 1, workers: 0, failureDir: mkdtempSync(join(tmpdir(), 'lockstep-independent-')) }, protocols);
+    // Server requirements judge the scenario's (possibly faulty) server, never the client.
+    const failed = r.requirements.filter((q) => q.verdict === 'fail' && q.subject !== 'server').map((q) => `${q.id}: ${q.firstFailure?.evidence}`);
     const broken = r.scenarios.flatMap((s) => [s.stopped, s.error, s.invalidSnapshot, s.clientError].filter(Boolean).map((m) => `${s.name}: ${m}`));
     expect({ exitCode: r.exitCode, failed, broken, counterexample: r.property?.counterexample?.failed }).toEqual({ exitCode: 0, failed: [], broken: [], counterexample: undefined });
   }, 240_000);
