@@ -1,6 +1,5 @@
 import { NamedTimers, SocketTable } from '../shell/index.js';
 import type { ClientEnv } from '../../sim/client-node.js';
-import type { LiveSupportBugs } from './bugs.js';
 import {
   DashboardMachine,
   defaultDashboardConfig,
@@ -25,17 +24,15 @@ export interface LiveSupportClientOptions {
   widget?: Partial<WidgetConfig>;
   /** Dashboard timing (defaults: {@link defaultDashboardConfig}). */
   dashboard?: Partial<DashboardConfig>;
-  /** Known bugs to switch on (the faulty variants). */
-  bugs?: LiveSupportBugs;
   /**
    * Builds the decision machines (default: the reference ones). A faulty variant in the
    * zoo passes a subclass that overrides one decision; the shells stay the same.
    */
   machines?: {
     /** The widget's machine. */
-    widget?: (config: WidgetConfig, bugs: LiveSupportBugs) => WidgetMachine;
+    widget?: (config: WidgetConfig) => WidgetMachine;
     /** The dashboard's machine; `online` is the device's network state at creation. */
-    dashboard?: (config: DashboardConfig, bugs: LiveSupportBugs, online: boolean) => DashboardMachine;
+    dashboard?: (config: DashboardConfig, online: boolean) => DashboardMachine;
   };
 }
 
@@ -52,23 +49,17 @@ type Timer = ReturnType<ClientEnv['setTimeout']>;
  * back in as events.
  */
 export function createLiveSupportClient(env: ClientEnv, options: LiveSupportClientOptions = {}): LiveSupportDriver {
-  const bugs = options.bugs ?? {};
   let widget: WidgetShell | undefined;
   let dashboard: DashboardShell | undefined;
 
   const asWidget = (action: string): WidgetShell => {
     if (dashboard)
       throw new Error(`${env.node} is a dashboard node: ${action} is a widget action (a node is either a widget or a dashboard)`);
-    return (widget ??= createWidgetShell(env, { ...defaultWidgetConfig, ...options.widget }, bugs, options.machines?.widget));
+    return (widget ??= createWidgetShell(env, { ...defaultWidgetConfig, ...options.widget }, options.machines?.widget));
   };
   const asDashboard = (action: string): DashboardShell => {
     if (widget) throw new Error(`${env.node} is a widget node: ${action} is a dashboard action (a node is either a widget or a dashboard)`);
-    return (dashboard ??= createDashboardShell(
-      env,
-      { ...defaultDashboardConfig, ...options.dashboard },
-      bugs,
-      options.machines?.dashboard,
-    ));
+    return (dashboard ??= createDashboardShell(env, { ...defaultDashboardConfig, ...options.dashboard }, options.machines?.dashboard));
   };
   const idle: LiveSupportSnapshot = { role: 'idle' };
 
@@ -168,10 +159,9 @@ async function fetchWithin(env: ClientEnv, ms: number, url: string, init: Reques
 function createWidgetShell(
   env: ClientEnv,
   config: WidgetConfig,
-  bugs: LiveSupportBugs,
-  make: NonNullable<LiveSupportClientOptions['machines']>['widget'] = (c, b) => new WidgetMachine(c, b),
+  make: NonNullable<LiveSupportClientOptions['machines']>['widget'] = (c) => new WidgetMachine(c),
 ): WidgetShell {
-  const machine = make(config, bugs);
+  const machine = make(config);
   const intervals = new Map<number, Timer>();
   let disposed = false;
 
@@ -255,10 +245,9 @@ type DashboardTimerKey = Extract<DashboardEvent, { type: 'timer' }>['key'];
 function createDashboardShell(
   env: ClientEnv,
   config: DashboardConfig,
-  bugs: LiveSupportBugs,
-  make: NonNullable<LiveSupportClientOptions['machines']>['dashboard'] = (c, b, online) => new DashboardMachine(c, b, online),
+  make: NonNullable<LiveSupportClientOptions['machines']>['dashboard'] = (c, online) => new DashboardMachine(c, online),
 ): DashboardShell {
-  const machine = make(config, bugs, env.isOnline());
+  const machine = make(config, env.isOnline());
   const timers = new NamedTimers<DashboardTimerKey>(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {
     open: (socket) => feed({ type: 'ws-open', socket }),

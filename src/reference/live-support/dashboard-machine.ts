@@ -1,4 +1,3 @@
-import type { LiveSupportBugs } from './bugs.js';
 import {
   chatUpdatesChannel,
   liveTiming,
@@ -75,7 +74,6 @@ export class DashboardMachine {
 
   constructor(
     protected readonly config: DashboardConfig,
-    protected readonly bugs: LiveSupportBugs,
     /** What the device's network state is believed to be. */
     protected online: boolean,
   ) {}
@@ -197,9 +195,7 @@ export class DashboardMachine {
     const ts = frame.data.timestamp;
     if (this.lastTimestamp !== undefined && ts < this.lastTimestamp) return this.log('ignored an older chat_updates', { timestamp: ts });
     this.lastTimestamp = ts;
-    const own = this.bugs.missingUserFilter
-      ? frame.data.users
-      : frame.data.users.filter((u) => u.dashboard_user_id === this.dashboardUserId);
+    const own = this.ownCustomers(frame.data.users);
     this.users = own.map(shownUser);
     this.agentMessages.clear();
     for (const u of own)
@@ -208,6 +204,11 @@ export class DashboardMachine {
           c.chat_id,
           c.messages.filter((m) => m.role === 'agent').map((m) => m.id),
         );
+  }
+
+  /** Which customers of a broadcast the agent sees: those whose `dashboard_user_id` is theirs (§ Fix 2; Technical Details, "Filtering"). */
+  protected ownCustomers(users: LiveUser[]): LiveUser[] {
+    return users.filter((u) => u.dashboard_user_id === this.dashboardUserId);
   }
 
   /** The socket closed, failed to connect, or went silent: the decision to reconnect (with backoff). */

@@ -1,50 +1,27 @@
 import type { ClientVariant, ServerVariant } from '../../conformance/protocol.js';
-import type { LiveSupportBugs } from './bugs.js';
-import { createLiveSupportClient } from './client.js';
+import { countBasedDetection } from './zoo/count-based-detection.js';
 import { dashboardCountBasedRefresh } from './zoo/dashboard-count-based-refresh.js';
 import { dashboardNeverReconnects } from './zoo/dashboard-never-reconnects.js';
 import { dashboardWaitsForOnlineEvent } from './zoo/dashboard-waits-for-online-event.js';
 import { flattensAllChats } from './zoo/flattens-all-chats.js';
+import { intervalRecreatedPerMessage } from './zoo/interval-recreated-per-message.js';
+import { missingUserFilter } from './zoo/missing-user-filter.js';
+import { noActiveFlag } from './zoo/no-active-flag.js';
 import { ownMessagesFromAckOnly } from './zoo/own-messages-from-ack-only.js';
 import { pollsEvery200ms } from './zoo/polls-every-200ms.js';
 import { stopsPollingAfterError } from './zoo/stops-polling-after-error.js';
 
-const variant = (description: string, violates: string[], bugs: LiveSupportBugs): ClientVariant => ({
-  description,
-  violates,
-  create: (env) => createLiveSupportClient(env, { bugs }),
-});
-
 /**
- * The live-support zoo: the document's four client-side bugs (bug flags of the reference
- * client) and one file per further realistic bug in `zoo/`, each caught by the
- * requirement named (docs/protocols/live-support.md, "Faulty variants").
+ * The live-support zoo: one file per realistic client bug in `zoo/` — first the source
+ * document's four client-side problems, then further ones — each the reference client
+ * with one decision overridden, caught by the requirement named
+ * (docs/protocols/live-support.md, "Faulty variants").
  */
 export const liveSupportVariants: Record<string, ClientVariant> = {
-  'interval-recreated-per-message': variant(
-    'the polling effect depends on the message count: every new message re-runs it (an immediate poll, a new 2 s interval) and leaves the old interval running',
-    ['LIVE-1'],
-    { intervalRecreatedPerMessage: true },
-  ),
-  'no-active-flag': variant(
-    'no isActive flag: a poll answered after unmount or after the chat changed still sets the messages',
-    ['LIVE-2'],
-    { noActiveFlag: true },
-  ),
-  'count-based-detection': variant(
-    'detects new messages by count only: a replaced message with an unchanged count is never shown',
-    ['LIVE-3'],
-    {
-      countBasedDetection: true,
-    },
-  ),
-  'missing-user-filter': variant(
-    'the dashboard does not filter the broadcast by dashboard_user_id: it shows every agent\u2019s customers',
-    ['LIVE-4'],
-    {
-      missingUserFilter: true,
-    },
-  ),
+  'interval-recreated-per-message': intervalRecreatedPerMessage,
+  'no-active-flag': noActiveFlag,
+  'count-based-detection': countBasedDetection,
+  'missing-user-filter': missingUserFilter,
   'polls-every-200ms': pollsEvery200ms,
   'stops-polling-after-error': stopsPollingAfterError,
   'own-messages-from-ack-only': ownMessagesFromAckOnly,

@@ -1,4 +1,3 @@
-import type { LiveSupportBugs } from './bugs.js';
 import { liveTiming, type LiveChat, type LiveMessage, type WidgetSnapshot } from './wire.js';
 
 /** Timing of a widget (defaults: docs/protocols/live-support.md). */
@@ -41,8 +40,6 @@ export interface EffectRun {
   email: string;
   /** The `currentChatId` dependency it closed over. */
   chat: string;
-  /** The message count, when the (buggy) effect depends on it. */
-  count: number | undefined;
   /** Its interval (the shell's timer of that number). */
   interval: number;
 }
@@ -56,9 +53,12 @@ export interface EffectRun {
  * and only when the message ids differ. Events in, commands out, time passed in.
  */
 export class WidgetMachine {
-  private mounted = false;
-  private email: string | null = null;
-  private chat: string | null = null;
+  /** The chat view is mounted (the `stage` dependency). */
+  protected mounted = false;
+  /** The `email` dependency. */
+  protected email: string | null = null;
+  /** The `currentChatId` dependency. */
+  protected chat: string | null = null;
   /** The component's message list. */
   protected messages: LiveMessage[] = [];
   /** The current run of the polling effect (the one whose `isActive` is true). */
@@ -74,10 +74,7 @@ export class WidgetMachine {
   private cmds: WidgetCommand[] = [];
   private shown: WidgetSnapshot | undefined;
 
-  constructor(
-    protected readonly config: WidgetConfig,
-    protected readonly bugs: LiveSupportBugs,
-  ) {}
+  constructor(protected readonly config: WidgetConfig) {}
 
   /** Feeds one event; returns the commands to carry out, in order. */
   handle(event: WidgetEvent): WidgetCommand[] {
@@ -154,34 +151,41 @@ export class WidgetMachine {
   protected onPoll(request: number, chats: LiveChat[] | undefined): void {
     const run = this.polls.get(request);
     this.polls.delete(request);
-    if (!run) return;
-    if (run !== this.run && !this.bugs.noActiveFlag) return; // isActive === false: a stale answer
+    if (!run || !this.isActive(run)) return;
     if (!chats) return;
     const server = chats.find((c) => c.chat_id === run.chat)?.messages ?? [];
-    const changed = this.bugs.countBasedDetection ? server.length !== this.messages.length : ids(server) !== ids(this.messages);
-    if (!changed) return;
+    if (!this.changed(server)) return;
     this.messages = [...server];
     this.log(`📬 Messages updated - Count: ${server.length}`, { chat: run.chat });
+  }
+
+  /** The run's `isActive` flag: only the current run may set the messages; a stale answer is dropped. */
+  protected isActive(run: EffectRun): boolean {
+    return run === this.run;
+  }
+
+  /** Whether the server's list differs from the one shown: by message ids, so a replaced message counts (§ Fix 1, "Compare message IDs instead of just count"). */
+  protected changed(server: readonly LiveMessage[]): boolean {
+    return ids(server) !== ids(this.messages);
   }
 
   /** The effect-with-dependencies semantics: clean up the current run and run again when a dependency changed. */
   protected reconcile(): void {
     const want = this.mounted && this.email !== null && this.chat !== null;
-    const count = this.bugs.intervalRecreatedPerMessage ? this.messages.length : undefined;
     const cur = this.run;
-    if (cur && want && cur.email === this.email && cur.chat === this.chat && cur.count === count) return;
+    if (cur && want && cur.email === this.email && cur.chat === this.chat) return;
     if (!cur && !want) return;
     if (cur) {
       this.run = undefined; // isActive = false
-      const onlyCount = want && cur.email === this.email && cur.chat === this.chat;
-      // The buggy effect leaves the interval of the run before behind when a message re-ran it.
-      if (!(this.bugs.intervalRecreatedPerMessage && onlyCount)) {
-        this.intervals.delete(cur.interval);
-        this.cmd({ type: 'clear-interval', interval: cur.interval });
-      }
+      this.intervals.delete(cur.interval);
+      this.cmd({ type: 'clear-interval', interval: cur.interval });
     }
-    if (!want) return;
-    const run: EffectRun = { id: ++this.runCounter, email: this.email!, chat: this.chat!, count, interval: ++this.intervalCounter };
+    if (want) this.startRun();
+  }
+
+  /** Runs the polling effect for the current dependencies: one poll at once, then an interval. */
+  protected startRun(): void {
+    const run: EffectRun = { id: ++this.runCounter, email: this.email!, chat: this.chat!, interval: ++this.intervalCounter };
     this.run = run;
     this.poll(run); // pollMessages(): at once on mount
     this.intervals.set(run.interval, run);

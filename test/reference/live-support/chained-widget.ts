@@ -43,4 +43,4 @@ class ChainedWidget extends WidgetMachine {
 
 /** The reference client with a timeout-chained widget. */
 export const chainedWidgetClient: ClientFactory = (env) =>
-  createLiveSupportClient(env, { machines: { widget: (c, b) => new ChainedWidget(c, b) } });
+  createLiveSupportClient(env, { machines: { widget: (c) => new ChainedWidget(c) } });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveSupportBugs } from '../../../src/reference/live-support/bugs.js';
 import { DashboardMachine, defaultDashboardConfig } from '../../../src/reference/live-support/dashboard-machine.js';
 import { defaultWidgetConfig, WidgetMachine, type WidgetCommand } from '../../../src/reference/live-support/widget-machine.js';
 import type { ChatUpdatesFrame, LiveChat, LiveMessage } from '../../../src/reference/live-support/wire.js';
+import { CountBasedDetection } from '../../../src/reference/live-support/zoo/count-based-detection.js';
+import { IntervalRecreatedPerMessage } from '../../../src/reference/live-support/zoo/interval-recreated-per-message.js';
+import { MissingUserFilter } from '../../../src/reference/live-support/zoo/missing-user-filter.js';
+import { NoActiveFlag } from '../../../src/reference/live-support/zoo/no-active-flag.js';
 
 // The pure machines, driven by hand: events in, commands out.
 
@@ -18,8 +21,8 @@ const kinds = (cmds: WidgetCommand[]) =>
     .filter((c) => c.type !== 'log')
     .map((c) => `${c.type}${'interval' in c ? `#${c.interval}` : ''}${'request' in c ? `@${c.request}` : ''}`);
 
-function widget(bugs: LiveSupportBugs = {}): WidgetMachine {
-  return new WidgetMachine(defaultWidgetConfig, bugs);
+function widget(Machine: typeof WidgetMachine = WidgetMachine): WidgetMachine {
+  return new Machine(defaultWidgetConfig);
 }
 
 describe('WidgetMachine: the polling effect with dependencies [stage, currentChatId, email]', () => {
@@ -54,7 +57,7 @@ describe('WidgetMachine: the polling effect with dependencies [stage, currentCha
   });
 
   it('count-based-detection misses the replacement', () => {
-    const w = widget({ countBasedDetection: true });
+    const w = widget(CountBasedDetection);
     w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
     w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1', 'm2']) });
     w.handle({ type: 'tick', interval: 1 });
@@ -63,7 +66,7 @@ describe('WidgetMachine: the polling effect with dependencies [stage, currentCha
   });
 
   it('no-active-flag lets an answer of the old chat overwrite the new one', () => {
-    const w = widget({ noActiveFlag: true });
+    const w = widget(NoActiveFlag);
     w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
     w.handle({ type: 'switch', chat: 'c2' });
     w.handle({ type: 'poll-done', request: 1, chats: [...chats('c1', ['m1']), ...chats('c2', ['m5'])] });
@@ -71,7 +74,7 @@ describe('WidgetMachine: the polling effect with dependencies [stage, currentCha
   });
 
   it('interval-recreated-per-message re-runs on every new message and leaves the old interval running', () => {
-    const w = widget({ intervalRecreatedPerMessage: true });
+    const w = widget(IntervalRecreatedPerMessage);
     w.handle({ type: 'mount', email: 'a@x', chat: 'c1' });
     expect(kinds(w.handle({ type: 'poll-done', request: 1, chats: chats('c1', ['m1']) }))).toEqual(['get@2', 'set-interval#2']);
     expect(kinds(w.handle({ type: 'tick', interval: 1 }))).toEqual(['get@3']); // the old interval still polls
@@ -110,7 +113,7 @@ const updates = (timestamp: string, users: [string, string | null, string[]][]):
 
 describe('DashboardMachine', () => {
   it('connects, subscribes once open, and shows only its own customers', () => {
-    const d = new DashboardMachine(defaultDashboardConfig, {}, true);
+    const d = new DashboardMachine(defaultDashboardConfig, true);
     expect(d.handle({ type: 'connect', dashboardUserId: 'agent-1' })).toContainEqual({ type: 'connect', socket: 1 });
     expect(d.handle({ type: 'ws-open', socket: 1 })).toEqual([
       { type: 'ws-send', socket: 1, data: '{"type":"subscribe","channel":"chat_updates"}' },
@@ -138,7 +141,7 @@ describe('DashboardMachine', () => {
   });
 
   it('missing-user-filter shows everybody', () => {
-    const d = new DashboardMachine(defaultDashboardConfig, { missingUserFilter: true }, true);
+    const d = new MissingUserFilter(defaultDashboardConfig, true);
     d.handle({ type: 'connect', dashboardUserId: 'agent-1' });
     d.handle({ type: 'ws-open', socket: 1 });
     d.handle({
@@ -153,7 +156,7 @@ describe('DashboardMachine', () => {
   });
 
   it('reconnects with backoff, and gives up on a silent socket', () => {
-    const d = new DashboardMachine(defaultDashboardConfig, {}, true);
+    const d = new DashboardMachine(defaultDashboardConfig, true);
     d.handle({ type: 'connect', dashboardUserId: 'agent-1' });
     expect(d.handle({ type: 'ws-closed', socket: 1 })).toContainEqual({ type: 'set-timer', key: 'reconnect', ms: 1000 });
     expect(d.handle({ type: 'timer', key: 'reconnect' })).toEqual([{ type: 'connect', socket: 2 }]);

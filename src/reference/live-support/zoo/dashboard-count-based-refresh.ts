@@ -34,5 +34,5 @@ export const dashboardCountBasedRefresh: ClientVariant = {
   description:
     'the dashboard re-renders a broadcast only when its message count changed: a replaced message (same count, new id) is never shown',
   violates: ['LIVE-9'],
-  create: (env) => createLiveSupportClient(env, { machines: { dashboard: (c, b, online) => new CountBasedRefresh(c, b, online) } }),
+  create: (env) => createLiveSupportClient(env, { machines: { dashboard: (c, online) => new CountBasedRefresh(c, online) } }),
 };

@@ -22,5 +22,5 @@ class NeverReconnects extends DashboardMachine {
 export const dashboardNeverReconnects: ClientVariant = {
   description: 'the dashboard never reconnects: after a server restart, a reset or the device going offline it stays without a socket',
   violates: ['LIVE-11'],
-  create: (env) => createLiveSupportClient(env, { machines: { dashboard: (c, b, online) => new NeverReconnects(c, b, online) } }),
+  create: (env) => createLiveSupportClient(env, { machines: { dashboard: (c, online) => new NeverReconnects(c, online) } }),
 };

@@ -15,5 +15,5 @@ export const dashboardWaitsForOnlineEvent: ClientVariant = {
   description:
     "the dashboard assumes the device is offline until the browser's online event, which never comes on a device that starts online: it never connects",
   violates: ['LIVE-10'],
-  create: (env) => createLiveSupportClient(env, { machines: { dashboard: (c, b) => new DashboardMachine(c, b, false) } }),
+  create: (env) => createLiveSupportClient(env, { machines: { dashboard: (c) => new DashboardMachine(c, false) } }),
 };

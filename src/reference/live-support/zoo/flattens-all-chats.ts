@@ -22,5 +22,5 @@ class FlattensAllChats extends WidgetMachine {
 export const flattensAllChats: ClientVariant = {
   description: "the widget shows the messages of all the customer's chats (chats.flatMap), not only the current chat's",
   violates: ['LIVE-13'],
-  create: (env) => createLiveSupportClient(env, { machines: { widget: (c, b) => new FlattensAllChats(c, b) } }),
+  create: (env) => createLiveSupportClient(env, { machines: { widget: (c) => new FlattensAllChats(c) } }),
 };

@@ -27,5 +27,5 @@ export const ownMessagesFromAckOnly: ClientVariant = {
   description:
     "the widget shows the customer's messages only from the send's acknowledgement and drops them from poll answers: a message whose answer was lost never appears, and a remounted view loses them",
   violates: ['LIVE-12'],
-  create: (env) => createLiveSupportClient(env, { machines: { widget: (c, b) => new OwnMessagesFromAckOnly(c, b) } }),
+  create: (env) => createLiveSupportClient(env, { machines: { widget: (c) => new OwnMessagesFromAckOnly(c) } }),
 };

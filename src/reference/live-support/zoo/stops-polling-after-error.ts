@@ -28,5 +28,5 @@ export const stopsPollingAfterError: ClientVariant = {
   description:
     'the widget clears its interval when a poll fails: after a 503, a timeout or a dropped connection it never polls again while mounted',
   violates: ['LIVE-8'],
-  create: (env) => createLiveSupportClient(env, { machines: { widget: (c, b) => new StopsPollingAfterError(c, b) } }),
+  create: (env) => createLiveSupportClient(env, { machines: { widget: (c) => new StopsPollingAfterError(c) } }),
 };
