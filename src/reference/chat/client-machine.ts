@@ -1,4 +1,3 @@
-import type { ChatBugs } from './bugs.js';
 import type { ChatSnapshot } from './snapshot.js';
 import { chatTiming, type ChatMessage, type ChatServerFrame } from './wire.js';
 
@@ -87,7 +86,6 @@ export class ChatMachine {
   private socket: { id: number; conversation: string; state: 'connecting' | 'open' } | undefined;
   private socketCounter = 0;
   private requestCounter = 0;
-  private loopCounter = 0;
   /** The polling loops by timer key (one, unless a bug starts more). */
   protected loops = new Map<string, PollLoop>();
   private loads = new Map<number, { conversation: string; loop?: string }>();
@@ -108,8 +106,8 @@ export class ChatMachine {
 
   constructor(
     private readonly config: ChatClientConfig,
-    private readonly bugs: ChatBugs,
-    private outbox: OutboxEntry[],
+    /** The messages the user sent that the server has not acknowledged yet, oldest first. */
+    protected outbox: OutboxEntry[],
     private cmidCounter: number,
     online: boolean,
     private readonly cmidPrefix: string,
@@ -145,7 +143,7 @@ export class ChatMachine {
     }));
     const acked = new Set(this.messages.map((m) => m.clientMessageId).filter(Boolean));
     for (const e of this.outbox) {
-      if (e.conversation !== current || (acked.has(e.clientMessageId) && !this.bugs.noDedupe)) continue;
+      if (e.conversation !== current || this.duplicate(acked, e.clientMessageId)) continue;
       shown.push({
         id: `local:${e.clientMessageId}`,
         role: 'user',
@@ -155,7 +153,7 @@ export class ChatMachine {
         pending: true,
       });
     }
-    if (!this.bugs.ordersByArrival) shown.sort(byTimestamp);
+    this.order(shown);
     return {
       conversation: current,
       messages: shown,
@@ -208,20 +206,19 @@ export class ChatMachine {
     }
   }
 
-  private open(conversation: string): void {
+  /** Opens a conversation (leaving the current one): connect, and load what is stored. */
+  protected open(conversation: string): void {
+    // leave() has cleared the list of the conversation before, so it starts empty.
     if (this.conversation !== null) this.leave();
     this.conversation = conversation;
-    if (!this.bugs.leaksOldConversation || this.messages.length === 0) this.clearMessages();
     this.authError = false;
     this.attempts = 0;
     this.connect();
     this.load(conversation);
-    if (this.bugs.pollsWhileHealthy) this.startPolling();
   }
 
-  /** Leaves the current conversation: its socket, polling and timers end (unless leaking). */
-  private leave(): void {
-    if (this.bugs.leaksOldConversation) return;
+  /** Leaves the current conversation: its socket, polling, timers and messages end (CHAT-11). */
+  protected leave(): void {
     if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'conversation closed' });
     this.socket = undefined;
     this.stopPolling();
@@ -246,23 +243,40 @@ export class ChatMachine {
 
   private onOpen(id: number): void {
     const s = this.socket;
-    if (!s || s.id !== id) {
-      if (!this.bugs.leaksOldConversation) this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
-      return;
-    }
+    if (!s || s.id !== id) return this.staleSocketOpened(id);
     s.state = 'open';
     this.attempts = 0;
     this.cmd({ type: 'cancel-timer', key: 'reconnect' });
-    if (!this.bugs.neverStopsPolling && !this.bugs.pollsWhileHealthy) this.stopPolling();
+    this.endFallback();
     this.load(s.conversation);
     this.flushOutbox();
-    if (!this.bugs.noHeartbeat) this.cmd({ type: 'set-timer', key: 'ping', ms: this.config.pingInterval });
+    this.startHeartbeat();
+  }
+
+  /** A socket this client no longer wants (of a conversation left, or superseded) opened: close it. */
+  protected staleSocketOpened(id: number): void {
+    this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
+  }
+
+  /** Messages from a socket or load of a conversation no longer open: dropped, they belong elsewhere (CHAT-11). */
+  protected strayMessages(messages: ChatMessage[]): void {
+    void messages;
+  }
+
+  /** The socket is healthy again: the fallback polling ends at once (optimization § Scenario 3, CHAT-7). */
+  protected endFallback(): void {
+    this.stopPolling();
+  }
+
+  /** Arms the heartbeat of an open socket, so a half-open one is noticed (CHAT-9). */
+  protected startHeartbeat(): void {
+    this.cmd({ type: 'set-timer', key: 'ping', ms: this.config.pingInterval });
   }
 
   private onFrame(id: number, frame: ChatServerFrame): void {
     const s = this.socket;
     if (!s || s.id !== id) {
-      if (this.bugs.leaksOldConversation && frame.type === 'message') this.merge([frame.message], true);
+      if (frame.type === 'message') this.strayMessages([frame.message]);
       return;
     }
     this.awaitingPong = false;
@@ -283,14 +297,15 @@ export class ChatMachine {
 
   private scheduleReconnect(): void {
     if (!this.conversation || this.authError) return;
-    if (this.bugs.noBackoff) {
-      this.cmd({ type: 'set-timer', key: 'reconnect', ms: 1000 });
-      return;
-    }
-    const delay = this.config.backoff[this.attempts];
+    const delay = this.reconnectDelay(this.attempts);
     if (delay === undefined) return; // five attempts spent: polling only, until revived
     this.attempts++;
     this.cmd({ type: 'set-timer', key: 'reconnect', ms: delay });
+  }
+
+  /** The wait before reconnect attempt `attempt` (0-based); none once the attempts are spent (CHAT-8). */
+  protected reconnectDelay(attempt: number): number | undefined {
+    return this.config.backoff[attempt];
   }
 
   /** Coming online or to the foreground: a client that gave up (or waits) tries again now. */
@@ -305,10 +320,15 @@ export class ChatMachine {
   protected startPolling(): void {
     const conversation = this.conversation;
     if (!conversation) return;
-    if (!this.bugs.duplicatePoller && this.loops.size > 0) return;
-    const key = this.bugs.duplicatePoller ? `poll#${++this.loopCounter}` : 'poll';
+    const key = this.newLoopKey();
+    if (key === undefined) return;
     this.loops.set(key, { conversation, inFlight: undefined });
     this.poll(key);
+  }
+
+  /** The timer key of a new polling loop, or none when one runs already (the `isPolling` guard, CHAT-6). */
+  protected newLoopKey(): string | undefined {
+    return this.loops.size > 0 ? undefined : 'poll';
   }
 
   /** Ends every polling loop, aborting a poll still in flight so no two polls ever overlap. */
@@ -350,9 +370,9 @@ export class ChatMachine {
     const load = this.loads.get(request);
     if (!load) return;
     this.loads.delete(request);
-    if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
-    if (messages && (load.conversation === this.conversation || this.bugs.leaksOldConversation))
-      this.merge(messages, load.conversation !== this.conversation);
+    if (this.unauthorized(status)) return this.authFailed();
+    if (messages && load.conversation === this.conversation) this.merge(messages, false);
+    else if (messages) this.strayMessages(messages);
     if (load.loop === undefined) {
       if (messages && load.conversation === this.conversation) this.catchUpOwed = false;
       // A failed catch-up load is retried with backoff (unless a later one succeeded): with a
@@ -394,7 +414,7 @@ export class ChatMachine {
         return;
       case 'ping': {
         const s = this.socket;
-        if (!s || s.state !== 'open' || this.bugs.noHeartbeat) return;
+        if (!s || s.state !== 'open') return;
         this.cmd({ type: 'ws-send', socket: s.id, data: JSON.stringify({ type: 'ping' }) });
         this.awaitingPong = true;
         this.cmd({ type: 'set-timer', key: 'pong-timeout', ms: this.config.pongTimeout });
@@ -452,19 +472,25 @@ export class ChatMachine {
 
   private onPostFailed(cmid: string, status: number | undefined): void {
     if (this.outboxInFlight === cmid) this.outboxInFlight = undefined;
-    if (status === 401 && !this.bugs.retriesOn401) return this.authFailed();
+    if (this.unauthorized(status)) return this.authFailed();
     if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429) {
       // The server will never accept it: drop it rather than retry forever.
       this.outbox = this.outbox.filter((e) => e.clientMessageId !== cmid);
       this.persist();
       return this.flushOutbox();
     }
-    if (this.bugs.outboxResends) {
-      const entry = this.outbox.find((e) => e.clientMessageId === cmid);
-      if (entry) entry.clientMessageId = this.nextCmid();
-      this.persist();
-    }
+    this.scheduleSendRetry(cmid);
+  }
+
+  /** A send failed for a reason that may pass: retry it later under the same clientMessageId (CHAT-12). */
+  protected scheduleSendRetry(cmid: string): void {
+    void cmid; // the entry keeps its id, so the server can recognise a retry of a send it stored
     this.cmd({ type: 'set-timer', key: 'outbox-retry', ms: this.config.outboxRetry });
+  }
+
+  /** Whether an answer means the token was rejected: everything stops until the user acts (CHAT-14). */
+  protected unauthorized(status: number | undefined): boolean {
+    return status === 401;
   }
 
   private authFailed(): void {
@@ -475,21 +501,34 @@ export class ChatMachine {
     for (const key of ['reconnect', 'ping', 'pong-timeout', 'outbox-retry', 'catch-up']) this.cmd({ type: 'cancel-timer', key });
   }
 
-  private merge(incoming: ChatMessage[], foreign: boolean): void {
+  /** Adds messages to the list (`foreign`: even those of another conversation), deduped and ordered. */
+  protected merge(incoming: ChatMessage[], foreign: boolean): void {
     for (const m of incoming) {
       if (!foreign && m.conversationId !== this.conversation) continue;
-      if (!this.bugs.noDedupe && this.ids.has(m.id)) continue;
+      if (this.duplicate(this.ids, m.id)) continue;
       this.ids.add(m.id);
       this.messages.push(m);
     }
-    if (!this.bugs.ordersByArrival) this.messages.sort(byTimestamp);
+    this.order(this.messages);
   }
 
-  private nextCmid(): string {
+  /** Whether a message is already shown under `key` (an id, or a send's clientMessageId): shown once (CHAT-2). */
+  protected duplicate(shown: ReadonlySet<string | undefined>, key: string): boolean {
+    return shown.has(key);
+  }
+
+  /** Orders a list for display by the server's timestamps, ties by id (CHAT-3). */
+  protected order(list: { timestamp: string; id: string }[]): void {
+    list.sort(byTimestamp);
+  }
+
+  /** A fresh clientMessageId. */
+  protected nextCmid(): string {
     return `${this.cmidPrefix}-${++this.cmidCounter}`;
   }
 
-  private persist(): void {
+  /** Stores the outbox, so unsent messages survive an app restart. */
+  protected persist(): void {
     this.cmd({ type: 'persist-outbox', outbox: this.outbox.map((e) => ({ ...e })), counter: this.cmidCounter });
   }
 

@@ -1,6 +1,5 @@
 import type { ClientEnv } from '../../sim/client-node.js';
 import { NamedTimers, SocketTable } from '../shell/index.js';
-import type { ChatBugs } from './bugs.js';
 import {
   ChatMachine,
   defaultChatConfig,
@@ -17,8 +16,6 @@ const OUTBOX_KEY = 'chat.outbox';
 /** Options of the reference chat client. */
 export interface ChatClientOptions {
   config?: Partial<ChatClientConfig>;
-  /** Known bugs to switch on (the faulty variants). */
-  bugs?: ChatBugs;
   /**
    * The decision machine to run instead of {@link ChatMachine}: a subclass that overrides
    * one decision (how the zoo's faulty variants get their one bug).
@@ -36,7 +33,6 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
   const Machine = options.Machine ?? ChatMachine;
   const machine = new Machine(
     { ...defaultChatConfig, ...options.config },
-    options.bugs ?? {},
     saved.outbox,
     saved.counter,
     env.isOnline(),
