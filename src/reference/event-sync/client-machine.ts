@@ -1,4 +1,3 @@
-import type { EventSyncBugs } from './bugs.js';
 import {
   comparePositions,
   cursorOf,
@@ -21,15 +20,12 @@ export interface SyncClientConfig {
   streamIdleTimeout: number;
   /** Delays before retrying a failed REST page; the last repeats. */
   restRetry: readonly number[];
-  /** (stream-and-rest-together) Quiet time after which the buggy client starts REST alongside the stream. */
-  raceAfter: number;
 }
 
 /** The reference configuration. */
 export const defaultSyncClientConfig: SyncClientConfig = {
   streamIdleTimeout: syncTiming.streamIdleTimeout,
   restRetry: syncTiming.restRetry,
-  raceAfter: 2000,
 };
 
 /** Where an interrupted sync can resume: the cursor of the last event received in order, for a sync that started from `base`. */
@@ -91,10 +87,6 @@ export interface SyncFlow {
   sawLast: boolean;
   /** Events received on the stream. */
   streamCount: number;
-  /** Processed when the stream started (progress-overcounts). */
-  streamBase: number;
-  /** Events in the first batch (progress-overcounts). */
-  firstBatchLength?: number;
   /** The REST page in flight. */
   request?: number;
   /** `since` of the next (or current) REST page. */
@@ -113,8 +105,6 @@ export interface SyncFlow {
   last: Position | null;
   /** The cursor of {@link SyncFlow.last}. */
   lastCursor: string | null;
-  /** (no-dedupe-on-fallback) Events from REST are stored without an id check. */
-  noDedupe: boolean;
 }
 
 /**
@@ -125,12 +115,14 @@ export interface SyncFlow {
  * skipped and counted; the checkpoint saved only on completion; progress published.
  */
 export class EventSyncMachine {
-  private checkpoint: string | null;
+  /** The saved checkpoint. */
+  protected checkpoint: string | null;
   private resume: ResumePoint | null;
   private readonly ids = new Set<string>();
   private count = 0;
   private digest = 0;
-  private flows: SyncFlow[] = [];
+  /** The running syncs (one, unless a subclass starts more). */
+  protected flows: SyncFlow[] = [];
   private flowCounter = 0;
   private socketCounter = 0;
   private requestCounter = 0;
@@ -144,7 +136,6 @@ export class EventSyncMachine {
 
   constructor(
     private readonly config: SyncClientConfig,
-    private readonly bugs: EventSyncBugs,
     persisted: PersistedSyncState,
   ) {
     this.checkpoint = persisted.checkpoint;
@@ -223,11 +214,16 @@ export class EventSyncMachine {
 
   private requestSync(): void {
     if (this.authError) this.authError = false; // the user acted: try again
-    if (this.flows.length > 0 && !this.bugs.concurrentPulls) {
+    if (this.waitsForRunningSync()) {
       this.again = true;
       return;
     }
     this.start();
+  }
+
+  /** One pull at a time: a sync asked for while another runs is queued to run right after it. */
+  protected waitsForRunningSync(): boolean {
+    return this.flows.length > 0;
   }
 
   /** Where a new sync starts: the resume point of an interrupted sync from the saved checkpoint, else the checkpoint. */
@@ -247,7 +243,6 @@ export class EventSyncMachine {
       nextBatch: 0,
       sawLast: false,
       streamCount: 0,
-      streamBase: 0,
       pageSince: since,
       waiting: false,
       attempts: 0,
@@ -256,7 +251,6 @@ export class EventSyncMachine {
       known: false,
       last: since ? (parseCursor(since) ?? null) : null,
       lastCursor: since,
-      noDedupe: false,
     };
     this.flows.push(flow);
     this.openStream(flow);
@@ -269,16 +263,16 @@ export class EventSyncMachine {
     this.armIdle(flow);
   }
 
-  private armIdle(flow: SyncFlow): void {
+  /** (Re)starts the stream's idle timer: any frame proves the stream alive. */
+  protected armIdle(flow: SyncFlow): void {
     this.cmd({ type: 'set-timer', key: `idle#${flow.id}`, ms: this.config.streamIdleTimeout });
-    if (this.bugs.streamAndRestTogether && flow.phase === 'stream')
-      this.cmd({ type: 'set-timer', key: `race#${flow.id}`, ms: this.config.raceAfter });
   }
 
   // -------------------------------------------------------------------------------------
   // The stream
 
-  private streamFlow(socket: number): SyncFlow | undefined {
+  /** The flow that holds `socket`, if any (a stale socket has none). */
+  protected streamFlow(socket: number): SyncFlow | undefined {
     return this.flows.find((f) => f.socket === socket);
   }
 
@@ -292,7 +286,8 @@ export class EventSyncMachine {
     this.armIdle(flow);
   }
 
-  private onFrame(socket: number, frame: SyncServerFrame): void {
+  /** One frame of a stream: checks its order and counts, applies batches, completes or fails the stream. */
+  protected onFrame(socket: number, frame: SyncServerFrame): void {
     const flow = this.streamFlow(socket);
     if (!flow) return;
     this.armIdle(flow);
@@ -300,7 +295,6 @@ export class EventSyncMachine {
       case 'sync.stream.start':
         if (flow.streamStarted) return this.streamFailed(flow, 'a second sync.stream.start');
         flow.streamStarted = true;
-        flow.streamBase = flow.processed;
         if (flow.phase === 'stream') {
           flow.total = flow.processed + frame.totalEvents;
           flow.known = true;
@@ -312,10 +306,7 @@ export class EventSyncMachine {
         if (frame.batchIndex > flow.nextBatch)
           return this.streamFailed(flow, `batch ${flow.nextBatch} is missing (got batch ${frame.batchIndex})`);
         flow.nextBatch++;
-        flow.firstBatchLength ??= frame.events.length;
-        const ok = this.process(flow, frame.events, flow.since, true);
-        if (this.bugs.progressOvercounts) flow.processed = flow.streamBase + (frame.batchIndex + 1) * flow.firstBatchLength;
-        if (!ok) return this.streamFailed(flow, 'an invalid event');
+        if (!this.process(flow, frame.events, flow.since, true)) return this.streamFailed(flow, 'an invalid event');
         if (frame.isLast) flow.sawLast = true;
         return;
       }
@@ -326,7 +317,6 @@ export class EventSyncMachine {
           return this.streamFailed(flow, `the stream delivered ${flow.streamCount} events, the server sent ${frame.processedEvents}`);
         return this.complete(flow, frame.newCheckpoint);
       case 'sync.stream.error':
-        if (this.bugs.ignoresErrorFrame) return;
         return this.streamFailed(flow, `sync.stream.error ${frame.code}: ${frame.error}`);
     }
   }
@@ -342,13 +332,12 @@ export class EventSyncMachine {
   private streamFailed(flow: SyncFlow, reason: string): void {
     this.cmd({ type: 'log', msg: 'stream failed', fields: { reason } });
     this.dropSocket(flow, 4000, 'stream failed');
-    if (flow.phase === 'rest') return; // (stream-and-rest-together) REST already runs
     this.startRest(flow);
   }
 
-  private dropSocket(flow: SyncFlow, code: number, reason: string): void {
+  /** Stops the flow's stream: its idle timer, and its socket (closed with `code`). */
+  protected dropSocket(flow: SyncFlow, code: number, reason: string): void {
     this.cmd({ type: 'cancel-timer', key: `idle#${flow.id}` });
-    this.cmd({ type: 'cancel-timer', key: `race#${flow.id}` });
     if (flow.socket !== undefined) this.cmd({ type: 'disconnect', socket: flow.socket, code, reason });
     flow.socket = undefined;
   }
@@ -359,16 +348,18 @@ export class EventSyncMachine {
   /** The REST fallback: pages from the resume point (the last event received; the stream's `since` if none). */
   protected startRest(flow: SyncFlow): void {
     flow.phase = 'rest';
-    flow.pageSince = flow.lastCursor;
-    if (this.bugs.noDedupeOnFallback) {
-      flow.pageSince = this.checkpoint;
-      flow.noDedupe = true;
-    }
+    flow.pageSince = this.fallbackSince(flow);
     this.cmd({ type: 'log', msg: 'falling back to REST', fields: { since: flow.pageSince ?? undefined } });
     this.requestPage(flow);
   }
 
-  private requestPage(flow: SyncFlow): void {
+  /** Where the REST fallback starts: the resume point, so nothing received is fetched twice and nothing is skipped. */
+  protected fallbackSince(flow: SyncFlow): string | null {
+    return flow.lastCursor;
+  }
+
+  /** Asks for the page at the flow's `pageSince`. */
+  protected requestPage(flow: SyncFlow): void {
     flow.waiting = false;
     flow.request = ++this.requestCounter;
     this.cmd({ type: 'get-page', request: flow.request, since: flow.pageSince });
@@ -385,8 +376,12 @@ export class EventSyncMachine {
     flow.total = Math.max(flow.processed, before + page.totalEvents);
     flow.known = true;
     if (this.isLastPage(page)) return this.complete(flow, page.nextCursor);
-    flow.pageSince = page.nextCursor;
-    if (this.bugs.checkpointPerBatch && page.nextCursor !== null) this.saveCheckpoint(page.nextCursor);
+    this.nextPage(flow, page.nextCursor);
+  }
+
+  /** Follows the cursor of a page that has more; the checkpoint waits for the last page. */
+  protected nextPage(flow: SyncFlow, cursor: string | null): void {
+    flow.pageSince = cursor;
     this.requestPage(flow);
   }
 
@@ -417,21 +412,15 @@ export class EventSyncMachine {
 
   /**
    * Processes received events in order: each counts as processed; an invalid one is
-   * skipped and counted; a valid one is stored unless its id is already stored. Returns
-   * `false` when (aborts-on-invalid-event) an invalid event stopped it.
+   * skipped and counted; a valid one is stored if {@link EventSyncMachine.isNew}. Returns
+   * whether the events were accepted — the reference always accepts (invalid events are
+   * skipped, not fatal); refused events fail the stream, or retry the page.
    */
-  private process(flow: SyncFlow, events: readonly WireEvent[], since: string | null, stream: boolean): boolean {
+  protected process(flow: SyncFlow, events: readonly WireEvent[], since: string | null, stream: boolean): boolean {
     const fresh: WireEvent[] = [];
-    const sinceMs = this.bugs.exclusiveSinceLosesTies && since ? parseCursor(since)?.ms : undefined;
-    let ok = true;
-    const dedupe = !(flow.noDedupe && !stream);
     let last: WireEvent | undefined;
     for (const e of events) {
       const valid = isValidEvent(e);
-      if (this.bugs.abortsOnInvalidEvent && !valid) {
-        ok = false;
-        break;
-      }
       flow.processed++;
       if (stream) flow.streamCount++;
       last = e;
@@ -439,8 +428,7 @@ export class EventSyncMachine {
         this.skipped++;
         continue;
       }
-      if (sinceMs !== undefined && parseTimestamp(e.timestamp)! <= sinceMs) continue; // "already have everything up to since"
-      if (dedupe && this.ids.has(e.id)) continue;
+      if (!this.isNew(e, since, stream)) continue;
       this.ids.add(e.id);
       this.count++;
       this.digest = digestAdd(this.digest, e.id);
@@ -459,14 +447,23 @@ export class EventSyncMachine {
       this.resume = { base: this.checkpoint, cursor: flow.lastCursor };
       this.cmd({ type: 'save-resume', resume: this.resume });
     }
-    if (this.bugs.checkpointPerBatch && stream && flow.lastCursor !== null && events.length > 0) this.saveCheckpoint(flow.lastCursor);
-    return ok;
+    return true;
+  }
+
+  /**
+   * Whether a valid event received (on the stream, or a page, asked from `since`) is
+   * stored: unless its id already is — `since` is inclusive, and a fallback or a
+   * resumed sync may deliver an event again.
+   */
+  protected isNew(e: WireEvent, since: string | null, stream: boolean): boolean {
+    return !this.ids.has(e.id);
   }
 
   // -------------------------------------------------------------------------------------
   // Ending
 
-  private saveCheckpoint(cp: string): void {
+  /** Saves `cp` as the checkpoint — never backwards. */
+  protected saveCheckpoint(cp: string): void {
     const pos = parseCursor(cp);
     const current = this.checkpoint === null ? undefined : parseCursor(this.checkpoint);
     if (!pos || (current && comparePositions(pos, current) < 0)) return; // never backwards
@@ -508,7 +505,8 @@ export class EventSyncMachine {
     for (const f of [...this.flows]) this.end(f, 1000, 'unauthorized');
   }
 
-  private onTimer(key: string): void {
+  /** A timer expired: `resync`, or a flow's `idle#<id>` / `retry#<id>`. */
+  protected onTimer(key: string): void {
     if (key === 'resync') {
       if (this.flows.length === 0 && !this.authError) this.start();
       return;
@@ -517,12 +515,7 @@ export class EventSyncMachine {
     const flow = this.flows.find((f) => String(f.id) === id);
     if (!flow) return;
     if (kind === 'idle' && flow.phase === 'stream') this.streamFailed(flow, `no frame for ${this.config.streamIdleTimeout} ms`);
-    else if (kind === 'race' && flow.phase === 'stream') {
-      // (stream-and-rest-together) REST alongside the quiet stream; the socket stays open.
-      flow.phase = 'rest';
-      flow.pageSince = flow.lastCursor;
-      this.requestPage(flow);
-    } else if (kind === 'retry' && flow.waiting) this.requestPage(flow);
+    else if (kind === 'retry' && flow.waiting) this.requestPage(flow);
   }
 
   /** Queues a command for the shell. */

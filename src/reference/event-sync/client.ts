@@ -1,6 +1,5 @@
 import { NamedTimers, SocketTable } from '../shell/index.js';
 import type { ClientEnv } from '../../sim/client-node.js';
-import type { EventSyncBugs } from './bugs.js';
 import {
   defaultSyncClientConfig,
   EventSyncMachine,
@@ -34,10 +33,8 @@ export const syncStorageKeys = {
 /** Options of the reference event-sync client. */
 export interface EventSyncClientOptions {
   config?: Partial<SyncClientConfig>;
-  /** Known bugs to switch on (the faulty variants). */
-  bugs?: EventSyncBugs;
   /** Builds the decision machine (a faulty variant in the zoo passes a subclass with one decision changed). */
-  createMachine?: (config: SyncClientConfig, bugs: EventSyncBugs, persisted: PersistedSyncState) => EventSyncMachine;
+  createMachine?: (config: SyncClientConfig, persisted: PersistedSyncState) => EventSyncMachine;
 }
 
 /**
@@ -49,8 +46,8 @@ export interface EventSyncClientOptions {
 export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOptions = {}): EventSyncDriver {
   const persisted = readPersisted(env);
   let chunks = persisted.chunks;
-  const create = options.createMachine ?? ((config, bugs, state) => new EventSyncMachine(config, bugs, state));
-  const machine = create({ ...defaultSyncClientConfig, ...options.config }, options.bugs ?? {}, persisted.state);
+  const create = options.createMachine ?? ((config, state) => new EventSyncMachine(config, state));
+  const machine = create({ ...defaultSyncClientConfig, ...options.config }, persisted.state);
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {
     open: (socket) => feed({ type: 'ws-open', socket }),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSyncClientConfig, EventSyncMachine, type SyncCommand } from '../../../src/reference/event-sync/client-machine.js';
-import type { EventSyncBugs } from '../../../src/reference/event-sync/bugs.js';
+import { CheckpointPerBatchMachine } from '../../../src/reference/event-sync/zoo/checkpoint-per-batch.js';
+import { ExclusiveSinceLosesTiesMachine } from '../../../src/reference/event-sync/zoo/exclusive-since-loses-ties.js';
+import { ProgressOvercountsMachine } from '../../../src/reference/event-sync/zoo/progress-overcounts.js';
 import { digestAdd, digestHex, type SyncServerFrame } from '../../../src/reference/event-sync/wire.js';
 
 // The reference client's decisions without any I/O: events in, commands out.
@@ -26,18 +28,18 @@ const complete = (processedEvents: number, newCheckpoint: string | null): SyncSe
   newCheckpoint,
 });
 
-function machine(
-  bugs: EventSyncBugs = {},
-  persisted = { checkpoint: null as string | null, resume: null, storedIds: [] as string[] },
-): EventSyncMachine {
-  return new EventSyncMachine(defaultSyncClientConfig, bugs, persisted);
+type Persisted = ConstructorParameters<typeof EventSyncMachine>[1];
+const fresh: Persisted = { checkpoint: null, resume: null, storedIds: [] };
+
+function machine(persisted: Persisted = fresh, Machine: typeof EventSyncMachine = EventSyncMachine): EventSyncMachine {
+  return new Machine(defaultSyncClientConfig, persisted);
 }
 
 const kinds = (cmds: SyncCommand[]) => cmds.filter((c) => c.type !== 'set-timer' && c.type !== 'cancel-timer' && c.type !== 'log');
 
 describe('EventSyncMachine', () => {
   it('streams: connects, asks since the checkpoint, stores batches, saves the checkpoint only on completion, closes', () => {
-    const m = machine({}, { checkpoint: cur('a', 0), resume: null, storedIds: ['a'] });
+    const m = machine({ checkpoint: cur('a', 0), resume: null, storedIds: ['a'] });
     expect(kinds(m.handle({ type: 'sync' }))).toEqual([{ type: 'connect', socket: 1 }]);
     expect(kinds(m.handle({ type: 'ws-open', socket: 1 }))).toEqual([
       { type: 'ws-send', socket: 1, data: JSON.stringify({ type: 'sync.stream.request', since: cur('a', 0) }) },
@@ -116,7 +118,7 @@ describe('EventSyncMachine', () => {
   });
 
   it('skips and counts invalid events, never stores them or duplicates', () => {
-    const m = machine({}, { checkpoint: null, resume: null, storedIds: ['a'] });
+    const m = machine({ checkpoint: null, resume: null, storedIds: ['a'] });
     m.handle({ type: 'sync' });
     m.handle({ type: 'ws-open', socket: 1 });
     m.handle({ type: 'ws-frame', socket: 1, frame: start(3) });
@@ -150,20 +152,17 @@ describe('EventSyncMachine', () => {
   });
 
   it('resumes an interrupted sync on launch from the resume point in storage', () => {
-    const m = machine(
-      {},
-      { checkpoint: cur('a', 0), resume: { base: cur('a', 0), cursor: cur('c', 1) } as never, storedIds: ['a', 'b', 'c'] },
-    );
+    const m = machine({ checkpoint: cur('a', 0), resume: { base: cur('a', 0), cursor: cur('c', 1) } as never, storedIds: ['a', 'b', 'c'] });
     expect(kinds(m.launch())).toEqual([{ type: 'connect', socket: 1 }]);
     expect(kinds(m.handle({ type: 'ws-open', socket: 1 }))[0]).toMatchObject({
       data: JSON.stringify({ type: 'sync.stream.request', since: cur('c', 1) }),
     });
-    const stale = machine({}, { checkpoint: cur('d', 1), resume: { base: cur('a', 0), cursor: cur('c', 1) } as never, storedIds: [] });
+    const stale = machine({ checkpoint: cur('d', 1), resume: { base: cur('a', 0), cursor: cur('c', 1) } as never, storedIds: [] });
     expect(stale.launch()).toEqual([]);
   });
 
   it('faulty variants: per-batch checkpoints, exclusive since, overcounted progress', () => {
-    const p = machine({ checkpointPerBatch: true });
+    const p = machine(fresh, CheckpointPerBatchMachine);
     p.handle({ type: 'sync' });
     p.handle({ type: 'ws-open', socket: 1 });
     p.handle({ type: 'ws-frame', socket: 1, frame: start(3) });
@@ -171,13 +170,13 @@ describe('EventSyncMachine', () => {
       type: 'save-checkpoint',
       checkpoint: cur('b', 0),
     });
-    const x = machine({ exclusiveSinceLosesTies: true }, { checkpoint: cur('a', 0), resume: null, storedIds: ['a'] });
+    const x = machine({ checkpoint: cur('a', 0), resume: null, storedIds: ['a'] }, ExclusiveSinceLosesTiesMachine);
     x.handle({ type: 'sync' });
     x.handle({ type: 'ws-open', socket: 1 });
     x.handle({ type: 'ws-frame', socket: 1, frame: start(2) });
     x.handle({ type: 'ws-frame', socket: 1, frame: batch(0, [ev('b', 0), ev('c', 1)], true) });
     expect(x.snapshot().store.count).toBe(2); // b (same second as the checkpoint) was dropped
-    const o = machine({ progressOvercounts: true });
+    const o = machine(fresh, ProgressOvercountsMachine);
     o.handle({ type: 'sync' });
     o.handle({ type: 'ws-open', socket: 1 });
     o.handle({ type: 'ws-frame', socket: 1, frame: start(3) });

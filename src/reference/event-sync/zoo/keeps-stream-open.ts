@@ -22,5 +22,5 @@ class KeepsStreamOpenMachine extends EventSyncMachine {
 export const keepsStreamOpen: ClientVariant = {
   description: 'leaves the stream socket open after sync.stream.complete',
   violates: ['SYNC-12'],
-  create: (env) => createEventSyncClient(env, { createMachine: (config, bugs, state) => new KeepsStreamOpenMachine(config, bugs, state) }),
+  create: (env) => createEventSyncClient(env, { createMachine: (config, state) => new KeepsStreamOpenMachine(config, state) }),
 };

@@ -21,5 +21,5 @@ class RestOnlyMachine extends EventSyncMachine {
 export const restOnly: ClientVariant = {
   description: 'never opens the stream: every sync pages through REST from the start',
   violates: ['SYNC-11'],
-  create: (env) => createEventSyncClient(env, { createMachine: (config, bugs, state) => new RestOnlyMachine(config, bugs, state) }),
+  create: (env) => createEventSyncClient(env, { createMachine: (config, state) => new RestOnlyMachine(config, state) }),
 };

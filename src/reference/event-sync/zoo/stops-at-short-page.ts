@@ -23,5 +23,5 @@ class StopsAtShortPageMachine extends EventSyncMachine {
 export const stopsAtShortPage: ClientVariant = {
   description: 'ends REST paging at the first page of fewer than 100 events, although it answered hasMore',
   violates: ['SYNC-8'],
-  create: (env) => createEventSyncClient(env, { createMachine: (config, bugs, state) => new StopsAtShortPageMachine(config, bugs, state) }),
+  create: (env) => createEventSyncClient(env, { createMachine: (config, state) => new StopsAtShortPageMachine(config, state) }),
 };
