@@ -1,4 +1,3 @@
-import type { MealLogClientBugs } from './bugs.js';
 import { isFinal, mealLogTiming, type MealLog, type MealLogServerFrame, type MealLogSnapshot, type ShownMeal } from './wire.js';
 
 /** Timing of a meal-log client (defaults: docs/protocols/meal-log.md). */
@@ -109,7 +108,7 @@ export class MealLogMachine {
   /** Consecutive connection failures (backoff index). */
   protected attempts = 0;
   protected reconnectPending = false;
-  /** A connection is wanted (the reference: from launch; connects-after-submit: from the first NutritionView). */
+  /** A connection is wanted (the reference: from launch; a client that connects lazily: from the first NutritionView). */
   protected wanted = false;
   protected polling: Polling | undefined;
   /** Listing requests in flight: what they are, and how many listings had succeeded when they started. */
@@ -139,7 +138,6 @@ export class MealLogMachine {
 
   constructor(
     protected readonly config: MealLogClientConfig,
-    protected readonly bugs: MealLogClientBugs,
     protected outbox: OutboxEntry[],
     protected localCounter: number,
     online: boolean,
@@ -164,10 +162,7 @@ export class MealLogMachine {
       this.meals.set(e.localId, { localId: e.localId, id: null, text: e.rawInput, status: 'uploading' });
       this.waitUntil.set(e.localId, now + this.config.preConnectWait);
     }
-    if (!this.bugs.connectsAfterSubmit) {
-      this.wanted = true;
-      this.connect();
-    }
+    this.connectAhead();
     this.load('launch');
     this.flushOutbox();
     return this.cmds;
@@ -229,11 +224,20 @@ export class MealLogMachine {
   // ---------------------------------------------------------------------------------
   // The connection
 
+  /**
+   * The socket is wanted from launch and again at each submission, so that it is registered
+   * before the backend finishes processing the meal (the source's race: it connected only
+   * after the upload).
+   */
+  protected connectAhead(): void {
+    this.wanted = true;
+    this.connect();
+  }
+
   /** `connectWebSocket()`: guarded against a second connection while one is in progress or open. */
   protected connect(): void {
     if (!this.online || this.reconnectPending) return;
-    const busy = this.bugs.duplicateConnect ? this.socket?.verified : this.socket !== undefined;
-    if (busy) {
+    if (this.socket !== undefined) {
       this.log(this.socket?.state === 'open' ? 'WebSocket already connected' : 'WebSocket connection already in progress');
       return;
     }
@@ -246,18 +250,13 @@ export class MealLogMachine {
   protected onOpen(id: number): void {
     const s = this.socket;
     if (!s || s.id !== id) {
-      // A socket this client no longer wants (the duplicate-connect bug leaks it instead).
-      if (!this.bugs.duplicateConnect) this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
+      // A socket this client no longer wants: closed rather than leaked.
+      this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
       return;
     }
     s.state = 'open';
     // A ping at once: it elicits a server message (verification) and measures latency.
     this.ping(s);
-    if (this.bugs.trustsTransportState) this.verified(s);
-    if (this.bugs.stopsPollingOnConnect && this.polling) {
-      this.log('WebSocket connected, stopping polling');
-      this.stopPolling();
-    }
   }
 
   protected onFrame(id: number, frame: MealLogServerFrame): void {
@@ -288,8 +287,13 @@ export class MealLogMachine {
     this.log('WebSocket verified, stopping polling', { socket: s.id });
     this.stopPolling();
     this.cmd({ type: 'set-timer', key: 'ping', ms: this.config.pingInterval });
-    if (!this.bugs.stopsPollingOnConnect && this.hasProcessing()) this.load('catch-up');
+    this.catchUp();
     this.flushOutbox();
+  }
+
+  /** A completion pushed while the socket was down (or never delivered) is fetched, not waited for. */
+  protected catchUp(): void {
+    if (this.hasProcessing()) this.load('catch-up');
   }
 
   protected ping(s: Socket): void {
@@ -345,11 +349,20 @@ export class MealLogMachine {
     return false;
   }
 
+  /** Whether anything is left for polling to find: the document's "Stop if no meals are processing". */
+  protected pollingNeeded(): boolean {
+    return this.hasProcessing();
+  }
+
+  /** Whether the socket makes polling unnecessary: only once verified by a server message. */
+  protected socketReplacesPolling(): boolean {
+    return !!this.socket?.verified;
+  }
+
   /** The fallback: one loop, while a meal is processing and the socket is not verified. */
   protected startPolling(): void {
-    if (this.polling || this.socket?.verified) return;
-    if (!this.bugs.pollsForever && !this.hasProcessing()) return;
-    if (this.bugs.stopsPollingOnConnect && this.socket?.state === 'open') return;
+    if (this.polling || this.socketReplacesPolling()) return;
+    if (!this.pollingNeeded()) return;
     this.polling = { interval: this.config.pollInterval, unchanged: 0, finalizedAtStart: this.finalized };
     this.log('Starting polling fallback');
     this.cmd({ type: 'set-timer', key: 'poll', ms: this.pollDelay() });
@@ -374,9 +387,8 @@ export class MealLogMachine {
 
   /** Whether the polling loop should end now (the document's two checks). */
   protected pollingShouldStop(): boolean {
-    if (this.socket?.verified) return true;
-    if (this.bugs.stopsPollingOnConnect && this.socket?.state === 'open') return true;
-    return !this.bugs.pollsForever && !this.hasProcessing();
+    if (this.socketReplacesPolling()) return true;
+    return !this.pollingNeeded();
   }
 
   protected onPollTimer(): void {
@@ -481,10 +493,7 @@ export class MealLogMachine {
     this.persist();
     this.meals.set(localId, { localId, id: null, text, status: 'uploading' });
     this.waitUntil.set(localId, this.now + this.config.preConnectWait);
-    if (!this.bugs.connectsAfterSubmit) {
-      this.wanted = true;
-      this.connect();
-    }
+    this.connectAhead();
     this.flushOutbox();
   }
 
@@ -493,18 +502,21 @@ export class MealLogMachine {
     if (this.uploadInFlight !== undefined || !this.online) return;
     const e = this.outbox[0];
     if (!e) return;
-    const s = this.socket;
-    if (!this.bugs.connectsAfterSubmit && s && !s.verified) {
-      const until = this.waitUntil.get(e.localId) ?? this.now;
-      if (this.now < until) {
-        this.log('Waiting for WebSocket connection...', { localId: e.localId });
-        this.cmd({ type: 'set-timer', key: 'pre-connect', ms: until - this.now });
-        return;
-      }
-    }
+    if (this.waitsForConnection(e)) return;
     this.cmd({ type: 'cancel-timer', key: 'pre-connect' });
     this.uploadInFlight = e.localId;
     this.cmd({ type: 'post', entry: { ...e } });
+  }
+
+  /** The source's Pre-Connection Check: an upload waits (up to 5 s from the submission) for a connection in progress. */
+  protected waitsForConnection(e: OutboxEntry): boolean {
+    const s = this.socket;
+    if (!s || s.verified) return false;
+    const until = this.waitUntil.get(e.localId) ?? this.now;
+    if (this.now >= until) return false;
+    this.log('Waiting for WebSocket connection...', { localId: e.localId });
+    this.cmd({ type: 'set-timer', key: 'pre-connect', ms: until - this.now });
+    return true;
   }
 
   protected onPosted(localId: string, mealLog: MealLog): void {
@@ -535,17 +547,11 @@ export class MealLogMachine {
       this.persist();
       return this.flushOutbox();
     }
-    if (this.bugs.outboxDoubleUpload) {
-      const entry = this.outbox.find((e) => e.localId === localId);
-      if (entry) {
-        const fresh = this.nextLocalId();
-        entry.localId = fresh;
-        const shown = this.meals.get(localId);
-        this.meals.delete(localId);
-        if (shown) this.meals.set(fresh, { ...shown, localId: fresh });
-        this.persist();
-      }
-    }
+    this.retryUpload(localId);
+  }
+
+  /** A failed upload is retried later under the same local id, so the backend can tell a retry from a new meal. */
+  protected retryUpload(_localId: string): void {
     this.cmd({ type: 'set-timer', key: 'outbox-retry', ms: this.config.uploadRetry });
   }
 

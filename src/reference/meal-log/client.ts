@@ -1,6 +1,5 @@
 import { NamedTimers, SocketTable } from '../shell/index.js';
 import type { ClientEnv } from '../../sim/client-node.js';
-import type { MealLogClientBugs } from './bugs.js';
 import {
   defaultMealLogConfig,
   MealLogMachine,
@@ -17,8 +16,6 @@ const OUTBOX_KEY = 'meal-log.outbox';
 /** Options of the reference meal-log client. */
 export interface MealLogClientOptions {
   config?: Partial<MealLogClientConfig>;
-  /** Known bugs to switch on (the faulty variants). */
-  bugs?: MealLogClientBugs;
   /** The decisions to run: the reference {@link MealLogMachine}, or a subclass that changes one of them (a zoo variant). */
   Machine?: MealLogMachineClass;
 }
@@ -32,7 +29,7 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
   const config = { ...defaultMealLogConfig, ...options.config };
   const saved = readOutbox(env);
   const Machine = options.Machine ?? MealLogMachine;
-  const machine = new Machine(config, options.bugs ?? {}, saved.outbox, saved.counter, env.isOnline(), env.node);
+  const machine = new Machine(config, saved.outbox, saved.counter, env.isOnline(), env.node);
   machine.epoch = env.Date.now() - env.performance.now();
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {

@@ -36,7 +36,7 @@ export const mealLogProtocol: ProtocolDefinition = {
     const v = mealLogServerVariants[variant];
     if (!v)
       throw new Error(`meal-log has no server variant "${variant}" (expected reference, ${Object.keys(mealLogServerVariants).join(', ')})`);
-    return createMealLogServer(parsed, v.bugs);
+    return createMealLogServer(parsed, v.decisions);
   },
   serverVariants: Object.fromEntries(
     Object.entries(mealLogServerVariants).map(([k, v]) => [k, { description: v.description, breaks: v.breaks }]),

@@ -7,12 +7,11 @@
  * The registry of connected users is consulted when the AI processor finishes a meal.
  * The reference registers a connection before acknowledging it (`connected`), and keeps a
  * completion that finds no connection until the user's next registration (the listing
- * shows it to polling clients meanwhile). The faulty variants (`bugs`) acknowledge before
- * registering, or drop such completions.
+ * shows it to polling clients meanwhile). Those two decisions are
+ * {@link MealLogServerDecisions}; a faulty server variant (zoo/*-server.ts) replaces them.
  */
 import { sampleLatency, type LatencySpec } from '../../sim/latency.js';
 import type { Random } from '../../sim/random.js';
-import type { MealLogServerBugs } from './bugs.js';
 import { mealLogServerDefaults, type MealLogServerOptions } from './server-options.js';
 import { routeOf, type MealLog, type MealLogServerFrame, type MealLogStatus } from './wire.js';
 
@@ -24,16 +23,30 @@ export interface MealLogServerConfig {
   processing: LatencySpec;
   failureRate: number;
   registrationDelay: number;
-  bugs: MealLogServerBugs;
+  decisions: MealLogServerDecisions;
 }
 
-/** Fills in defaults. */
-export function resolveMealLogConfig(options: MealLogServerOptions = {}, bugs: MealLogServerBugs = {}): MealLogServerConfig {
+/** The registry decisions a faulty server variant may replace (the reference's by default). */
+export interface MealLogServerDecisions {
+  /**
+   * A socket was accepted (and recorded in `state.acknowledged`): register it and
+   * acknowledge it (`connected`). The reference: {@link registerThenAcknowledge}.
+   */
+  admit(state: MealLogServerState, config: MealLogServerConfig, socket: string, userId: string, now: number): MealLogEffect[];
+  /** A finished meal found no registered connection of its user. The reference: {@link keepForNextRegistration}. */
+  undeliverable(state: MealLogServerState, meal: MealLog): MealLogEffect[];
+}
+
+/** Fills in defaults; `decisions` replaces reference decisions (a faulty server variant). */
+export function resolveMealLogConfig(
+  options: MealLogServerOptions = {},
+  decisions: Partial<MealLogServerDecisions> = {},
+): MealLogServerConfig {
   return {
     processing: options.processing ?? mealLogServerDefaults.processing,
     failureRate: options.failureRate ?? mealLogServerDefaults.failureRate,
     registrationDelay: options.registrationDelay ?? mealLogServerDefaults.registrationDelay,
-    bugs,
+    decisions: { admit: registerThenAcknowledge, undeliverable: keepForNextRegistration, ...decisions },
   };
 }
 
@@ -46,7 +59,7 @@ export interface Job {
   outcome: 'completed' | 'failed';
 }
 
-/** A connection acknowledged but not yet registered (late-registration only). */
+/** A connection acknowledged but not yet registered (a server that registers late: the late-registration server variant). */
 export interface PendingRegistration {
   socket: string;
   userId: string;
@@ -258,8 +271,8 @@ export function submitMeal(
 
 /**
  * The AI processor finished a meal: stores the outcome, then consults the registry. A
- * registered connection gets the notification; with none, the reference keeps it for the
- * user's next registration, the faulty variants drop it with the document's log line.
+ * registered connection gets the notification; with none, it is
+ * {@link MealLogServerDecisions.undeliverable}.
  */
 export function finishJob(state: MealLogServerState, config: MealLogServerConfig, id: string, clock: MealLogClock): MealLogEffect[] {
   const i = state.jobs.findIndex((j) => j.id === id);
@@ -278,17 +291,22 @@ export function finishJob(state: MealLogServerState, config: MealLogServerConfig
     for (const socket of sockets) effects.push(...notification(meal, socket, false));
     return effects;
   }
-  if (config.bugs.lateRegistration || config.bugs.forgetsPending) {
-    effects.push(log(skipMessage, { userId: meal.userId, mealLogId: id }));
-    return effects;
-  }
-  const list = state.pending.get(meal.userId);
-  if (list) list.push(id);
-  else state.pending.set(meal.userId, [id]);
-  effects.push(
-    log('notification.deferred', { userId: meal.userId, mealLogId: id, reason: 'user not connected; kept until the next registration' }),
-  );
+  effects.push(...config.decisions.undeliverable(state, meal));
   return effects;
+}
+
+/** The reference: a completion for a user with no connection is kept and sent at the user's next registration. */
+export function keepForNextRegistration(state: MealLogServerState, meal: MealLog): MealLogEffect[] {
+  const list = state.pending.get(meal.userId);
+  if (list) list.push(meal.id);
+  else state.pending.set(meal.userId, [meal.id]);
+  return [
+    log('notification.deferred', {
+      userId: meal.userId,
+      mealLogId: meal.id,
+      reason: 'user not connected; kept until the next registration',
+    }),
+  ];
 }
 
 function notification(meal: MealLog, socket: string, deferred: boolean): MealLogEffect[] {
@@ -325,11 +343,7 @@ export function handleUpgrade(req: {
   return { result: { accept: true, userId }, effects: [] };
 }
 
-/**
- * A socket was accepted. The reference registers it, then acknowledges it (`connected`),
- * then sends the completions kept for the user. late-registration acknowledges at once and
- * registers only after `registrationDelay`.
- */
+/** A socket was accepted: it is {@link MealLogServerDecisions.admit admitted}. */
 export function openConnection(
   state: MealLogServerState,
   config: MealLogServerConfig,
@@ -338,16 +352,24 @@ export function openConnection(
   now: number,
 ): MealLogEffect[] {
   state.acknowledged.set(socket, userId);
+  return config.decisions.admit(state, config, socket, userId, now);
+}
+
+/**
+ * The reference: a socket is registered before it is acknowledged (`connected`), so a
+ * verified client is always reachable; then the completions kept for the user are sent.
+ */
+export function registerThenAcknowledge(
+  state: MealLogServerState,
+  _config: MealLogServerConfig,
+  socket: string,
+  userId: string,
+): MealLogEffect[] {
   const ack: MealLogEffect = { type: 'send', socket, frame: { type: 'connected', userId } };
-  if (config.bugs.lateRegistration) {
-    const registration: PendingRegistration = { socket, userId, dueAt: now + config.registrationDelay };
-    state.registrations.push(registration);
-    return [ack, log('ws.acknowledged', { socket, userId, registersAt: registration.dueAt }), { type: 'arm-registration', registration }];
-  }
   return [...register(state, socket, userId), ack, ...flushPending(state, socket, userId)];
 }
 
-/** late-registration: the delayed registration of a socket that is still open. */
+/** The delayed registration of a socket that is still open (armed by an `arm-registration` effect). */
 export function completeRegistration(state: MealLogServerState, socket: string): MealLogEffect[] {
   const i = state.registrations.findIndex((r) => r.socket === socket);
   if (i < 0) return [];

@@ -14,10 +14,10 @@
  * - `request.rejected`, `upgrade.rejected`, `frame.ignored`
  */
 import type { SimTimer } from '../../sim/clock.js';
+import type { ServerVariant } from '../../conformance/protocol.js';
 import type { ServerApp, ServerEnv, ServerFactory } from '../../sim/server-host.js';
 import { jsonResponse, type SimHttpRequest } from '../../sim/transport/http-types.js';
 import type { ServerSocket } from '../../sim/transport/server-socket.js';
-import type { MealLogServerBugs } from './bugs.js';
 import {
   closeConnection,
   completeRegistration,
@@ -32,6 +32,7 @@ import {
   type Job,
   type MealLogEffect,
   type MealLogServerConfig,
+  type MealLogServerDecisions,
   type MealLogServerState,
   type PendingRegistration,
 } from './server-core.js';
@@ -40,19 +41,29 @@ import { parseMealLogServerOptions, type MealLogServerOptions } from './server-o
 export { parseMealLogServerOptions, MealLogServerOptionsError, mealLogServerDefaults } from './server-options.js';
 export type { MealLogServerOptions, MealLogServerOptionProblem, ProcessingTime } from './server-options.js';
 export { skipMessage } from './server-core.js';
-export type { MealLogServerState } from './server-core.js';
+export type { MealLogServerState, MealLogServerDecisions } from './server-core.js';
 
 /** A running meal-log server: the {@link ServerApp} plus its state, for tests and tools. */
 export interface MealLogServerInstance extends ServerApp {
   readonly state: MealLogServerState;
 }
 
+/** A faulty meal-log server (zoo/*-server.ts), addressed with `--server NAME`: the reference with some decisions replaced. */
+export interface MealLogServerVariant extends ServerVariant {
+  /** The reference decisions it replaces. */
+  decisions: Partial<MealLogServerDecisions>;
+}
+
 /**
- * Builds a meal-log server (the reference, or a faulty variant with `bugs`). Options are
+ * Builds a meal-log server (the reference, or a faulty variant whose `decisions` replace the
+ * reference's). Options are
  * validated at once (a bad option throws a `MealLogServerOptionsError`).
  */
-export function createMealLogServer(options: MealLogServerOptions = {}, bugs: MealLogServerBugs = {}): ServerFactory {
-  const config = resolveMealLogConfig(parseMealLogServerOptions(options as Record<string, unknown>, 'createMealLogServer options'), bugs);
+export function createMealLogServer(options: MealLogServerOptions = {}, decisions: Partial<MealLogServerDecisions> = {}): ServerFactory {
+  const config = resolveMealLogConfig(
+    parseMealLogServerOptions(options as Record<string, unknown>, 'createMealLogServer options'),
+    decisions,
+  );
   return (env) => createMealLogServerApp(env, config);
 }
 

@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { MealLogClientBugs } from '../../../src/reference/meal-log/bugs.js';
 import {
   defaultMealLogConfig,
   MealLogMachine,
   type MealLogCommand,
+  type MealLogMachineClass,
   type OutboxEntry,
 } from '../../../src/reference/meal-log/client-machine.js';
+import { DuplicateConnect } from '../../../src/reference/meal-log/zoo/duplicate-connect.js';
+import { PollsForever } from '../../../src/reference/meal-log/zoo/polls-forever.js';
+import { TrustsTransportState } from '../../../src/reference/meal-log/zoo/trusts-transport-state.js';
 import type { MealLog } from '../../../src/reference/meal-log/wire.js';
 
 // The client's decisions without any I/O: events in, commands out, time passed in.
 
-const machine = (bugs: MealLogClientBugs = {}, outbox: OutboxEntry[] = []) =>
-  new MealLogMachine(defaultMealLogConfig, bugs, outbox, outbox.length, true, 'c1');
+const machine = (Machine: MealLogMachineClass = MealLogMachine, outbox: OutboxEntry[] = []) =>
+  new Machine(defaultMealLogConfig, outbox, outbox.length, true, 'c1');
 const of = <T extends MealLogCommand['type']>(cmds: MealLogCommand[], type: T) =>
   cmds.filter((c): c is Extract<MealLogCommand, { type: T }> => c.type === type);
 const meal = (status: MealLog['status'], localId = 'c1-meal-1'): MealLog => ({
@@ -36,7 +39,7 @@ describe('the meal-log client machine', () => {
     m.handle({ type: 'ws-open', socket: 1 }, 400);
     expect(of(m.handle({ type: 'open-view' }, 500), 'connect')).toEqual([]);
     // The bug: only a verified socket stops a connect.
-    const buggy = machine({ duplicateConnect: true });
+    const buggy = machine(DuplicateConnect);
     buggy.start(0);
     expect(of(buggy.handle({ type: 'open-view' }, 300), 'connect')).toEqual([{ type: 'connect', socket: 2 }]);
   });
@@ -53,7 +56,7 @@ describe('the meal-log client machine', () => {
       verified: true,
       metrics: { connectionAttempts: 1, successfulConnections: 1, messagesReceived: 2, averageLatency: 40 },
     });
-    const trusting = machine({ trustsTransportState: true });
+    const trusting = machine(TrustsTransportState);
     trusting.start(0);
     trusting.handle({ type: 'ws-open', socket: 1 }, 40);
     expect(trusting.snapshot().verified).toBe(true);
@@ -102,11 +105,11 @@ describe('the meal-log client machine', () => {
   });
 
   it('stops polling when nothing is processing; the polls-forever bug does not', () => {
-    for (const [bugs, polling] of [
-      [{}, false],
-      [{ pollsForever: true }, true],
+    for (const [Machine, polling] of [
+      [MealLogMachine, false],
+      [PollsForever, true],
     ] as const) {
-      const m = machine(bugs);
+      const m = machine(Machine);
       m.start(0);
       m.handle({ type: 'ws-closed', socket: 1 }, 50);
       m.handle({ type: 'post-ok', localId: 'c1-meal-1', mealLog: meal('processing') }, 150);
@@ -127,7 +130,7 @@ describe('the meal-log client machine', () => {
       m.handle({ type: 'timer', key: 'reconnect' }, socket * 100_000 + 1);
     }
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000]);
-    const restored = machine({}, [{ localId: 'c1-meal-9', rawInput: 'toast', loggedAt: '2025-01-15T09:00:00.000Z' }]);
+    const restored = machine(MealLogMachine, [{ localId: 'c1-meal-9', rawInput: 'toast', loggedAt: '2025-01-15T09:00:00.000Z' }]);
     // The restored entry waits for the connection in progress; its failure ends the wait.
     expect(of(restored.start(0), 'post')).toEqual([]);
     const first = of(restored.handle({ type: 'ws-closed', socket: 1 }, 10), 'post')[0]!;

@@ -14,7 +14,8 @@ import {
   skipMessage,
   type MealLogServerOptions,
 } from '../../../src/reference/meal-log/server.js';
-import type { MealLogServerBugs } from '../../../src/reference/meal-log/bugs.js';
+import type { MealLogServerDecisions } from '../../../src/reference/meal-log/server.js';
+import { mealLogServerVariants } from '../../../src/reference/meal-log/variants.js';
 import {
   mealLogPaths,
   parseMealLogList,
@@ -32,8 +33,8 @@ import type { SimWebSocket } from '../../../src/sim/transport/websocket.js';
 // link: 20 ms each way: a request sent at t is served at t+20 and answered at t+40; a
 // socket opened at t is accepted (and acknowledged) at t+20 and open at t+40.
 
-function setup(options: MealLogServerOptions = {}, bugs: MealLogServerBugs = {}, faults: unknown[] = []): Simulation {
-  return new Simulation({ seed: 7, server: createMealLogServer(options, bugs), clients: ['c1', 'c2'], faults });
+function setup(options: MealLogServerOptions = {}, decisions: Partial<MealLogServerDecisions> = {}, faults: unknown[] = []): Simulation {
+  return new Simulation({ seed: 7, server: createMealLogServer(options, decisions), clients: ['c1', 'c2'], faults });
 }
 
 interface Reply {
@@ -277,7 +278,7 @@ describe('the meal-log reference server', () => {
 
 describe('the faulty meal-log servers', () => {
   it('late-registration acknowledges at once, registers only after registrationDelay, and skips the notification meanwhile', async () => {
-    const sim = setup({ processing: 26000, failureRate: 0 }, { lateRegistration: true });
+    const sim = setup({ processing: 26000, failureRate: 0 }, mealLogServerVariants['late-registration']!.decisions);
     submit(sim, 0, 'L1');
     const s = connect(sim, 300);
     const listed = list(sim, 27000);
@@ -294,7 +295,7 @@ describe('the faulty meal-log servers', () => {
   });
 
   it('forgets-pending registers correctly but drops a completion for a user who is not connected', async () => {
-    const sim = setup({ processing: 5000, failureRate: 0 }, { forgetsPending: true });
+    const sim = setup({ processing: 5000, failureRate: 0 }, mealLogServerVariants['forgets-pending']!.decisions);
     submit(sim, 0, 'L1');
     const s = connect(sim, 10000);
     submit(sim, 11000, 'L2');

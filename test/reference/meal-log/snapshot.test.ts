@@ -14,11 +14,13 @@ describe('the meal-log snapshot schema', () => {
   });
 
   it('accepts what the reference client shows, and the minimal snapshot (meals and verified only)', () => {
-    const m = new MealLogMachine(defaultMealLogConfig, {}, [], 0, true, 'c1');
+    const m = new MealLogMachine(defaultMealLogConfig, [], 0, true, 'c1');
     m.start(0);
     m.handle({ type: 'submit', text: 'eggs' }, 100);
     expect(Value.Check(MealLogSnapshotSchema, m.snapshot())).toBe(true);
-    expect(Value.Check(MealLogSnapshotSchema, { meals: [{ localId: 'L1', text: 'eggs', status: 'processing' }], verified: false })).toBe(true);
+    expect(Value.Check(MealLogSnapshotSchema, { meals: [{ localId: 'L1', text: 'eggs', status: 'processing' }], verified: false })).toBe(
+      true,
+    );
   });
 
   it('names the field, what was expected and what was found', () => {
