@@ -9,6 +9,7 @@ import { missingUserFilter } from './zoo/missing-user-filter.js';
 import { noActiveFlag } from './zoo/no-active-flag.js';
 import { ownMessagesFromAckOnly } from './zoo/own-messages-from-ack-only.js';
 import { pollsEvery200ms } from './zoo/polls-every-200ms.js';
+import { skipsOlderThanNewestShown } from './zoo/skips-older-than-newest-shown.js';
 import { stopsPollingAfterError } from './zoo/stops-polling-after-error.js';
 
 /**
@@ -29,6 +30,7 @@ export const liveSupportVariants: Record<string, ClientVariant> = {
   'dashboard-count-based-refresh': dashboardCountBasedRefresh,
   'dashboard-waits-for-online-event': dashboardWaitsForOnlineEvent,
   'dashboard-never-reconnects': dashboardNeverReconnects,
+  'skips-older-than-newest-shown': skipsOlderThanNewestShown,
 };
 
 /** The live-support server variants: the document's two broadcast bugs, caught with the reference clients (`--server NAME`). */
