@@ -9,6 +9,7 @@ import { noDedupeOnFallback } from './zoo/no-dedupe-on-fallback.js';
 import { progressOnlyAtEnd } from './zoo/progress-only-at-end.js';
 import { progressOvercounts } from './zoo/progress-overcounts.js';
 import { restOnly } from './zoo/rest-only.js';
+import { sinceAsTimestamp } from './zoo/since-as-timestamp.js';
 import { stopsAtShortPage } from './zoo/stops-at-short-page.js';
 import { streamAndRestTogether } from './zoo/stream-and-rest-together.js';
 
@@ -29,4 +30,5 @@ export const eventSyncVariants: Record<string, ClientVariant> = {
   'stops-at-short-page': stopsAtShortPage,
   'keeps-stream-open': keepsStreamOpen,
   'progress-only-at-end': progressOnlyAtEnd,
+  'since-as-timestamp': sinceAsTimestamp,
 };
