@@ -1,10 +1,12 @@
 import type { ClientVariant } from '../../conformance/protocol.js';
 import { duplicatePoller } from './zoo/duplicate-poller.js';
 import { fastPoller } from './zoo/fast-poller.js';
+import { fixedPollInterval } from './zoo/fixed-poll-interval.js';
 import { givesUpAfterMaxRetries } from './zoo/gives-up-after-max-retries.js';
 import { leaksOldConversation } from './zoo/leaks-old-conversation.js';
 import { neverStopsPolling } from './zoo/never-stops-polling.js';
 import { noBackoff } from './zoo/no-backoff.js';
+import { noCatchUpOnReconnect } from './zoo/no-catch-up-on-reconnect.js';
 import { noDedupe } from './zoo/no-dedupe.js';
 import { noHeartbeat } from './zoo/no-heartbeat.js';
 import { noOptimisticUpdate } from './zoo/no-optimistic-update.js';
@@ -12,7 +14,9 @@ import { ordersByArrival } from './zoo/orders-by-arrival.js';
 import { outboxResends } from './zoo/outbox-resends.js';
 import { pollingOnly } from './zoo/polling-only.js';
 import { pollsWhileHealthy } from './zoo/polls-while-healthy.js';
+import { reconnectsOverOpenSocket } from './zoo/reconnects-over-open-socket.js';
 import { retriesOn401 } from './zoo/retries-on-401.js';
+import { sleepsBeforeFirstPoll } from './zoo/sleeps-before-first-poll.js';
 import { stopsPollingOnError } from './zoo/stops-polling-on-error.js';
 
 /**
@@ -35,4 +39,8 @@ export const chatVariants: Record<string, ClientVariant> = {
   'fast-poller': fastPoller,
   'stops-polling-on-error': stopsPollingOnError,
   'no-optimistic-update': noOptimisticUpdate,
+  'reconnects-over-open-socket': reconnectsOverOpenSocket,
+  'sleeps-before-first-poll': sleepsBeforeFirstPoll,
+  'no-catch-up-on-reconnect': noCatchUpOnReconnect,
+  'fixed-poll-interval': fixedPollInterval,
 };

@@ -10,13 +10,18 @@ const failureDir = mkdtempSync(join(tmpdir(), 'lockstep-variants-'));
 
 // Each faulty client must be caught with the requirement its bug violates: by the
 // scenarios, and by property runs from a fixed seed within 200 runs, shrunk to at most
-// 3 fault-plan entries.
+// 3 fault-plan entries. A variant that violates only SHOULD requirements is reported
+// non-strict instead: it passes the check (exit 0) and leaves no counterexample.
 describe.each(Object.entries(chatVariants))('zoo:chat/%s', (name, variant) => {
   it(`fails ${variant.violates.join(', ')} within 200 property runs, shrunk to ≤ 3 fault entries`, async () => {
     const client = await resolveClient(`zoo:chat/${name}`, 'chat');
     const r = await checkClient({ client, runs: 200, seed: 1, failureDir }, protocols);
+    const declared = variant.violates.map((id) => r.requirements.find((q) => q.id === id));
+    for (const [i, q] of declared.entries()) {
+      expect(q?.verdict, variant.violates[i]).toBe(q?.level === 'SHOULD' ? 'non-strict' : 'fail');
+    }
+    if (declared.every((q) => q?.level === 'SHOULD')) return;
     expect(r.exitCode).toBe(1);
-    for (const id of variant.violates) expect(r.requirements.find((q) => q.id === id)?.verdict).toBe('fail');
     const cx = r.property?.counterexample;
     expect(cx, 'property runs found no counterexample').toBeDefined();
     expect(cx!.foundAt).toBeLessThan(200);
