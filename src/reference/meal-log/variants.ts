@@ -1,8 +1,10 @@
 import type { ClientVariant } from '../../conformance/protocol.js';
 import type { MealLogServerVariant } from './server.js';
+import { backoffNeverResets } from './zoo/backoff-never-resets.js';
 import { batchesPushedUpdates } from './zoo/batches-pushed-updates.js';
 import { connectsAfterSubmit } from './zoo/connects-after-submit.js';
 import { duplicateConnect } from './zoo/duplicate-connect.js';
+import { firstPollAfterTwoIntervals } from './zoo/first-poll-after-two-intervals.js';
 import { forgetsPendingServer } from './zoo/forgets-pending-server.js';
 import { lateRegistrationServer } from './zoo/late-registration-server.js';
 import { neverConnects } from './zoo/never-connects.js';
@@ -25,6 +27,8 @@ export const mealLogVariants: Record<string, ClientVariant> = {
   'never-reconnects-after-offline': neverReconnectsAfterOffline,
   'polls-every-100ms': pollsEvery100ms,
   'batches-pushed-updates': batchesPushedUpdates,
+  'backoff-never-resets': backoffNeverResets,
+  'first-poll-after-two-intervals': firstPollAfterTwoIntervals,
 };
 
 /** Faulty servers, addressed with `--server NAME`, and what they do to the reference client. */
