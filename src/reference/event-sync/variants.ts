@@ -10,6 +10,7 @@ import { progressOnlyAtEnd } from './zoo/progress-only-at-end.js';
 import { progressOvercounts } from './zoo/progress-overcounts.js';
 import { restOnly } from './zoo/rest-only.js';
 import { sinceAsTimestamp } from './zoo/since-as-timestamp.js';
+import { fallbackFromStreamStart } from './zoo/fallback-from-stream-start.js';
 import { stopsAtShortPage } from './zoo/stops-at-short-page.js';
 import { streamAndRestTogether } from './zoo/stream-and-rest-together.js';
 
@@ -31,4 +32,5 @@ export const eventSyncVariants: Record<string, ClientVariant> = {
   'keeps-stream-open': keepsStreamOpen,
   'progress-only-at-end': progressOnlyAtEnd,
   'since-as-timestamp': sinceAsTimestamp,
+  'fallback-from-stream-start': fallbackFromStreamStart,
 };

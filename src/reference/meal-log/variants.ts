@@ -5,6 +5,8 @@ import { batchesPushedUpdates } from './zoo/batches-pushed-updates.js';
 import { connectsAfterSubmit } from './zoo/connects-after-submit.js';
 import { duplicateConnect } from './zoo/duplicate-connect.js';
 import { firstPollAfterTwoIntervals } from './zoo/first-poll-after-two-intervals.js';
+import { pollsAtFixedInterval } from './zoo/polls-at-fixed-interval.js';
+import { preConnectWaitInMs } from './zoo/pre-connect-wait-in-ms.js';
 import { forgetsPendingServer } from './zoo/forgets-pending-server.js';
 import { lateRegistrationServer } from './zoo/late-registration-server.js';
 import { neverConnects } from './zoo/never-connects.js';
@@ -29,6 +31,8 @@ export const mealLogVariants: Record<string, ClientVariant> = {
   'batches-pushed-updates': batchesPushedUpdates,
   'backoff-never-resets': backoffNeverResets,
   'first-poll-after-two-intervals': firstPollAfterTwoIntervals,
+  'polls-at-fixed-interval': pollsAtFixedInterval,
+  'pre-connect-wait-in-ms': preConnectWaitInMs,
 };
 
 /** Faulty servers, addressed with `--server NAME`, and what they do to the reference client. */

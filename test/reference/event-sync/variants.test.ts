@@ -15,8 +15,12 @@ describe.each(Object.entries(eventSyncVariants))('zoo:event-sync/%s', (name, var
   it(`fails ${variant.violates.join(', ')} within 200 property runs, shrunk to ≤ 3 fault entries`, async () => {
     const client = await resolveClient(`zoo:event-sync/${name}`, 'event-sync');
     const r = await checkClient({ client, runs: 200, seed: 1, failureDir }, protocols);
+    // A variant that violates only SHOULD requirements is reported non-strict: it passes
+    // the check (exit 0) and leaves no counterexample.
+    const declared = variant.violates.map((id) => r.requirements.find((q) => q.id === id));
+    for (const [i, q] of declared.entries()) expect(q?.verdict, variant.violates[i]).toBe(q?.level === 'SHOULD' ? 'non-strict' : 'fail');
+    if (declared.every((q) => q?.level === 'SHOULD')) return;
     expect(r.exitCode).toBe(1);
-    for (const id of variant.violates) expect(r.requirements.find((q) => q.id === id)?.verdict).toBe('fail');
     const cx = r.property?.counterexample;
     expect(cx, 'property runs found no counterexample').toBeDefined();
     expect(cx!.foundAt).toBeLessThan(200);
