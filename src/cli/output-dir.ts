@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { killPoint } from '../conformance/atomic-write.js';
 import { UsageError } from './args.js';
 
 /**
@@ -97,13 +98,6 @@ export function checkOutputFile(file: string, o: { force: boolean; command: stri
   }
 }
 
-/** Writes a file so that it is either the old one or the whole new one (temp file + rename). */
-export function writeFileAtomic(path: string, content: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.lockstep-tmp-${process.pid}`);
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
-
 /**
  * A command killed between the two renames of a swap leaves no folder and the previous
  * set under a hidden name beside it: put it back before anything else.
@@ -184,12 +178,4 @@ function readHead(path: string): string {
   } catch {
     return '';
   }
-}
-
-/**
- * Fault injection for the tests of atomic writes: with LOCKSTEP_KILL_AT set to a point's
- * name, the process kills itself there (SIGKILL: no cleanup runs), as a crash would.
- */
-export function killPoint(name: string): void {
-  if (process.env.LOCKSTEP_KILL_AT === name) process.kill(process.pid, 'SIGKILL');
 }

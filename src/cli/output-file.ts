@@ -1,4 +1,4 @@
-import { checkOutputFile, writeFileAtomic } from './output-dir.js';
+import { checkOutputFile } from './output-dir.js';
 
 /** Whether a file's first bytes are a lockstep trace (its first step is `sim.start`). */
 export const isTrace = (head: string): boolean => /^\{[^\n]*"ev":"sim\.start"/.test(head);
@@ -10,9 +10,4 @@ export const isTrace = (head: string): boolean => /^\{[^\n]*"ev":"sim\.start"/.t
  */
 export function checkTraceFile(path: string, force: boolean, command: string): void {
   checkOutputFile(path, { force, command, ours: isTrace });
-}
-
-/** Writes a trace file whole (temp file + rename). */
-export function writeTraceFile(path: string, content: string): void {
-  writeFileAtomic(path, content);
 }

@@ -91,7 +91,7 @@ export function failureDetails(r: ClientCheckResult): string {
   }
   const cx = r.property?.counterexample;
   if (cx) {
-    const shrunk = cx.scenario.description.startsWith('shrunk') ? `shrunk (${cx.shrinks} steps) to` : 'not shrunk (the client took the run down):';
+    const shrunk = cx.shrunk ? `shrunk (${cx.shrinks} steps) to` : 'not shrunk (the client took the run down):';
     out.push(
       `property: found after ${cx.foundAt + 1} runs, ${shrunk} ${cx.scenario.faults.length} fault entries and ${cx.scenario.actions.length} actions; fails ${cx.failed.join(', ')}`,
     );

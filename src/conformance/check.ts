@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { join } from 'node:path';
 import type { GuardLimits } from '../sim/guard-limits.js';
 import { checkProperty, runFailed, type Counterexample, type FailurePolicy } from './property.js';
@@ -525,10 +526,7 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
         fastCheck: cx.fastCheck,
       };
       mkdirSync(o.failureDir, { recursive: true });
-      // Temp file + rename: a kill mid-write never leaves a half record behind.
-      const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, `${JSON.stringify(failureRecord, null, 2)}\n`);
-      renameSync(tmp, file);
+      writeFileAtomic(file, `${JSON.stringify(failureRecord, null, 2)}\n`);
       property.counterexample = cx;
       property.failureFile = shown;
       property.replay = lockstepCommand(['replay', userPath(shown)]);

@@ -1,10 +1,11 @@
 import { builtinModules } from 'node:module';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { writeFileAtomic } from './atomic-write.js';
 import { packageRoot } from './package-root.js';
 
 /** File extensions a client module may have. */
@@ -81,9 +82,7 @@ function writeBundle(outfile: string, code: string): string {
   const file = join(dirname(outfile), `${createHash('sha256').update(code).digest('hex').slice(0, 16)}-${basename(outfile)}`);
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
+    writeFileAtomic(file, code);
   }
   return file;
 }

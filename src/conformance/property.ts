@@ -73,6 +73,8 @@ export interface Counterexample {
   };
   /** Shrink steps fast-check took. */
   shrinks: number;
+  /** false when the failing run was kept as drawn (the client took it down: every shrink step would cost a watchdog timeout). */
+  shrunk: boolean;
   /** The run index at which the first failure was found. */
   foundAt: number;
 }
@@ -229,7 +231,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
   // step would cost a watchdog timeout. The drawn scenario is the counterexample.
   if (failing.fatal) {
     const scenario = scenarioOf(drawnAt(k), name, 'drawn by fast-check (not shrunk: the client took the run down)');
-    return { runs: generated, findings: all, counterexample: counterexampleOf(scenario, failing, { seed: o.seed, path: String(k) }, 0, k) };
+    return { runs: generated, findings: all, counterexample: counterexampleOf(scenario, failing, { seed: o.seed, path: String(k) }, 0, k, false) };
   }
   let first = true;
   const property = fc.asyncProperty(scenarioArb, async (drawn) => {
@@ -245,13 +247,13 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
   // Re-run the shrunk case to hold its exact result (the last failing evaluation may not be the final counterexample).
   const scenario = scenarioOf((details.counterexample?.[0] ?? drawnAt(k)) as Drawn, name, 'shrunk by fast-check');
   const r = await exec.run(scenario);
-  return { runs: generated, findings: all, counterexample: counterexampleOf(scenario, r, { seed: details.seed, path: details.counterexamplePath ?? String(k) }, details.numShrinks, k, policy) };
+  return { runs: generated, findings: all, counterexample: counterexampleOf(scenario, r, { seed: details.seed, path: details.counterexamplePath ?? String(k) }, details.numShrinks, k, true) };
 
-  function counterexampleOf(sc: ResolvedScenario, r: RunSummary, fastCheck: Counterexample['fastCheck'], shrinks: number, foundAt: number, p: FailurePolicy = policy): Counterexample {
+  function counterexampleOf(sc: ResolvedScenario, r: RunSummary, fastCheck: Counterexample['fastCheck'], shrinks: number, foundAt: number, shrunk: boolean): Counterexample {
     return {
       scenario: sc,
       findings: r.findings,
-      failed: runFailed(protocol, r, p),
+      failed: runFailed(protocol, r, policy),
       hash: r.hash,
       stopped: r.stopped?.message,
       error: r.error,
@@ -259,6 +261,7 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
       ...(r.clientError !== undefined ? { clientError: r.clientError } : {}),
       fastCheck,
       shrinks,
+      shrunk,
       foundAt,
     };
   }

@@ -43,3 +43,11 @@ describe('a hostile client never takes the harness down or makes a run lie', () 
     expect(report.clients[0]!.exitCode).toBe(1);
   }, 180_000);
 });
+
+describe('--client-errors warn', () => {
+  it('reports a throwing listener without failing a client that otherwise conforms', () => {
+    const r = check('throwing-listener', '--client-errors', 'warn');
+    expect(r.code, r.out.slice(-2000) + r.err).toBe(0);
+    expect(r.out).toMatch(/client error \(warning only\): c1 at [\d.]+ ms, in c1\/ws#\d+ message listener: TypeError: analytics is not configured/);
+  }, 180_000);
+});

@@ -6,7 +6,8 @@ import { Simulation } from '../../sim/simulation.js';
 import { SimulationStopped } from '../../sim/stopped.js';
 import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { readFaultPlanFile } from '../fault-plan-file.js';
-import { checkTraceFile, writeTraceFile } from '../output-file.js';
+import { writeFileAtomic } from '../../conformance/atomic-write.js';
+import { checkTraceFile } from '../output-file.js';
 
 const flags: Record<string, FlagSpec> = {
   seed: { value: true, help: 'seed of the run (default 1)' },
@@ -80,7 +81,7 @@ export async function demoCommand(argv: string[], out: (s: string) => void): Pro
   out(`trace: ${sim.trace.length} steps — ${[...counts].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out(`trace sha256 ${sim.trace.hash()}`);
   if (traceFile) {
-    writeTraceFile(traceFile, sim.trace.toJsonl());
+    writeFileAtomic(traceFile, sim.trace.toJsonl());
     out(`trace written to ${traceFile}`);
   }
   if (stopped) {

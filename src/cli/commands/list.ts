@@ -34,9 +34,13 @@ export async function listCommand(argv: string[], out: (s: string) => void): Pro
     out(`  sources: ${p.sources.join(', ')}`);
     out('  requirements:');
     for (const r of p.requirements) {
-      const caughtIn = Object.keys(p.variants).filter((name) => p.variants[name]!.violates.includes(r.id));
-      out(`    ${r.id.padEnd(8)} ${r.level.padEnd(6)} ${r.subject === 'server' ? '(server) ' : ''}${r.text}`);
-      out(`             ${caughtIn.length ? `violated by: ${caughtIn.map((n) => `zoo:${p.name}/${n}`).join(', ')}` : 'violated by: no faulty client'}`);
+      // A client requirement is shown with the faulty clients that violate it, a server requirement with the faulty servers.
+      const server = r.subject === 'server';
+      const caughtIn = server
+        ? Object.keys(p.serverVariants).filter((name) => p.serverVariants[name]!.breaks.includes(r.id)).map((n) => `--server ${n}`)
+        : Object.keys(p.variants).filter((name) => p.variants[name]!.violates.includes(r.id)).map((n) => `zoo:${p.name}/${n}`);
+      out(`    ${r.id.padEnd(8)} ${r.level.padEnd(6)} ${server ? '(server) ' : ''}${r.text}`);
+      out(`             ${caughtIn.length ? `violated by: ${caughtIn.join(', ')}` : `violated by: no faulty ${server ? 'server' : 'client'}`}`);
     }
     out('  actions (scenario form: { at: MS, do: NAME, args: { … } }; plus restart):');
     for (const [name, a] of Object.entries(p.actions)) {

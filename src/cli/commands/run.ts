@@ -5,7 +5,8 @@ import { loadScenarioFile } from '../../conformance/scenario.js';
 import { runFailed } from '../../conformance/property.js';
 import { judgedFindings } from '../../conformance/check.js';
 import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
-import { checkTraceFile, writeTraceFile } from '../output-file.js';
+import { writeFileAtomic } from '../../conformance/atomic-write.js';
+import { checkTraceFile } from '../output-file.js';
 import { findingLine } from '../print.js';
 import { checkServerVariant, parseGuards, takeRepeated } from './check.js';
 import { guardNames } from '../../sim/guard-limits.js';
@@ -74,7 +75,7 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
     if (r.invalidSnapshot !== undefined) out(`invalid snapshot: ${r.invalidSnapshot}`);
     out(`trace sha256 ${r.hash}`);
     if (traceFile) {
-      writeTraceFile(traceFile, r.trace.toJsonl());
+      writeFileAtomic(traceFile, r.trace.toJsonl());
       out(`trace written to ${traceFile}`);
     }
     // Every client is judged alike: no special case for the reference.

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { activity } from '../../sim/activity.js';
 import { resolveClient, type ResolvedClient } from '../registry.js';
 import { runScenario } from '../runner.js';
+import { summaryOf } from './executor.js';
 import { board, type FromWorker, type RunSummary, type ToWorker } from './messages.js';
 
 const port = parentPort!;
@@ -70,8 +71,7 @@ async function handle(m: ToWorker): Promise<void> {
   ints[board.run] = m.id;
   unhandled.length = 0;
   const r = await runScenario({ protocol: client!.protocol, scenario: m.scenario, client: client!.factory, clientName: client!.name, globals });
-  const { trace: _trace, scenario: _scenario, stopped, ...rest } = r;
-  const summary: RunSummary = { ...rest, ...(stopped ? { stopped: { reason: stopped.reason, message: stopped.message } } : {}) };
+  const summary = summaryOf(r);
   if (unhandled.length && summary.clientError === undefined) summary.clientError = `client code left a promise rejection unhandled: ${unhandled[0]}${unhandled.length > 1 ? ` (and ${unhandled.length - 1} more)` : ''}`;
   post({ type: 'result', id: m.id, summary });
   currentRun = -1;

@@ -4,7 +4,8 @@
  * write every reporter's file unless `--reporter` names some.
  * @module
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
 import { join } from 'node:path';
 import { htmlReporter } from './html.js';
 import { jsonReporter } from './json.js';
@@ -59,10 +60,7 @@ export async function writeReports(ctx: ReportContext, list: readonly Reporter[]
   const written: string[] = [];
   for (const r of list) {
     const path = join(dir, r.file);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, await r.render(ctx));
-    if (process.env.LOCKSTEP_KILL_AT === `report-${r.name}`) process.kill(process.pid, 'SIGKILL'); // fault injection (tests)
-    renameSync(tmp, path);
+    writeFileAtomic(path, await r.render(ctx), `report-${r.name}`);
     written.push(join(ctx.staged?.final ?? ctx.dir, r.file));
   }
   return written;
