@@ -1,4 +1,4 @@
-import { fail, notExercised, pass, type CheckContext, type Finding } from './requirement.js';
+import { fail, notExercised, pass, type CheckContext, type Checker, type Finding } from './requirement.js';
 import { tolerance } from './trace-query.js';
 import type { TraceEvent } from '../sim/trace.js';
 
@@ -63,4 +63,19 @@ export function verdict(violations: Violation[], exercised: boolean, passText: s
     return fail(`${v.text}${more}`, v.at, Number.isFinite(v.seq) ? v.seq : undefined);
   }
   return exercised ? pass(passText) : notExercised(notText);
+}
+
+/**
+ * The guard every protocol's checkers share: builds the protocol's per-trace model and
+ * runs a check on it; a trace the model cannot read is reported as not exercised (with
+ * the reason), never as a crash of the check. `export const guarded = guardedBy(model)`.
+ */
+export function guardedBy<M>(build: (ctx: CheckContext) => M): (check: (m: M) => Omit<Finding, 'requirement'>) => Checker {
+  return (check) => (ctx) => {
+    try {
+      return check(build(ctx));
+    } catch (e) {
+      return notExercised(`this trace could not be judged: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
 }

@@ -2,7 +2,7 @@
  * How the chat checkers word their evidence, and the guard that turns a trace they cannot
  * read into `not-exercised` with the reason instead of a crash.
  */
-import { notExercised, type Checker, type Finding } from '../../../conformance/requirement.js';
+import { guardedBy } from '../../../conformance/checker-kit.js';
 import type { HttpExchange, SocketLife } from '../../../conformance/trace-query.js';
 import * as q from '../../../conformance/trace-query.js';
 import { chatModel, type ChatModel, type ChatSocket } from './model.js';
@@ -46,12 +46,4 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Wraps a checker so that an unexpected trace yields `not-exercised` with the reason, never a crash. */
-export function guarded(check: (m: ChatModel) => Omit<Finding, 'requirement'>): Checker {
-  return (ctx) => {
-    try {
-      return check(chatModel(ctx));
-    } catch (e) {
-      return notExercised(`this trace could not be judged: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-}
+export const guarded = guardedBy(chatModel);

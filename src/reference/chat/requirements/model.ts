@@ -463,7 +463,7 @@ function authWindows(requests: ChatRequest[], sockets: ChatSocket[], actions: Ac
 
 /** The session of `node` in force at step `seq`. */
 export function sessionAt(m: ChatModel, node: string, seq: number): Session | undefined {
-  return m.sessions.find((s) => s.node === node && s.startSeq <= seq && seq < s.endSeq);
+  return m.sessions.find((s) => s.node === node && inSession(s, seq));
 }
 
 /** `true` when step `seq` falls within the session. */

@@ -466,7 +466,7 @@ function findFailure(s: Stream, endAt: number, T: number): Failure | undefined {
   // A stall: nothing arrived for the idle timeout while the client still had the socket
   // (or the client closed it after about that long without a frame: it noticed the stall).
   const stopAt = Math.min(s.endAt, s.complete?.t ?? Infinity, endAt);
-  const quiet = quietBefore(s, stopAt, Infinity);
+  const quiet = quietBefore(s, stopAt);
   const text = `nothing arrived on ${s.id} from ${fmtTime(quiet)} on`;
   if (stopAt - quiet > idle) cands.push({ t: quiet + idle, seq: Infinity, kind: 'stall', quietSince: quiet, text });
   else if (s.endedBy === 'closing' && s.closingSeq! < completeSeq && s.endAt - quiet >= idle - T)
@@ -480,10 +480,10 @@ function findFailure(s: Stream, endAt: number, T: number): Failure | undefined {
  * there was none, of the silence that runs up to `until`): when the socket opened (or
  * connected) or the last frame arrived.
  */
-export function quietBefore(s: Stream, until: number, seqLimit: number): number {
+export function quietBefore(s: Stream, until: number): number {
   let quiet = s.openAt !== undefined && s.openAt <= s.endAt ? s.openAt : s.connectAt;
   for (const r of s.frames) {
-    if (r.t > until || r.seq > s.endSeq || r.seq >= seqLimit) break;
+    if (r.t > until || r.seq > s.endSeq) break;
     if (r.t - quiet >= idle) break;
     quiet = r.t;
   }

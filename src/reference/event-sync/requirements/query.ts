@@ -3,8 +3,7 @@
  * when a sync ended and when the client had settled it, restarts and disturbed timers,
  * the snapshot contract, and evidence formatting.
  */
-import type { Violation } from '../../../conformance/checker-kit.js';
-import { notExercised, type Checker, type Finding } from '../../../conformance/requirement.js';
+import { guardedBy, type Violation } from '../../../conformance/checker-kit.js';
 import * as q from '../../../conformance/trace-query.js';
 import type { SnapshotField } from '../snapshot.js';
 import { comparePositions, parseCursor, syncTiming, type Position } from '../wire.js';
@@ -13,15 +12,7 @@ import { model, type Final, type Issued, type Model, type Received, type Snap, t
 const { fmtTime } = q;
 
 /** A checker over the model that reports a trace it cannot read as not-exercised, never as a crash. */
-export function guarded(check: (m: Model) => Omit<Finding, 'requirement'>): Checker {
-  return (ctx) => {
-    try {
-      return check(model(ctx));
-    } catch (e) {
-      return notExercised(`this trace could not be judged: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-}
+export const guarded = guardedBy(model);
 
 // ---------------------------------------------------------------------------------------
 // Snapshots
@@ -229,9 +220,14 @@ export function restartAfterUntil(m: Model, node: string, fromSeq: number, until
 export function timersDisturbed(m: Model, node: string, from: number, to: number): boolean {
   return m.faults.some((w) => {
     if (w.kind !== 'app-background' || (w.node !== undefined && w.node !== node) || w.start > to) return false;
-    const throttle = w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
-    return w.end + throttle > from;
+    return timersHeldUntil(w) > from;
   });
+}
+
+/** When an `app-background` window stops holding the app's timers: its end, plus the throttle after it (`timers: 'throttle'`). */
+function timersHeldUntil(w: q.FaultWindow): number {
+  const throttle = w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
+  return w.end + throttle;
 }
 
 /**
@@ -242,10 +238,7 @@ export function timersDisturbed(m: Model, node: string, from: number, to: number
 export function timersRanFor(m: Model, node: string, from: number, to: number, span: number): boolean {
   const held = m.faults
     .filter((w) => w.kind === 'app-background' && (w.node === undefined || w.node === node))
-    .map((w) => {
-      const throttle = w.params.timers === 'throttle' ? (typeof w.params.throttleMs === 'number' ? w.params.throttleMs : 60_000) : 0;
-      return [w.start, w.end + throttle] as const;
-    })
+    .map((w) => [w.start, timersHeldUntil(w)] as const)
     .sort((a, b) => a[0] - b[0]);
   let free = from;
   for (const [start, end] of held) {

@@ -1,6 +1,6 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtTime } from '../../../conformance/trace-query.js';
-import { describeSession, guarded, list, plural, pollsOf } from './model.js';
+import { describeSession, guarded, list, plural, pollsOf, succeeded } from './model.js';
 import { shownIds } from './shown.js';
 
 /**
@@ -16,15 +16,7 @@ export const checkCurrentChatOnly = guarded((m) => {
   let judged = 0;
   for (const s of m.sessions) {
     const first = pollsOf(m, s)
-      .filter(
-        (p) =>
-          p.responseSeq !== undefined &&
-          p.responseSeq < s.endSeq &&
-          p.via !== 'edge' &&
-          p.status !== undefined &&
-          p.status >= 200 &&
-          p.status <= 299,
-      )
+      .filter((p) => p.responseSeq !== undefined && p.responseSeq < s.endSeq && succeeded(p))
       .sort((a, b) => a.responseSeq! - b.responseSeq!)[0];
     if (!first) continue;
     let seen = false;

@@ -8,6 +8,7 @@ import {
   plural,
   pollsOf,
   R,
+  succeeded,
   timersDisturbed,
   type LiveRequest,
   type Model,
@@ -24,7 +25,7 @@ import {
 function dueAfter(m: Model, p: LiveRequest): { at: number; why: string } {
   const settled = p.responseAt ?? p.failAt ?? Infinity;
   if (settled - p.requestAt > R) return { at: p.requestAt + R + B + m.T, why: `poll ${p.id} went unanswered for 10 s` };
-  const ok = p.responseAt !== undefined && p.status !== undefined && p.status >= 200 && p.status <= 299 && p.via !== 'edge';
+  const ok = p.responseAt !== undefined && succeeded(p);
   return ok
     ? { at: settled + P + m.T, why: `poll ${p.id} was answered ${p.status} at ${fmtTime(settled)}` }
     : { at: settled + B + m.T, why: `poll ${p.id} failed (${p.status ?? p.failReason ?? 'no answer'}) at ${fmtTime(settled)}` };

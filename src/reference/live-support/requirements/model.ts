@@ -21,8 +21,8 @@
  *   keeps the identity it had before the restart.
  * - **owner** of a customer: its `dashboard_user_id` as the server logged it.
  */
-import { isTraceEvent as isEvent, perContext, safeTolerance } from '../../../conformance/checker-kit.js';
-import { notExercised, type CheckContext, type Checker, type Finding } from '../../../conformance/requirement.js';
+import { isTraceEvent as isEvent, perContext, safeTolerance, guardedBy } from '../../../conformance/checker-kit.js';
+import type { CheckContext } from '../../../conformance/requirement.js';
 import type { FaultWindow, HttpExchange, Snapshot, SocketLife } from '../../../conformance/trace-query.js';
 import * as q from '../../../conformance/trace-query.js';
 import type { TraceEvent } from '../../../sim/trace.js';
@@ -515,6 +515,11 @@ export function disturbance(m: Model, kinds: readonly string[], node: string, fr
   return undefined;
 }
 
+/** Whether exchange `x` succeeded: a 2xx answer from the server (not from a fault at the edge). */
+export function succeeded(x: LiveRequest): boolean {
+  return x.via !== 'edge' && x.status !== undefined && x.status >= 200 && x.status <= 299;
+}
+
 /** The polls of a session: of its node and email, started within it. */
 export function pollsOf(m: Model, s: WidgetSession): LiveRequest[] {
   return m.polls.filter(
@@ -524,15 +529,7 @@ export function pollsOf(m: Model, s: WidgetSession): LiveRequest[] {
 }
 
 /** Runs a checker on the model; a trace it cannot read is not-exercised, never a crash. */
-export function guarded(check: (m: Model) => Omit<Finding, 'requirement'>): Checker {
-  return (ctx) => {
-    try {
-      return check(model(ctx));
-    } catch (e) {
-      return notExercised(`this trace could not be judged: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-}
+export const guarded = guardedBy(model);
 
 /** `w1's widget on alice@example.com / chat-a1 (from 2.0 s)`. */
 export function describeSession(s: WidgetSession): string {

@@ -1,6 +1,6 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtDuration, fmtTime } from '../../../conformance/trace-query.js';
-import { describeSession, guarded, plural, pollsOf, timersDisturbed, type LiveRequest, type Model, type Stored } from './model.js';
+import { describeSession, guarded, plural, pollsOf, succeeded, timersDisturbed, type LiveRequest, type Model, type Stored } from './model.js';
 import { shownIds } from './shown.js';
 
 /**
@@ -9,7 +9,7 @@ import { shownIds } from './shown.js';
  * neither replaced nor lost in a state-losing restart before the last arrival.
  */
 function carries(m: Model, p: LiveRequest, msg: Stored): boolean {
-  if (p.responseAt === undefined || p.via === 'edge' || p.status === undefined || p.status < 200 || p.status > 299) return false;
+  if (p.responseAt === undefined || !succeeded(p)) return false;
   if (p.serves.length === 0 || p.serves.some((x) => x.seq < msg.seq)) return false;
   const last = p.serves[p.serves.length - 1]!.seq;
   const replaced = m.replacedBy.get(msg.id);

@@ -14,7 +14,7 @@
  */
 import * as q from '../../../conformance/trace-query.js';
 import type { TraceEvent } from '../../../sim/trace.js';
-import type { MealRequest, MealSocket, Submission } from './model.js';
+import type { MealRequest, Push, Submission } from './model.js';
 
 /** The client's knowledge after one step. */
 export interface KnowledgeStep {
@@ -65,7 +65,8 @@ interface Sources {
   events: readonly TraceEvent[];
   nodes: readonly string[];
   requests: readonly MealRequest[];
-  sockets: readonly MealSocket[];
+  /** Completion frames that arrived on a socket the client still had. */
+  pushes: readonly Push[];
   submissions: readonly Submission[];
 }
 
@@ -81,19 +82,8 @@ export function buildKnowledge(src: Sources): Knowledge {
   /** Meals the server forgot in a restart that lost its state. */
   const lost = new Map<string, ServerMeal>();
   const uploaded = new Map<string, { id: string; status: ServerMeal['status'] }>();
-  const pushes = new Map<number, { node: string; id: string; status: 'completed' | 'failed' }>();
-  for (const s of src.sockets) {
-    for (const f of s.received) {
-      if (f.seq >= s.endSeq) continue;
-      const v = parse(f.data);
-      if (v?.type !== 'meal_log_completed' && v?.type !== 'meal_log_failed') continue;
-      const meal = (v.payload as { mealLog?: Record<string, unknown> } | undefined)?.mealLog;
-      if (typeof meal?.id !== 'string') continue;
-      const status =
-        meal.status === 'completed' || meal.status === 'failed' ? meal.status : v.type === 'meal_log_failed' ? 'failed' : 'completed';
-      pushes.set(f.seq, { node: s.node, id: meal.id, status });
-    }
-  }
+  /** Completion frames by the `ws.recv` step that delivered them. */
+  const pushes = new Map(src.pushes.map((p) => [p.seq, p]));
 
   const known = new Map<string, Map<string, Status>>();
   const complete = new Map<string, boolean>();
@@ -261,14 +251,4 @@ function applyListing(k: Map<string, Status>, copies: readonly Served[]): Listin
     k.set(id, next);
   }
   return changed ? 'changed' : ambiguous ? 'ambiguous' : added ? 'new' : 'none';
-}
-
-function parse(data: string | undefined): Record<string, unknown> | undefined {
-  if (!data) return undefined;
-  try {
-    const v = JSON.parse(data) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

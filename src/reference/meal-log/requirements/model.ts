@@ -7,8 +7,8 @@
  * about itself is taken as fact, except its snapshots where a requirement is about what
  * the user sees.
  */
-import { isTraceEvent as isEvent, perContext, safeTolerance } from '../../../conformance/checker-kit.js';
-import { notExercised, type CheckContext, type Checker, type Finding } from '../../../conformance/requirement.js';
+import { isTraceEvent as isEvent, perContext, safeTolerance, guardedBy } from '../../../conformance/checker-kit.js';
+import type { CheckContext } from '../../../conformance/requirement.js';
 import * as q from '../../../conformance/trace-query.js';
 import type { FaultWindow, HttpExchange, Snapshot, SocketLife } from '../../../conformance/trace-query.js';
 import type { TraceEvent } from '../../../sim/trace.js';
@@ -234,7 +234,7 @@ function buildModel(ctx: CheckContext): Model {
     notifications,
     pushes,
     stateLosses: events.filter(losesState).map((e) => ({ t: e.t, seq: e.seq })),
-    knowledge: buildKnowledge({ events, nodes, requests, sockets, submissions }),
+    knowledge: buildKnowledge({ events, nodes, requests, pushes, submissions }),
   };
 }
 
@@ -613,15 +613,7 @@ export function sockEnd(s: SocketLife): string {
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Wraps a checker so that an unexpected trace yields `not-exercised` with the reason, never a crash. */
-export function guarded(check: (m: Model) => Omit<Finding, 'requirement'>): Checker {
-  return (ctx) => {
-    try {
-      return check(model(ctx));
-    } catch (e) {
-      return notExercised(`this trace could not be judged: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-}
+export const guarded = guardedBy(model);
 
 // ---------------------------------------------------------------------------------------
 // Snapshots: what the user sees
