@@ -302,3 +302,17 @@ describe('restored widgets', () => {
     );
   });
 });
+
+describe('LIVE-13: the widget shows only its current chat', () => {
+  it('passes when every message shown after the first answer is the chat’s own', () => {
+    const b = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').polls(0, 6000).widget(40, 'w1', ['chat-a1-s1', 'chat-a1-s2']);
+    expect(check('LIVE-13', b, 8000).verdict).toBe('pass');
+  });
+
+  it('fails when a snapshot after the first answer shows a message of another chat', () => {
+    const b = new TraceBuilder().mount(0, 'w1', ALICE, 'chat-a1').polls(0, 6000).widget(40, 'w1', ['chat-a1-s1', 'chat-a2-s1']);
+    const f = check('LIVE-13', b, 8000);
+    expect(f.verdict).toBe('fail');
+    expect(f.evidence).toMatch(/showed 1 message of other chats at .*chat-a2-s1 \(chat-a2\)/);
+  });
+});
