@@ -7,6 +7,7 @@ import type { FaultEntry } from '../sim/faults/plan.js';
 import { inProcessExecutor, type RunExecutor } from './isolation/executor.js';
 import type { RunSummary } from './isolation/messages.js';
 import type { ResolvedScenario, ScenarioAction } from './scenario.js';
+import type { WorldConditions } from './world-arbitraries.js';
 
 /** How to run property-based checks of one client. */
 export interface PropertyOptions {
@@ -145,15 +146,25 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
   const model = protocol.property;
   const exec = o.executor ?? inProcessExecutor(protocol, o.client, o.clientName, !!o.globals);
   const policy: FailurePolicy = { clientErrors: o.clientErrors };
+  // The optional draws are only part of the record when the model has them, so that the
+  // draws of a model without them stay what they were.
   const scenarioArb = fc.limitShrink(
     fc.record({
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
       actions: model.actions(fc),
       faults: model.faults(fc),
-    }),
+      ...(model.world ? { world: model.world(fc) } : {}),
+      ...(model.serverOptions ? { serverOptions: model.serverOptions(fc) } : {}),
+    }) as fc.Arbitrary<Drawn>,
     maxShrinks,
   );
-  type Drawn = { seed: number; actions: ScenarioAction[]; faults: FaultEntry[] };
+  type Drawn = {
+    seed: number;
+    actions: ScenarioAction[];
+    faults: FaultEntry[];
+    world?: WorldConditions;
+    serverOptions?: Record<string, unknown>;
+  };
   const scenarioOf = (drawn: Drawn, name: string, description: string): ResolvedScenario => ({
     protocol: protocol.name,
     name,
@@ -163,7 +174,9 @@ export async function checkProperty(o: PropertyOptions): Promise<PropertyOutcome
     heal: model.heal,
     clients: model.clients,
     network: model.network ?? {},
-    server: { variant: o.server ?? 'reference', options: {} },
+    server: { variant: o.server ?? 'reference', options: drawn.serverOptions ?? {} },
+    ...(drawn.world?.start !== undefined ? { start: drawn.world.start } : {}),
+    ...(drawn.world?.clock !== undefined ? { clock: drawn.world.clock } : {}),
     faults: drawn.faults,
     actions: drawn.actions,
     requirements: protocol.requirements.map((r) => r.id),

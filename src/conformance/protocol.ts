@@ -6,6 +6,7 @@ import type { ServerFactory } from '../sim/server-host.js';
 import type { ClientDriver, ClientFactory } from './driver.js';
 import type { Requirement } from './requirement.js';
 import type { ScenarioAction } from './scenario.js';
+import type { WorldConditions } from './world-arbitraries.js';
 
 /** The type of one action argument. A trailing `?` makes it optional. */
 export type ParamType = 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?';
@@ -52,6 +53,18 @@ export interface PropertyModel {
   faults(f: typeof fc): fc.Arbitrary<FaultEntry[]>;
   /** The network of every run (default: the default link). */
   network?: NetworkConfig;
+  /**
+   * Draws the world of one run: its start instant and the devices' clocks (see
+   * `worldConditionArbitraries`). Absent: every run starts at the kernel's default instant
+   * with true, UTC clocks.
+   */
+  world?(f: typeof fc): fc.Arbitrary<WorldConditions>;
+  /**
+   * Draws the reference server's options of one run — server-side variation the spec
+   * permits (processing times, batching…). Absent: the server's defaults (`{}`), which a
+   * server may itself vary from the run's seeded stream.
+   */
+  serverOptions?(f: typeof fc): fc.Arbitrary<Record<string, unknown>>;
 }
 
 /** Everything lockstep knows about one protocol. */

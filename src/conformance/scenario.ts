@@ -7,6 +7,8 @@ import type { FaultPlan } from '../sim/faults/plan.js';
 import { FaultPlanError, validateFaultPlan } from '../sim/faults/validate.js';
 import { parseGuardLimits, type GuardLimits } from '../sim/guard-limits.js';
 import type { NetworkConfig } from '../sim/link.js';
+import { Simulation } from '../sim/simulation.js';
+import { checkClock, parseStartInstant, startInstantExpected, type ClockConfig } from '../sim/world-clock.js';
 import type { ParamType, ProtocolDefinition } from './protocol.js';
 import type { RunVerdict } from './requirement.js';
 
@@ -64,6 +66,10 @@ export interface Scenario {
   expect?: 'pass' | Record<string, RunVerdict>;
   /** Guard limits for this scenario, by name (`timer-storm: 2000`); the rest keep their defaults. */
   guards?: GuardLimits;
+  /** The run's start instant on the server's (true) clock, ISO-8601 with an offset (`2025-03-30T00:59:50Z`); default 2025-01-15T09:00:00Z. */
+  start?: string;
+  /** The client devices' clocks: skew from the server's and time zone, for all and per node. */
+  clock?: ClockConfig;
 }
 
 /** A scenario with every default filled in. */
@@ -103,6 +109,10 @@ export interface ResolvedScenario {
   expect: Record<string, RunVerdict>;
   /** Guard limits by name; absent or empty: the defaults. `--guard` on the command line overrides them. */
   guards?: GuardLimits;
+  /** The run's start instant, as written (absent: the kernel's default). */
+  start?: string;
+  /** The client devices' clocks (absent: no skew, UTC). */
+  clock?: ClockConfig;
   /** The file it came from, if any. */
   file?: string;
 }
@@ -128,7 +138,7 @@ export class ScenarioError extends Error {
   }
 }
 
-const topFields = ['protocol', 'name', 'description', 'source', 'seed', 'duration', 'heal', 'clients', 'network', 'server', 'faults', 'actions', 'requirements', 'expect', 'guards', 'limits'];
+const topFields = ['protocol', 'name', 'description', 'source', 'seed', 'duration', 'heal', 'clients', 'network', 'server', 'faults', 'actions', 'requirements', 'expect', 'guards', 'limits', 'start', 'clock'];
 
 /** Reads and validates a scenario file (YAML or JSON). */
 export function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): ResolvedScenario {
@@ -321,6 +331,14 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
     }
   }
 
+  let start: string | undefined;
+  if (s.start !== undefined) {
+    if (parseStartInstant(s.start) === undefined) bad('start', startInstantExpected, s.start);
+    else start = s.start as string;
+  }
+  const clock = s.clock === undefined ? undefined : checkClock(s.clock, bad, clients);
+  if (faults.some((f) => f.kind === 'token-expiry')) checkServerSupport(protocol, server, faults, clients, problems);
+
   let guards: GuardLimits | undefined;
   if (s.guards !== undefined) {
     const parsed = parseGuardLimits(s.guards);
@@ -332,7 +350,44 @@ export function resolveScenario(data: unknown, file: string, protocols: Readonly
   actions.sort((a, b) => a.at - b.at);
   const resolved: ResolvedScenario = { protocol: protocol.name, name, description, source, seed, duration, heal, clients, network, server, faults, actions, requirements, expect, file };
   if (guards) resolved.guards = guards;
+  if (start !== undefined) resolved.start = start;
+  if (clock !== undefined) resolved.clock = clock;
   return resolved;
+}
+
+/** The `startTime` and `clock` options of a scenario's simulation (absent fields keep the kernel's defaults). */
+export function scenarioClock(sc: ResolvedScenario): { startTime?: number; clock?: ClockConfig } {
+  return { ...(sc.start !== undefined ? { startTime: parseStartInstant(sc.start) } : {}), ...(sc.clock ? { clock: sc.clock } : {}) };
+}
+
+/** How reports and messages name a scenario's server (`chat's server`). */
+export function serverName(protocol: string, variant: string): string {
+  return `${protocol}'s server${variant === 'reference' ? '' : ` (variant ${variant})`}`;
+}
+
+/**
+ * A `token-expiry` entry needs a server that implements the `expireCredentials` hook;
+ * building the scenario's server once (without running it) tells.
+ */
+function checkServerSupport(
+  protocol: ProtocolDefinition,
+  server: { variant: string; options: Record<string, unknown> },
+  faults: FaultPlan,
+  clients: string[],
+  problems: { field: string; expected: string; found: string }[],
+): void {
+  let factory;
+  try {
+    factory = protocol.server(server.variant, server.options);
+  } catch {
+    return; // already reported with the server's options
+  }
+  try {
+    new Simulation({ seed: 0, server: factory, faults, clients, serverName: serverName(protocol.name, server.variant) });
+  } catch (e) {
+    if (!(e instanceof FaultPlanError)) throw e;
+    for (const p of e.problems) problems.push({ field: `faults[${p.entry}]${p.field ? `.${p.field}` : ''}`, expected: p.expected, found: p.found });
+  }
 }
 
 const linkFields = ['latency', 'loss', 'duplicate', 'reorder', 'bandwidth'];

@@ -1,6 +1,7 @@
 import { protocols } from '../conformance/registry.js';
 import { defaultScenarioLimits, scenarioLimitCeilings } from '../conformance/scenario-limits.js';
 import { guardLimitInfo, guardNames } from '../sim/guard-limits.js';
+import { maxSkewMs } from '../sim/world-clock.js';
 import { draft202012, ref, type JsonSchema } from './types.js';
 
 const ms = (description: string): JsonSchema => ({ type: 'number', minimum: 0, description });
@@ -133,6 +134,109 @@ const faultDefs: Record<string, JsonSchema> = {
       drop: probability('Probability that a frame is lost.'),
     },
   ),
+  // Real-world failures of proxies, edges and servers (docs/fault-plan.md).
+  IdleTimeoutFault: fault(
+    'idle-timeout',
+    'An intermediary closes sockets that carried no frame for `idle` ms: the client sees 1006, the server is told nothing.',
+    { ...windowed, idle: positiveMs('ms without a frame arriving at either end.'), path: globPath },
+    ['idle'],
+  ),
+  ServerCloseFault: fault(
+    'server-close',
+    'The server closes its open sockets with `code` and `reason`: a clean closing handshake both sides see.',
+    {
+      node: nodeName,
+      path: globPath,
+      code: {
+        description: '1000, 1001, 1008, 1011, 1012, 1013, or an application code 3000–4999.',
+        anyOf: [{ enum: [1000, 1001, 1008, 1011, 1012, 1013] }, { type: 'integer', minimum: 3000, maximum: 4999 }],
+      },
+      reason: { type: 'string', description: 'The close reason: at most 123 UTF-8 bytes (default empty).' },
+    },
+    ['code'],
+  ),
+  FlappingFault: fault(
+    'flapping',
+    'Every socket that opens during the window is dropped (1006, both sides) `after` ms after its `open`.',
+    {
+      node: nodeName,
+      path: globPath,
+      duration: positiveMs('How long upgrades keep flapping, in ms.'),
+      after: ms("ms between the client's open and the drop."),
+    },
+    ['duration', 'after'],
+  ),
+  RequestResetFault: fault(
+    'request-reset',
+    'Matching HTTP requests are reset at the edge: fetch rejects with a TypeError after one round trip; the server never sees them.',
+    { ...windowed, ...requestMatch },
+  ),
+  BadBodyFault: fault(
+    'bad-body',
+    "A 200 whose body the client cannot use: a captive portal's HTML page (server never sees it) or the server's body cut in half (server acted).",
+    { ...windowed, ...requestMatch, body: { enum: ['html', 'truncated'], description: '`html` (captive portal) or `truncated`.' } },
+    ['body'],
+  ),
+  RetryAfterFault: fault(
+    'retry-after',
+    'The edge answers matching HTTP requests with 429 or 503 and `Retry-After: <seconds>`; the server never sees them.',
+    {
+      ...windowed,
+      ...requestMatch,
+      status: { enum: [429, 503], description: '429 Too Many Requests or 503 Service Unavailable.' },
+      seconds: { type: 'integer', minimum: 0, maximum: 2147483, description: 'The `Retry-After` value in whole seconds.' },
+    },
+    ['status', 'seconds'],
+  ),
+  MessageTooBigFault: fault(
+    'message-too-big',
+    'A frame above `limit` bytes is refused by the side receiving it, which closes with 1009.',
+    {
+      ...windowed,
+      path: globPath,
+      limit: { type: 'integer', minimum: 1, description: 'The largest frame (payload bytes) the receiving side accepts.' },
+      direction: {
+        ...direction,
+        description: '`to-server`: the server enforces the limit; `to-client`: the client does (default `both`).',
+      },
+    },
+    ['limit'],
+  ),
+  SlowConsumerFault: fault(
+    'slow-consumer',
+    'The server closes (1013) a connection whose bytes sent and not yet delivered to the client exceed `backlog`.',
+    {
+      ...windowed,
+      path: globPath,
+      backlog: { type: 'integer', minimum: 1, description: 'Bytes of server frames sent and not yet delivered that the server tolerates.' },
+    },
+    ['backlog'],
+  ),
+  // World conditions of the device and the server's credentials (docs/fault-plan.md).
+  StorageFailureFault: fault(
+    'storage-failure',
+    "The client's persistent storage fails: `setItem` throws a QuotaExceededError (`quota`), or the next app restart in the window finds it empty (`lose-on-restart`).",
+    { ...windowed, mode: { enum: ['quota', 'lose-on-restart'], description: 'How the storage fails.' } },
+    ['mode'],
+  ),
+  TokenExpiryFault: fault(
+    'token-expiry',
+    "Credentials issued before `issuedBefore` (default `at`) stop being accepted; the protocol's server decides what follows (401, an auth close code). Needs a server that supports it.",
+    {
+      node: { ...nodeName, description: 'Only the credentials of this client node; omitted means every client.' },
+      issuedBefore: ms("Virtual ms (≤ `at`): credentials issued before it expire (default `at`; the harness's tokens count as issued before the run)."),
+    },
+  ),
+};
+
+const nodeClockFields: Record<string, JsonSchema> = {
+  skew: {
+    type: 'integer',
+    minimum: -maxSkewMs,
+    maximum: maxSkewMs,
+    description: "ms the device's wall clock (`Date.now()`) runs ahead of the server's (negative: behind); default 0.",
+  },
+  timeZone: { type: 'string', description: "The device's IANA time zone (`Europe/Berlin`); default `UTC`." },
 };
 
 const latency: JsonSchema = {
@@ -287,6 +391,24 @@ export function scenarioSchema(): JsonSchema {
       },
       faults: { type: 'array', items: ref('FaultEntry'), description: 'The fault plan (docs/fault-plan.md).' },
       actions: { type: 'array', items: ref('Action'), description: 'The user actions, in time order.' },
+      start: {
+        type: 'string',
+        pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})$',
+        description: "The run's start instant on the server's clock, ISO-8601 with an offset or Z (`2025-03-30T00:59:50Z`); default 2025-01-15T09:00:00Z.",
+      },
+      clock: {
+        type: 'object',
+        description: "The client devices' clocks: skew from the server's and time zone, for every client and per node (docs/scenario-format.md).",
+        properties: {
+          ...nodeClockFields,
+          nodes: {
+            type: 'object',
+            description: 'Per client node overrides, e.g. `{ c2: { skew: -120000 } }`.',
+            additionalProperties: { type: 'object', properties: nodeClockFields, additionalProperties: false },
+          },
+        },
+        additionalProperties: false,
+      },
       requirements: {
         type: 'array',
         items: { enum: allRequirements() },

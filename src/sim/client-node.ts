@@ -4,6 +4,7 @@ import type { Random } from './random.js';
 import type { Scheduler } from './scheduler.js';
 import type { ServerHost } from './server-host.js';
 import { SimStorage } from './storage.js';
+import type { NodeClock } from './world-clock.js';
 import { raiseHint } from './guard-limits.js';
 import { SimulationStopped } from './stopped.js';
 import type { Trace } from './trace.js';
@@ -23,8 +24,17 @@ export interface ClientEnv extends TimerApi {
   readonly WebSocket: typeof SimWebSocket;
   /** A `fetch` on the simulated network, returning real `Response` objects. */
   readonly fetch: SimFetch;
-  /** `Date` on virtual time. */
+  /** `Date` on the device's wall clock: virtual time plus the node's clock skew, local time in its time zone. */
   readonly Date: DateConstructor;
+  /**
+   * The device's time zone (what `Intl.DateTimeFormat().resolvedOptions().timeZone` says
+   * under --globals). Always set in a simulation; absent where the device's own zone
+   * applies (real-socket mode).
+   */
+  readonly clock?: {
+    /** An IANA zone name, `UTC` unless the scenario's `clock` sets one. */
+    readonly timeZone: string;
+  };
   /** `performance.now()` on virtual time. */
   readonly performance: SimPerformance;
   /** Seeded replacement for `Math.random()`. */
@@ -68,7 +78,10 @@ export interface NodeKernel {
   server: ServerHost;
   registry: Set<WsConnection>;
   origin: URL;
+  /** The server's wall clock at t=0 (epoch ms). */
   epoch: number;
+  /** This device's clock: skew from the server's and time zone. */
+  clock: Required<NodeClock>;
   guards: NetworkGuards;
   /** Records an exception of client code (a `client.error` step). */
   reportClientError: (node: string, subject: string, error: unknown) => void;
@@ -114,7 +127,7 @@ export class ClientNode {
     return this.currentEnv;
   }
 
-  /** Kills the running app: timers, sockets and requests die; storage survives. */
+  /** Kills the running app: timers, sockets and requests die; storage survives (unless a `lose-on-restart` storage failure is pending). */
   restart(): void {
     const { scheduler, trace, registry } = this.k;
     trace.record(scheduler.now, 'client.restart', { node: this.name, incarnation: this.incarnation + 1 });
@@ -127,6 +140,7 @@ export class ClientNode {
     scheduler.cancelOwner(this.name, ['timer', 'net']);
     for (const conn of [...registry]) if (conn.node === this.name && !conn.clientDone) conn.peerVanished('client', 'the app was restarted');
     this.inflight.clear();
+    this.storage.restarted();
   }
 
   /** @internal Connections of this node whose client end is still alive. */
@@ -200,8 +214,10 @@ export class ClientNode {
       setInterval: (fn, delay, ...args) => (alive() ? timers.setInterval(fn, delay, ...args) : inert()),
       clearTimeout: timers.clearTimeout,
       clearInterval: timers.clearInterval,
-      Date: createDateClass(() => k.epoch + scheduler.now),
-      performance: createPerformance(() => scheduler.now, k.epoch),
+      // The device's wall clock runs `skew` ms off the server's; its monotonic clock does not care.
+      Date: createDateClass(() => k.epoch + k.clock.skew + scheduler.now, k.clock.timeZone),
+      clock: { timeZone: k.clock.timeZone },
+      performance: createPerformance(() => scheduler.now, k.epoch + k.clock.skew),
       random: () => random.next(),
       storage: this.storage,
       baseUrl: k.origin.origin,

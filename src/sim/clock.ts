@@ -1,4 +1,5 @@
 import { real } from './real-globals.js';
+import { dateString, localToUtc, parseInZone, timeString, zoneOffset } from './time-zone.js';
 import type { Scheduler, Task } from './scheduler.js';
 
 /** A handle returned by the simulated `setTimeout`/`setInterval`. Like Node's `Timeout`
@@ -131,17 +132,40 @@ export function createTimers(scheduler: Scheduler, owner: string): TimerApi {
 
 /**
  * A `Date` constructor whose "now" is the simulation's virtual time, offset from a fixed
- * epoch. Every other use of `Date` (parsing, explicit timestamps) behaves as the real one.
+ * epoch, and whose local time is that of `timeZone` (an IANA name; default `UTC`) rather
+ * than the host's: the local getters and setters, `getTimezoneOffset`, `toString`, the
+ * `toLocale*String` methods, the local-fields constructor (`new Date(2025, 2, 30)`) and
+ * `Date.parse` of local times all follow it. Everything else behaves as the real `Date`.
  */
-export function createDateClass(epochMs: () => number): DateConstructor {
+export function createDateClass(epochMs: () => number, timeZone = 'UTC'): DateConstructor {
   const RealDate = real.Date;
+  const zone = timeZone;
+  const proto = RealDate.prototype;
+  /** The local wall-clock fields of `d`, as a UTC-read Date. */
+  const local = (d: Date): Date => {
+    const t = d.getTime();
+    return new RealDate(t + zoneOffset(zone, t));
+  };
+  /** Applies a UTC setter to the local fields and stores the instant they name. */
+  const setLocal = (d: Date, set: (l: Date) => number, fromZeroIfInvalid = false): number => {
+    const l = Number.isNaN(d.getTime()) && fromZeroIfInvalid ? new RealDate(0) : local(d);
+    set(l);
+    return proto.setTime.call(d, localToUtc(zone, l.getTime()));
+  };
+  const zoned = (options: Intl.DateTimeFormatOptions | undefined): Intl.DateTimeFormatOptions =>
+    options?.timeZone === undefined ? { ...options, timeZone: zone } : options;
   class SimDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) super(epochMs());
-      else super(...(args as [string | number | Date]));
+      else if (args.length === 1) super(typeof args[0] === 'string' ? parseInZone(zone, args[0]) : (args[0] as number | Date));
+      // Local fields: Date.UTC does the same coercion and overflow, then the zone places them.
+      else super(localToUtc(zone, RealDate.UTC(...(args as [number, number]))));
     }
     static override now(): number {
       return epochMs();
+    }
+    static override parse(text: string): number {
+      return parseInZone(zone, String(text));
     }
     // Every Date is a Date: one made by structuredClone or by a library that captured the
     // real constructor must still pass `instanceof Date` while globals are installed.
@@ -149,10 +173,79 @@ export function createDateClass(epochMs: () => number): DateConstructor {
       if (this === SimDate || this === callable) return v instanceof RealDate;
       return Function.prototype[Symbol.hasInstance].call(this, v);
     }
+    override getFullYear(): number {
+      return local(this).getUTCFullYear();
+    }
+    override getMonth(): number {
+      return local(this).getUTCMonth();
+    }
+    override getDate(): number {
+      return local(this).getUTCDate();
+    }
+    override getDay(): number {
+      return local(this).getUTCDay();
+    }
+    override getHours(): number {
+      return local(this).getUTCHours();
+    }
+    override getMinutes(): number {
+      return local(this).getUTCMinutes();
+    }
+    override getSeconds(): number {
+      return local(this).getUTCSeconds();
+    }
+    override getMilliseconds(): number {
+      return local(this).getUTCMilliseconds();
+    }
+    override getTimezoneOffset(): number {
+      const t = this.getTime();
+      // Whole minutes, as V8 reports them (a historic local mean time has seconds).
+      return Number.isNaN(t) ? NaN : Math.trunc(-zoneOffset(zone, t) / 60_000) || 0;
+    }
+    override setFullYear(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCFullYear.apply(l, a as [number]), true);
+    }
+    override setMonth(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCMonth.apply(l, a as [number]));
+    }
+    override setDate(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCDate.apply(l, a as [number]));
+    }
+    override setHours(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCHours.apply(l, a as [number]));
+    }
+    override setMinutes(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCMinutes.apply(l, a as [number]));
+    }
+    override setSeconds(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCSeconds.apply(l, a as [number]));
+    }
+    override setMilliseconds(...a: number[]): number {
+      return setLocal(this, (l) => proto.setUTCMilliseconds.apply(l, a as [number]));
+    }
+    override toString(): string {
+      const t = this.getTime();
+      return Number.isNaN(t) ? 'Invalid Date' : `${dateString(zone, t)} ${timeString(zone, t)}`;
+    }
+    override toDateString(): string {
+      return dateString(zone, this.getTime());
+    }
+    override toTimeString(): string {
+      return timeString(zone, this.getTime());
+    }
+    override toLocaleString(locales?: Intl.LocalesArgument, options?: Intl.DateTimeFormatOptions): string {
+      return proto.toLocaleString.call(this, locales, zoned(options));
+    }
+    override toLocaleDateString(locales?: Intl.LocalesArgument, options?: Intl.DateTimeFormatOptions): string {
+      return proto.toLocaleDateString.call(this, locales, zoned(options));
+    }
+    override toLocaleTimeString(locales?: Intl.LocalesArgument, options?: Intl.DateTimeFormatOptions): string {
+      return proto.toLocaleTimeString.call(this, locales, zoned(options));
+    }
   }
   // Calling Date() without `new` returns a string in JavaScript.
   const callable: typeof SimDate = new Proxy(SimDate, {
-    apply: () => new RealDate(epochMs()).toString(),
+    apply: () => new SimDate().toString(),
   });
   return callable as unknown as DateConstructor;
 }

@@ -31,6 +31,28 @@ export interface ServerApp {
   connection?(socket: ServerSocket, req: SimHttpRequest): void;
   /** Called after a restart that kept state: re-arm persisted work (timers do not survive a restart). */
   recover?(): void;
+  /**
+   * Credentials issued before `expiry.issuedBefore` stop being accepted (the `token-expiry`
+   * fault). The kernel knows no protocol: the server decides what a credential is and what
+   * follows — typically 401 for HTTP requests carrying one and its protocol's auth close
+   * code for open sockets authenticated with one. A server without this hook cannot run a
+   * plan with `token-expiry`: the plan is rejected before the run. A server rebuilt by a
+   * restart that lost state hears of every earlier expiry again (an expired token stays
+   * expired).
+   */
+  expireCredentials?(expiry: CredentialExpiry): void;
+}
+
+/** What a `token-expiry` fault tells the server application. */
+export interface CredentialExpiry {
+  /** Virtual ms since the start: credentials issued before it are no longer accepted (the harness's tokens, `env.token`, were issued before the run). */
+  issuedBefore: number;
+  /** The same moment on the server's wall clock (epoch ms, what `env.Date.now()` returned then). */
+  issuedBeforeTime: number;
+  /** Only the credentials of this client node (`c1`); absent: every client's. */
+  node?: string;
+  /** The fault plan entry. */
+  entry: number;
 }
 
 /** What a server application gets from the simulation: virtual timers and clock, a seeded random stream, logging. */
@@ -96,6 +118,8 @@ export class ServerHost implements UpgradeTarget {
   private upTask: Task | undefined;
   /** HTTP exchanges the application has not answered yet (reset by a restart). */
   private readonly working = new Set<() => void>();
+  /** Every credential expiry so far: a server rebuilt without state hears of them again. */
+  private readonly expiries: CredentialExpiry[] = [];
 
   constructor(
     private readonly factory: ServerFactory | undefined,
@@ -261,10 +285,30 @@ export class ServerHost implements UpgradeTarget {
     this.upTask = this.scheduler.schedule(opts.downtime, 'sim', 'sim', 'server.up', () => {
       this.upTask = undefined;
       this.down = false;
-      if (!this.app) this.app = this.factory?.(this.env);
-      else this.app.recover?.();
+      if (!this.app) {
+        this.app = this.factory?.(this.env);
+        for (const e of this.expiries) this.deliverExpiry(e);
+      } else this.app.recover?.();
       this.trace.record(this.scheduler.now, 'server.up', { generation: this.generation });
     });
+  }
+
+  /** Tells the application that credentials issued before `expiry.issuedBefore` expired: see the `token-expiry` fault. */
+  expireCredentials(expiry: CredentialExpiry): void {
+    this.expiries.push(expiry);
+    // Down without state: the rebuilt application hears of it when it comes up.
+    if (this.app) this.deliverExpiry(expiry);
+  }
+
+  private deliverExpiry(expiry: CredentialExpiry): void {
+    try {
+      this.app?.expireCredentials?.({ ...expiry });
+    } catch (e) {
+      this.trace.record(this.scheduler.now, 'server.error', {
+        subject: `token-expiry (fault entry ${expiry.entry})`,
+        message: errorMessage(e),
+      });
+    }
   }
 
   private crashed(req: SimHttpRequest, e: unknown): SimHttpResponse {

@@ -11,6 +11,8 @@ import { ServerHost, type ServerFactory } from './server-host.js';
 import { SimulationStopped } from './stopped.js';
 import { Trace } from './trace.js';
 import { installTraps } from './traps.js';
+import { checkTokenExpirySupport } from './faults/token-expiry.js';
+import { assertClock, clockHeader, nodeClock, type ClockConfig } from './world-clock.js';
 import type { WsConnection } from './transport/ws-connection.js';
 
 /** Everything that defines one simulation. Same options and code → same trace bytes. */
@@ -29,8 +31,12 @@ export interface SimulationOptions {
   clients?: string[];
   /** Auth token per node (default `token-<node>`). */
   tokens?: Record<string, string>;
-  /** Virtual wall-clock time at t=0, epoch ms (default 2025-01-15T09:00:00Z). */
+  /** Virtual wall-clock time at t=0, epoch ms (default 2025-01-15T09:00:00Z): the server's clock, which is true time. */
   startTime?: number;
+  /** The client devices' clocks: skew from the server's and time zone, for all and per node (default: no skew, UTC). */
+  clock?: ClockConfig;
+  /** Names the server in messages (`chat's server`), e.g. when it cannot support a fault kind. */
+  serverName?: string;
   /** Origin of the simulated server (default `http://lockstep.test`). */
   origin?: string;
   /** Runaway-client limits. */
@@ -59,6 +65,9 @@ export interface ClientErrorReport {
  * one server, any number of client nodes, one trace.
  *
  * ```ts
+ * import { Simulation } from 'lockstep/sim';
+ * import { createMyClient, echoServer } from './my-app.js';
+ *
  * const sim = new Simulation({ seed: 42, server: echoServer, faults: [{ kind: 'ws-reset', at: 5000 }] });
  * const client = createMyClient(sim.env('c1'));
  * await sim.run(60_000);
@@ -108,6 +117,9 @@ export class Simulation {
     this.scheduler = new Scheduler(guards);
     this.random = Random.root(this.seed);
     this.startTime = opts.startTime ?? defaultStartTime;
+    if (!Number.isFinite(this.startTime) || Math.abs(this.startTime) > 8.64e15)
+      throw new TypeError(`startTime: expected epoch milliseconds of a valid date, found ${String(opts.startTime)}`);
+    const clock = assertClock(opts.clock, clients);
     this.origin = new URL(opts.origin ?? 'http://lockstep.test');
     this.network = new Network(this.scheduler, this.trace, this.random.stream('network'), opts.network ?? {});
     this.scheduler.onTaskError = (task, error) => {
@@ -121,6 +133,7 @@ export class Simulation {
       startTime: new Date(this.startTime).toISOString(),
       clients,
       origin: this.origin.origin,
+      clock: clockHeader(clock, clients),
     });
     this.server = new ServerHost(
       opts.server,
@@ -131,6 +144,7 @@ export class Simulation {
       this.random.stream('server'),
       this.startTime,
     );
+    checkTokenExpirySupport(this.faults, this.server.app, opts.faultsSource ?? 'fault plan', opts.serverName);
     for (const name of clients) {
       const node = new ClientNode(
         name,
@@ -143,6 +157,7 @@ export class Simulation {
           registry: this.registry,
           origin: this.origin,
           epoch: this.startTime,
+          clock: nodeClock(clock, name),
           guards,
           reportClientError: (node, subject, error) => this.reportClientError(node, subject, error),
         },

@@ -28,6 +28,28 @@ const fullEntries: Record<FaultEntry['kind'], Record<string, unknown>> = {
   },
   release: { kind: 'release', at: 12_000, name: 'first-pong' },
   'ws-intermediary': { kind: 'ws-intermediary', at: 0, duplicate: 0.1, reorder: 0.2, drop: 0, duration: 100 },
+  // Real-world failures of proxies, edges and servers.
+  'idle-timeout': { kind: 'idle-timeout', at: 0, idle: 30_000, path: '/ws', node: 'c1', duration: 60_000 },
+  'server-close': { kind: 'server-close', at: 1000, code: 4001, reason: 'kicked', path: '/ws/*', node: 'c2' },
+  flapping: { kind: 'flapping', at: 0, duration: 20_000, after: 2000, path: '/ws', node: 'c1' },
+  'request-reset': { kind: 'request-reset', at: 0, path: '/api/*', method: 'POST', count: 1, duration: 5000, node: 'c1' },
+  'bad-body': { kind: 'bad-body', at: 0, body: 'truncated', path: '/api/items', method: 'GET', count: 2, duration: 5000, node: 'c2' },
+  'retry-after': {
+    kind: 'retry-after',
+    at: 0,
+    status: 429,
+    seconds: 30,
+    path: '/api/*',
+    method: 'GET',
+    count: 3,
+    duration: 1000,
+    node: 'c1',
+  },
+  'message-too-big': { kind: 'message-too-big', at: 0, limit: 65_536, direction: 'to-server', path: '/ws', duration: 9000, node: 'c1' },
+  'slow-consumer': { kind: 'slow-consumer', at: 0, backlog: 1_048_576, path: '/ws', duration: 9000, node: 'c2' },
+  // World conditions: the device's storage, the server's credentials.
+  'storage-failure': { kind: 'storage-failure', at: 0, mode: 'lose-on-restart', duration: 5000, node: 'c2' },
+  'token-expiry': { kind: 'token-expiry', at: 2000, issuedBefore: 1000, node: 'c1' },
 };
 
 /** The smallest valid entry of every kind: only the required fields. */
@@ -47,6 +69,18 @@ const minimalEntries: Record<FaultEntry['kind'], Record<string, unknown>> = {
   hold: { kind: 'hold', at: 0, name: 'h' },
   release: { kind: 'release', at: 0, name: 'h' },
   'ws-intermediary': { kind: 'ws-intermediary', at: 0 },
+  // Real-world failures of proxies, edges and servers.
+  'idle-timeout': { kind: 'idle-timeout', at: 0, idle: 1 },
+  'server-close': { kind: 'server-close', at: 0, code: 1000 },
+  flapping: { kind: 'flapping', at: 0, duration: 1, after: 0 },
+  'request-reset': { kind: 'request-reset', at: 0 },
+  'bad-body': { kind: 'bad-body', at: 0, body: 'html' },
+  'retry-after': { kind: 'retry-after', at: 0, status: 503, seconds: 0 },
+  'message-too-big': { kind: 'message-too-big', at: 0, limit: 1 },
+  'slow-consumer': { kind: 'slow-consumer', at: 0, backlog: 1 },
+  // World conditions.
+  'storage-failure': { kind: 'storage-failure', at: 0, mode: 'quota' },
+  'token-expiry': { kind: 'token-expiry', at: 0 },
 };
 
 /** The FaultPlanError `fn` throws (fails the test when it throws anything else or nothing). */
@@ -76,7 +110,7 @@ describe('valid fault plans', () => {
     expect(validateFaultPlan([])).toEqual([]);
     const plan = Object.values(fullEntries);
     expect(validateFaultPlan(plan)).toBe(plan);
-    const sim = new Simulation({ seed: 1, clients: ['c1', 'c2'], faults: plan, server: () => ({}) });
+    const sim = new Simulation({ seed: 1, clients: ['c1', 'c2'], faults: plan, server: () => ({ expireCredentials: () => undefined }) });
     await sim.run(100_000);
     expect(
       sim.trace
@@ -181,7 +215,7 @@ describe('bad fault plans give a FaultPlanError naming the entry, the field, wha
     [
       'unknown kind, with suggestion',
       [{ kind: 'partiton', at: 0 }],
-      /^fault plan: entry 0, field "kind": expected one of partition, .*, ws-intermediary \(did you mean "partition"\?\), found the string "partiton"$/,
+      /^fault plan: entry 0, field "kind": expected one of partition, .*, ws-intermediary, .* \(did you mean "partition"\?\), found the string "partiton"$/,
     ],
     ['unknown kind, case', [{ kind: 'WS-Reset', at: 0 }], /field "kind": .*did you mean "ws-reset"/],
     ['missing kind', [{ at: 0 }], /entry 0, field "kind": expected one of partition, .*, found nothing/],
@@ -229,6 +263,87 @@ describe('bad fault plans give a FaultPlanError naming the entry, the field, wha
         { kind: 'hold', at: 9, name: 'h' },
       ],
       /^fault plan: entry 2, field "name": expected a name not used by another hold \(entry 0 uses it\), found the string "h"$/,
+    ],
+    // Real-world failures of proxies, edges and servers.
+    [
+      'idle-timeout without idle',
+      [{ kind: 'idle-timeout', at: 0 }],
+      /^fault plan: entry 0, field "idle": expected a number of milliseconds from 1 to 2,147,483,647, found nothing$/,
+    ],
+    [
+      'server-close with a code a server may not send',
+      [{ kind: 'server-close', at: 0, code: 1006 }],
+      /^fault plan: entry 0, field "code": expected a close code a server may send: 1000, 1001, 1008, 1011, 1012, 1013, or an application code from 3000 to 4999, found the number 1006$/,
+    ],
+    [
+      'server-close with a code above 4999',
+      [{ kind: 'server-close', at: 0, code: 5000 }],
+      /field "code": expected a close code .*, found the number 5000/,
+    ],
+    [
+      'server-close with a reason over 123 bytes',
+      [{ kind: 'server-close', at: 0, code: 1000, reason: 'é'.repeat(62) }],
+      /^fault plan: entry 0, field "reason": expected a close reason of at most 123 UTF-8 bytes, found the string "é+\.\.\."$/,
+    ],
+    [
+      'flapping without duration',
+      [{ kind: 'flapping', at: 0, after: 100 }],
+      /^fault plan: entry 0, field "duration": expected a number of milliseconds from 1 to 2,147,483,647, found nothing$/,
+    ],
+    [
+      'flapping with a negative after',
+      [{ kind: 'flapping', at: 0, duration: 10, after: -1 }],
+      /field "after": expected a number of virtual milliseconds .*, found the number -1/,
+    ],
+    [
+      'bad-body with an unknown body',
+      [{ kind: 'bad-body', at: 0, body: 'json' }],
+      /^fault plan: entry 0, field "body": expected one of "html", "truncated", found the string "json"$/,
+    ],
+    [
+      'retry-after with another status',
+      [{ kind: 'retry-after', at: 0, status: 500, seconds: 1 }],
+      /^fault plan: entry 0, field "status": expected one of 429, 503, found the number 500$/,
+    ],
+    [
+      'retry-after with fractional seconds',
+      [{ kind: 'retry-after', at: 0, status: 429, seconds: 1.5 }],
+      /^fault plan: entry 0, field "seconds": expected a whole number of seconds from 0 to 2,147,483, found the number 1.5$/,
+    ],
+    [
+      'message-too-big with a zero limit',
+      [{ kind: 'message-too-big', at: 0, limit: 0 }],
+      /^fault plan: entry 0, field "limit": expected a whole number of bytes ≥ 1, found the number 0$/,
+    ],
+    [
+      'slow-consumer with the backlog as text',
+      [{ kind: 'slow-consumer', at: 0, backlog: '1MB' }],
+      /^fault plan: entry 0, field "backlog": expected a whole number of bytes ≥ 1, found the string "1MB"$/,
+    ],
+    [
+      'storage-failure without a mode',
+      [{ kind: 'storage-failure', at: 0, duration: 100 }],
+      /^fault plan: entry 0, field "mode": expected one of "quota", "lose-on-restart", found nothing$/,
+    ],
+    [
+      'storage-failure with an unknown mode',
+      [{ kind: 'storage-failure', at: 0, mode: 'full' }],
+      /^fault plan: entry 0, field "mode": expected one of "quota", "lose-on-restart", found the string "full"$/,
+    ],
+    [
+      'token-expiry with issuedBefore after at',
+      [{ kind: 'token-expiry', at: 1000, issuedBefore: 1001 }],
+      /^fault plan: entry 0, field "issuedBefore": expected a time no later than "at" \(1000\), found the number 1001$/,
+    ],
+    [
+      'token-expiry with a duration',
+      [{ kind: 'token-expiry', at: 0, duration: 5 }],
+      /field "duration": expected no such field for "token-expiry" \(allowed: at, node, issuedBefore\)/,
+    ],
+    [
+      'request-reset with a field of another kind',
+      [{ kind: 'request-reset', at: 0, status: 503 }],
+      /field "status": expected no such field for "request-reset" \(allowed: at, node, duration, path, method, count\), found the number 503/,
     ],
     ['non-array plan (object)', { kind: 'partition', at: 0 }, /^fault plan: expected a list of fault entries, found an object$/],
     ['non-array plan (string)', 'partition', /^fault plan: expected a list of fault entries, found the string "partition"$/],
@@ -333,6 +448,20 @@ describe('validation is total: any input validates or throws a FaultPlanError', 
       closeSocketsAfter: fc.nat(60_000),
     }),
     opt('ws-intermediary', { ...windowed, duplicate: rate, reorder: rate, drop: rate }),
+    opt('idle-timeout', { ...windowed, idle: duration, path }, ['idle']),
+    opt(
+      'server-close',
+      { node, path, code: fc.constantFrom(1000, 1001, 1008, 1011, 1012, 1013, 4000), reason: fc.string({ maxLength: 20 }) },
+      ['code'],
+    ),
+    opt('flapping', { node, path, duration, after: fc.nat(10_000) }, ['duration', 'after']),
+    opt('request-reset', { ...windowed, path, count: fc.integer({ min: 1, max: 5 }) }),
+    opt('bad-body', { ...windowed, body: fc.constantFrom('html', 'truncated') }, ['body']),
+    opt('retry-after', { ...windowed, status: fc.constantFrom(429, 503), seconds: fc.nat(3600) }, ['status', 'seconds']),
+    opt('message-too-big', { ...windowed, limit: fc.integer({ min: 1, max: 1e6 }), direction }, ['limit']),
+    opt('slow-consumer', { ...windowed, backlog: fc.integer({ min: 1, max: 1e6 }) }, ['backlog']),
+    opt('storage-failure', { ...windowed, mode: fc.constantFrom('quota', 'lose-on-restart') }, ['mode']),
+    opt('token-expiry', { node, issuedBefore: fc.constant(0) }),
   );
   const match = fc.record(
     {

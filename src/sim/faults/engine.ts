@@ -7,6 +7,9 @@ import type { Trace } from '../trace.js';
 import type { WsConnection } from '../transport/ws-connection.js';
 import { entryEnd, type FaultEntry, type FaultPlan } from './plan.js';
 import { installRule } from './rules.js';
+import { startRealWorldFault } from './real-world.js';
+import { startStorageFailure } from './storage-failure.js';
+import { startTokenExpiry } from './token-expiry.js';
 
 /** What the fault engine acts on. */
 export interface FaultTargets {
@@ -53,6 +56,9 @@ function start(e: FaultEntry, entry: number, t: FaultTargets): void {
 
   const undo = installRule(e, entry, net, server);
   if (undo) return until(undo);
+  // Real-world failures of proxies, edges and servers (issue #14): real-world.ts.
+  const ends = startRealWorldFault(e, entry, t);
+  if (ends) return until(ends);
   switch (e.kind) {
     case 'ws-half-open':
       for (const c of connsOf(e.node, e.path)) c.halfOpen(e.direction ?? 'both');
@@ -134,6 +140,11 @@ function start(e: FaultEntry, entry: number, t: FaultTargets): void {
       if (rule) release(rule, t, entry);
       return;
     }
+    // World conditions (issue #14): storage-failure.ts, token-expiry.ts.
+    case 'storage-failure':
+      return until(startStorageFailure(e, entry, nodesOf(e.node)));
+    case 'token-expiry':
+      return startTokenExpiry(e, entry, server);
   }
 }
 

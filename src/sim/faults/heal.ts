@@ -1,8 +1,11 @@
 import type { Simulation } from '../simulation.js';
+import { liveRules } from './live-rules.js';
+import { healStorage } from './storage-failure.js';
 
 /**
  * Lifts every fault in force: partitions, loss, delay spikes, duplication, refusals,
- * edge statuses and timeouts, held envelopes, offline devices and backgrounded apps.
+ * edge statuses and timeouts, held envelopes, offline devices, backgrounded apps and
+ * failing storage (expired credentials stay expired).
  * Connections that a fault already broke (half-open, reset) stay broken — noticing that
  * is the client's job. Traced as `sim.heal`. Liveness requirements are judged after a
  * heal phase that starts here.
@@ -18,6 +21,8 @@ export function healAll(sim: Simulation): void {
   server.statusRules.length = 0;
   server.timeoutRules.length = 0;
   server.refuseRules.length = 0;
+  // idle-timeout, flapping, message-too-big, slow-consumer, request-reset, bad-body, retry-after.
+  liveRules(net).clear();
   for (const h of net.holds) {
     if (h.released) continue;
     h.released = true;
@@ -32,6 +37,7 @@ export function healAll(sim: Simulation): void {
   }
   for (const name of sim.clientNames()) {
     const n = sim.node(name);
+    healStorage(n);
     if (!n.online) {
       n.online = true;
       net.offline.delete(name);

@@ -177,6 +177,101 @@ export interface WsIntermediaryFault extends Windowed {
   drop?: number;
 }
 
+// --- Real-world failures of proxies, edges and servers (issue #14). What each means on a
+// real network, and which side sees what: docs/fault-plan.md.
+
+/** An intermediary (load balancer, proxy, NAT) closes sockets that carried no frame for `idle` ms:
+ * the client sees 1006; the server is told nothing (its end is left half-open). */
+export interface IdleTimeoutFault extends Windowed {
+  /** The fault kind. */
+  kind: 'idle-timeout';
+  /** ms without a frame arriving at either end after which the intermediary closes the socket. */
+  idle: number;
+  /** Only connections to this path (exact or `*` glob). */
+  path?: string;
+}
+/** The server closes its open sockets with `code` and `reason`: a clean closing handshake both sides see. */
+export interface ServerCloseFault extends Base {
+  /** The fault kind. */
+  kind: 'server-close';
+  /** 1000, 1001, 1008, 1011, 1012, 1013 (RFC 6455 §7.4 and the IANA registry), or an application code 3000–4999. */
+  code: number;
+  /** The close reason (at most 123 UTF-8 bytes; default empty). */
+  reason?: string;
+  /** Only connections to this path (exact or `*` glob). */
+  path?: string;
+}
+/** During the window every socket that opens is dropped (1006, both sides) `after` ms after it opened. */
+export interface FlappingFault extends Base {
+  /** The fault kind. */
+  kind: 'flapping';
+  /** How long upgrades keep flapping, in ms (required: flapping without an end defeats every client). */
+  duration: number;
+  /** ms between the client's `open` and the drop. */
+  after: number;
+  /** Only connections to this path (exact or `*` glob). */
+  path?: string;
+}
+/** Matching HTTP requests fail fast with a network error (connection reset at the edge); the server never sees them. */
+export interface RequestResetFault extends Windowed, RequestMatch {
+  /** The fault kind. */
+  kind: 'request-reset';
+}
+/** Matching HTTP requests get a 200 with a body the client cannot use: a captive portal's HTML
+ * page (the server never sees the request) or the server's own body cut in half (the server acted). */
+export interface BadBodyFault extends Windowed, RequestMatch {
+  /** The fault kind. */
+  kind: 'bad-body';
+  /** `html`: a captive-portal page (`text/html`); `truncated`: the server's body, first half only. */
+  body: 'html' | 'truncated';
+}
+/** The edge answers matching HTTP requests with 429 or 503 and `Retry-After: <seconds>`; the server never sees them. */
+export interface RetryAfterFault extends Windowed, RequestMatch {
+  /** The fault kind. */
+  kind: 'retry-after';
+  /** 429 Too Many Requests or 503 Service Unavailable. */
+  status: 429 | 503;
+  /** The `Retry-After` value in whole seconds. */
+  seconds: number;
+}
+/** A frame larger than `limit` bytes is refused by the side receiving it, which closes with 1009. */
+export interface MessageTooBigFault extends Windowed {
+  /** The fault kind. */
+  kind: 'message-too-big';
+  /** The largest frame (bytes of payload) the receiving side accepts. */
+  limit: number;
+  /** `to-server`: the server enforces the limit; `to-client`: the client does; `both` (default). */
+  direction?: Direction;
+  /** Only connections to this path (exact or `*` glob). */
+  path?: string;
+}
+/** The server closes (1013) a connection whose bytes sent and not yet delivered to the client exceed `backlog`. */
+export interface SlowConsumerFault extends Windowed {
+  /** The fault kind. */
+  kind: 'slow-consumer';
+  /** Bytes of server-to-client frames sent and not yet delivered that the server tolerates. */
+  backlog: number;
+  /** Only connections to this path (exact or `*` glob). */
+  path?: string;
+}
+
+// --- World conditions of the client's device and the server's credentials (issue #14).
+
+/** The client's persistent storage fails: writes throw (`quota`), or its contents are gone at the next app restart (`lose-on-restart`). */
+export interface StorageFailureFault extends Windowed {
+  /** The fault kind. */
+  kind: 'storage-failure';
+  /** `quota`: `setItem` throws a `QuotaExceededError` during the window; `lose-on-restart`: the next app restart in the window finds the storage empty. */
+  mode: 'quota' | 'lose-on-restart';
+}
+/** Credentials issued before `issuedBefore` (default `at`) stop being accepted; the server's protocol decides what that means (401, an auth close code). */
+export interface TokenExpiryFault extends Base {
+  /** The fault kind. */
+  kind: 'token-expiry';
+  /** Virtual ms: credentials issued before it expire (default `at`; the harness's tokens count as issued before the run). */
+  issuedBefore?: number;
+}
+
 /** One entry of a fault plan. */
 export type FaultEntry =
   | PartitionFault
@@ -193,7 +288,17 @@ export type FaultEntry =
   | AppBackgroundFault
   | HoldFault
   | ReleaseFault
-  | WsIntermediaryFault;
+  | WsIntermediaryFault
+  | IdleTimeoutFault
+  | ServerCloseFault
+  | FlappingFault
+  | RequestResetFault
+  | BadBodyFault
+  | RetryAfterFault
+  | MessageTooBigFault
+  | SlowConsumerFault
+  | StorageFailureFault
+  | TokenExpiryFault;
 
 /** A fault plan: entries in any order; they are applied by time, then by position. */
 export type FaultPlan = FaultEntry[];
@@ -215,6 +320,16 @@ export const faultKinds = [
   'hold',
   'release',
   'ws-intermediary',
+  'idle-timeout',
+  'server-close',
+  'flapping',
+  'request-reset',
+  'bad-body',
+  'retry-after',
+  'message-too-big',
+  'slow-consumer',
+  'storage-failure',
+  'token-expiry',
 ] as const satisfies readonly FaultEntry['kind'][];
 
 /** The end of a windowed entry (Infinity when it has no duration). */

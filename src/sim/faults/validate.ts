@@ -61,6 +61,17 @@ const direction = oneOf('both', 'to-server', 'to-client');
 const windowed = { at: nonNegative, node: nodeName, duration: positive };
 const requestMatch = { path, method, count: positiveInt };
 
+// Checks of the real-world kinds (idle-timeout … slow-consumer).
+const closeCode: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && ([1000, 1001, 1008, 1011, 1012, 1013].includes(v) || (v >= 3000 && v <= 4999))
+    ? undefined
+    : 'a close code a server may send: 1000, 1001, 1008, 1011, 1012, 1013, or an application code from 3000 to 4999';
+const closeReason: Check = (v) =>
+  typeof v === 'string' && Buffer.byteLength(v, 'utf8') <= 123 ? undefined : 'a close reason of at most 123 UTF-8 bytes';
+const bytes: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a whole number of bytes ≥ 1');
+const seconds: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2_147_483 ? undefined : 'a whole number of seconds from 0 to 2,147,483';
+
 const holdMatch: Record<string, Check> = {
   envelope: oneOf('ws.frame', 'ws.connect', 'http.request', 'http.response'),
   direction: oneOf('to-server', 'to-client'),
@@ -96,6 +107,18 @@ const schema: Record<FaultEntry['kind'], { fields: Record<string, Check | 'match
     fields: { ...windowed, duplicate: probability, reorder: probability, drop: probability },
     required: [],
   },
+  // World conditions (issue #14): the device's storage, the server's credentials.
+  'storage-failure': { fields: { ...windowed, mode: oneOf('quota', 'lose-on-restart') }, required: ['mode'] },
+  'token-expiry': { fields: { at: nonNegative, node: nodeName, issuedBefore: nonNegative }, required: [] },
+  // Real-world failures of proxies, edges and servers (issue #14).
+  'idle-timeout': { fields: { ...windowed, idle: positive, path }, required: ['idle'] },
+  'server-close': { fields: { at: nonNegative, node: nodeName, path, code: closeCode, reason: closeReason }, required: ['code'] },
+  flapping: { fields: { ...windowed, path, after: nonNegative }, required: ['duration', 'after'] },
+  'request-reset': { fields: { ...windowed, ...requestMatch }, required: [] },
+  'bad-body': { fields: { ...windowed, ...requestMatch, body: oneOf('html', 'truncated') }, required: ['body'] },
+  'retry-after': { fields: { ...windowed, ...requestMatch, status: oneOf(429, 503), seconds }, required: ['status', 'seconds'] },
+  'message-too-big': { fields: { ...windowed, path, limit: bytes, direction }, required: ['limit'] },
+  'slow-consumer': { fields: { ...windowed, path, backlog: bytes }, required: ['backlog'] },
 };
 
 /** Own properties only: a field or kind named `constructor` or `__proto__` is just unknown. */
@@ -167,6 +190,7 @@ export function validateFaultPlan(input: unknown, source = 'fault plan', opts: {
   });
   if (problems.length > 0) throw new FaultPlanError(problems, source);
   checkHoldNames(input as FaultPlan, source);
+  checkTokenExpiries(input as FaultPlan, source);
   return input as FaultPlan;
 }
 
@@ -226,6 +250,16 @@ function checkHoldNames(plan: FaultPlan, source: string): void {
         found: describeFound(e.name),
       });
     }
+  });
+  if (problems.length > 0) throw new FaultPlanError(problems, source);
+}
+
+/** Credentials cannot have been issued after the moment they expire: `issuedBefore` ≤ `at`. */
+function checkTokenExpiries(plan: FaultPlan, source: string): void {
+  const problems: PlanProblem[] = [];
+  plan.forEach((e, i) => {
+    if (e.kind === 'token-expiry' && e.issuedBefore !== undefined && e.issuedBefore > e.at)
+      problems.push({ entry: i, field: 'issuedBefore', expected: `a time no later than "at" (${e.at})`, found: describeFound(e.issuedBefore) });
   });
   if (problems.length > 0) throw new FaultPlanError(problems, source);
 }

@@ -1,3 +1,4 @@
+import { liveRules } from '../faults/live-rules.js';
 import type { Network } from '../network.js';
 import type { Scheduler } from '../scheduler.js';
 import type { Trace } from '../trace.js';
@@ -165,7 +166,7 @@ function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
       { id, type: 'http.request', node: ctx.node, dir: 'to-server', bytes: 200 + bodyBytes, path, text: p.body },
       (duplicate) => {
         const req = new SimHttpRequest(id, ctx.node, p.method, p.url, p.headers, p.body, duplicate);
-        ctx.server.handleHttp(req, (r) => {
+        const onReply = (r: HttpReply): void => {
           const text = r.kind === 'response' ? responseBodyText(r.res) : '';
           network.sendDatagram(
             { id, type: 'http.response', node: ctx.node, dir: 'to-client', bytes: 100 + byteLength(text), path, text },
@@ -193,7 +194,12 @@ function exchange(ctx: FetchContext, p: RequestParts): Promise<Response> {
               resolve(new SimResponse(text, { status: res.status, statusText: statusText[res.status] ?? '', headers: res.headers }, href));
             },
           );
-        });
+        };
+        // Edge faults of the real-world kinds (request-reset, bad-body, retry-after) stand in front of the server's own edge.
+        const rules = liveRules(network);
+        const rule = rules.http.length > 0 ? rules.takeHttp(req) : undefined;
+        if (rule) rule.handle(req, (reply) => ctx.server.handleHttp(req, reply), onReply);
+        else ctx.server.handleHttp(req, onReply);
       },
     );
   });

@@ -1,7 +1,7 @@
 import type { Scheduler, Task } from '../scheduler.js';
 import type { Trace } from '../trace.js';
 import type { SimHttpRequest } from './http-types.js';
-import type { ServerEndpoint, WsConnection } from './ws-connection.js';
+import type { FaultClose, ServerEndpoint, WsConnection } from './ws-connection.js';
 
 type MessageListener = (data: string | Uint8Array, binary: boolean) => void;
 type CloseListener = (code: number, reason: string, wasClean: boolean) => void;
@@ -72,9 +72,18 @@ export class ServerSocket implements ServerEndpoint {
 
   /** Starts the closing handshake from the server. */
   close(code?: number, reason = ''): void {
+    this.startClose(code, reason, {});
+  }
+
+  /** @internal A fault makes the server close (its application did not ask to): traced with the entry. */
+  faultClose(c: FaultClose): void {
+    this.startClose(c.code, c.reason, { entry: c.entry, bytes: c.bytes, backlog: c.backlog });
+  }
+
+  private startClose(code: number | undefined, reason: string, fault: Record<string, number | undefined>): void {
     if (this.readyState !== 1) return;
     this.readyState = 2;
-    this.trace.record(this.scheduler.now, 'ws.closing', { id: this.id, side: 'server', code, reason: reason || undefined });
+    this.trace.record(this.scheduler.now, 'ws.closing', { ...fault, id: this.id, side: 'server', code, reason: reason || undefined });
     this.conn.sendClose('to-client', { code, reason });
     this.closeTimer = this.scheduler.schedule(this.closeTimeout, 'server', 'net', this.id, () => {
       if (this.readyState !== 3) this.finish(1006, '', false, `no close frame from the client within ${this.closeTimeout} ms`);

@@ -3,7 +3,7 @@ import type { Scheduler, Task } from '../scheduler.js';
 import type { Trace } from '../trace.js';
 import { CloseEventClass, GuardedEventTarget } from './events.js';
 import { SimHttpRequest } from './http-types.js';
-import { byteLength, WsConnection, type ClientEndpoint, type UpgradeTarget } from './ws-connection.js';
+import { byteLength, WsConnection, type ClientEndpoint, type FaultClose, type UpgradeTarget } from './ws-connection.js';
 
 /** What the simulated WebSocket of one client node needs from the kernel. */
 export interface WsClientContext {
@@ -74,6 +74,8 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
   #conn: WsConnection | undefined;
   #closeTimer: Task | undefined;
   #inert = false;
+  /** The implementation refused a frame (`message-too-big`): the close event comes with an `error`. */
+  #failing = false;
   readonly #ctx: WsClientContext;
   #wsOrigin: string | undefined;
 
@@ -225,12 +227,35 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
       this.#ctx.scheduler.schedule(0, this.#ctx.node, 'net', this.simId, () => this.failed('closed before the connection was established'));
       return;
     }
+    this.#startClose(code, why);
+  }
+
+  #startClose(code: number | undefined, reason: string): void {
     this.#state = CLOSING;
-    this.#conn!.sendClose('to-server', { code, reason: why });
+    this.#conn!.sendClose('to-server', { code, reason });
     this.#closeTimer = this.#ctx.scheduler.schedule(this.#ctx.network.timeouts.closeTimeout, this.#ctx.node, 'net', this.simId, () => {
       if (this.#state !== CLOSED)
         this.#finish(1006, '', false, `no close frame from the server within ${this.#ctx.network.timeouts.closeTimeout} ms`, true);
     });
+  }
+
+  /**
+   * @internal The implementation refuses a frame (a native client's message size limit):
+   * it fails the connection by sending a close frame with `close.code` (1009); the app
+   * gets `error`, then `close` with that code once the server echoes it.
+   */
+  faultClose(c: FaultClose): void {
+    if (this.#state !== OPEN) return;
+    this.#failing = true;
+    this.#ctx.trace.record(this.#ctx.scheduler.now, 'ws.closing', {
+      bytes: c.bytes,
+      code: c.code,
+      entry: c.entry,
+      id: this.simId,
+      reason: c.reason || undefined,
+      side: 'client',
+    });
+    this.#startClose(c.code, c.reason);
   }
 
   /** @internal */ accepted(protocol: string): void {
@@ -269,7 +294,7 @@ export class SimWebSocket extends GuardedEventTarget implements ClientEndpoint {
     }
     // The echo of our own close (or a simultaneous close from the server). As in browsers,
     // the close event carries the code of the frame received: none means 1005.
-    this.#finish(code ?? 1005, reason, true, undefined, false);
+    this.#finish(code ?? 1005, reason, true, undefined, this.#failing);
   }
   /** @internal */ abort(reason: string): void {
     if (this.#state === CLOSED) return;

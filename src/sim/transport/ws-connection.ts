@@ -1,3 +1,4 @@
+import { liveRules, type LiveFaultRules } from '../faults/live-rules.js';
 import type { Envelope, Network, Stream } from '../network.js';
 import type { Scheduler, Task } from '../scheduler.js';
 import type { Trace } from '../trace.js';
@@ -15,6 +16,8 @@ export interface ClientEndpoint {
   closeFrame(code: number | undefined, reason: string): void;
   /** The connection died without a closing handshake (1006). */
   abort(reason: string): void;
+  /** The client's WebSocket implementation refuses a frame and starts the closing handshake (`message-too-big`). */
+  faultClose(close: FaultClose): void;
 }
 
 /** The server end of a connection (implemented by {@link ServerSocket}). */
@@ -22,6 +25,22 @@ export interface ServerEndpoint {
   message(data: string | Uint8Array, binary: boolean): void;
   closeFrame(code: number | undefined, reason: string): void;
   abort(reason: string): void;
+  /** The server starts the closing handshake on a fault's behalf (`server-close`, `message-too-big`, `slow-consumer`). */
+  faultClose(close: FaultClose): void;
+}
+
+/** A closing handshake a fault makes one end start: the code and reason of its close frame, and what its `ws.closing` line records. */
+export interface FaultClose {
+  /** The close code sent. */
+  code: number;
+  /** The close reason sent. */
+  reason: string;
+  /** The fault entry that made the end close. */
+  entry: number;
+  /** `message-too-big`: the size of the refused frame. */
+  bytes?: number;
+  /** `slow-consumer`: the unread bytes when the server gave up. */
+  backlog?: number;
 }
 
 /** Where a connection's upgrade request goes: the server host. */
@@ -53,6 +72,14 @@ export class WsConnection {
   /** True once the server end reached CLOSED. */
   serverDone = false;
   /** @internal */ connectTimer: Task | undefined;
+  /** True once the client's `open` event fired. */
+  opened = false;
+  /** Bytes of server frames sent and not yet delivered to the client (queued, in flight or stalled). */
+  unreadToClient = 0;
+  /** Virtual time a frame (or the handshake's 101) last arrived at either end: what an idle timer watches. */
+  lastFrameAt = 0;
+  /** @internal The real-world fault rules of the network (idle-timeout, flapping, message-too-big, slow-consumer). */
+  readonly rules: LiveFaultRules;
 
   constructor(
     readonly id: string,
@@ -65,6 +92,7 @@ export class WsConnection {
   ) {
     this.up = net.openStream(id, node, 'to-server', path);
     this.down = net.openStream(id, node, 'to-client', path);
+    this.rules = liveRules(net);
     registry.add(this);
   }
 
@@ -77,7 +105,12 @@ export class WsConnection {
   sendAccept(protocol: string): void {
     this.trace.record(this.scheduler.now, 'ws.accept', { id: this.id, protocol: protocol || undefined });
     this.net.sendOnStream(this.down, this.envelope('ws.accept', 'to-client', 0), () => {
-      if (!this.clientDone) this.client?.accepted(protocol);
+      if (this.clientDone) return;
+      this.client?.accepted(protocol);
+      this.lastFrameAt = this.scheduler.now;
+      // An app that closed the socket in its open listener has a socket that was open all the same.
+      this.opened = true;
+      if (this.rules.connections.length > 0 && !this.clientDone) this.rules.opened(this);
     });
   }
 
@@ -110,20 +143,28 @@ export class WsConnection {
       dir === 'to-server' ? this.up : this.down,
       env,
       () => {
+        if (dir === 'to-client') this.unreadToClient -= bytes;
+        this.lastFrameAt = this.scheduler.now;
         const end = dir === 'to-server' ? (this.serverDone ? undefined : this.server) : this.clientDone ? undefined : this.client;
         // A frame reaching an end that is already closed (or whose process is gone) is never seen by anyone.
         if (!end) return this.net.dropped(env, 'the receiving end is closed');
+        if (this.rules.connections.length > 0 && this.rules.refuses(this, dir, bytes, n)) return;
         this.trace.record(this.scheduler.now, 'ws.recv', { dir, id: this.id, n });
         end.message(data, binary);
       },
       onWire,
     );
+    if (dir === 'to-client') {
+      this.unreadToClient += bytes;
+      if (this.rules.connections.length > 0) this.rules.sent(this);
+    }
   }
 
   /** Sends a close frame from one end; `onArrive` runs at the other end. */
   sendClose(dir: 'to-server' | 'to-client', frame: CloseFrame): void {
     const env = this.envelope('ws.close', dir, 2 + byteLength(frame.reason));
     this.net.sendOnStream(dir === 'to-server' ? this.up : this.down, env, () => {
+      this.lastFrameAt = this.scheduler.now;
       if (dir === 'to-server') {
         if (!this.serverDone) this.server?.closeFrame(frame.code, frame.reason);
       } else if (!this.clientDone) this.client?.closeFrame(frame.code, frame.reason);
