@@ -1,4 +1,4 @@
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire, Module } from 'node:module';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { writeFileAtomic } from './atomic-write.js';
+import type { ClientFactory } from './driver.js';
 import { packageRoot } from './package-root.js';
 
 /** File extensions a client module may have. */
@@ -43,6 +44,15 @@ export async function importClientModule(spec: string, cwd = process.cwd()): Pro
   }
   const esbuild = await import('esbuild');
   const outfile = join(tmpdir(), 'lockstep-client-modules', `${basename(path, ext)}.mjs`);
+  process.setSourceMapsEnabled(true);
+  const instances = await instanceBundle(esbuild, path, outfile);
+  if (instances) {
+    const mod = loading(spec, instances);
+    for (const f of [mod.createClient, mod.default, (mod.default as { createClient?: unknown } | undefined)?.createClient]) {
+      if (typeof f === 'function') tagFresh(f, () => pickFactory(loading(spec, instances)) ?? (f as ClientFactory));
+    }
+    return mod;
+  }
   let code: string;
   try {
     const out = await esbuild.build({
@@ -64,14 +74,117 @@ export async function importClientModule(spec: string, cwd = process.cwd()): Pro
   } catch (e) {
     throw new ClientModuleError(`--client ${spec}: the module does not compile:\n${buildErrors(e, dirname(path), cwd)}`);
   }
-  process.setSourceMapsEnabled(true);
   try {
     return (await import(pathToFileURL(writeBundle(outfile, code)).href)) as Record<string, unknown>;
   } catch (e) {
-    const where = clientStack(e).split('\n')[1]?.trim().replace(/^at /, '');
-    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    throw new ClientModuleError(`--client ${spec}: the module threw while loading: ${what}${where ? ` (${where})` : ''}`);
+    throw loadError(spec, e);
   }
+}
+
+function loadError(spec: string, e: unknown): ClientModuleError {
+  const where = clientStack(e).split('\n')[1]?.trim().replace(/^at /, '');
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new ClientModuleError(`--client ${spec}: the module threw while loading: ${what}${where ? ` (${where})` : ''}`);
+}
+
+function loading(spec: string, instances: () => Record<string, unknown>): Record<string, unknown> {
+  try {
+    return instances();
+  } catch (e) {
+    throw loadError(spec, e);
+  }
+}
+
+/** Where a factory keeps the maker of fresh module instances (see {@link freshInstanceOf}). */
+const freshKey = Symbol.for('lockstep.client-module.fresh-instance');
+
+function tagFresh(f: object, make: () => ClientFactory): void {
+  Object.defineProperty(f, freshKey, { value: make, configurable: true });
+}
+
+function pickFactory(mod: Record<string, unknown>): ClientFactory | undefined {
+  const d = mod.default as { createClient?: unknown } | undefined;
+  const f = mod.createClient ?? (typeof d === 'function' ? d : d?.createClient);
+  return typeof f === 'function' ? (f as ClientFactory) : undefined;
+}
+
+/**
+ * For a factory loaded from a client module: evaluates a *new instance* of that module —
+ * the client's code and every package it bundles (a library's module-level state, its
+ * import-time random draw) — and returns that instance's factory. `--globals` gives each
+ * client node, and each app instance after a restart, its own. `undefined` for a factory
+ * that did not come from a module file (the reference, a zoo variant, a function), or from
+ * a module that could only be loaded once (top-level `await`).
+ */
+export function freshInstanceOf(factory: ClientFactory): (() => ClientFactory) | undefined {
+  return (factory as unknown as Record<symbol, (() => ClientFactory) | undefined>)[freshKey];
+}
+
+/**
+ * Bundles the client with its packages into one CommonJS function body, compiled once;
+ * each call of the returned function evaluates a new instance (the first one here, for
+ * its exports). Node built-ins stay shared (`require`), and `lockstep` is the running
+ * copy. Evaluation is synchronous, so an app restarted inside a simulation task gets its
+ * new instance right there. `undefined` when the module cannot be bundled this way (top-level
+ * `await`, a package esbuild cannot bundle): the caller falls back to one ES module import.
+ */
+async function instanceBundle(esbuild: typeof import('esbuild'), path: string, outfile: string): Promise<(() => Record<string, unknown>) | undefined> {
+  const own = new Map<string, string>();
+  let code: string;
+  try {
+    const out = await esbuild.build({
+      entryPoints: [path],
+      bundle: true,
+      write: false,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      absWorkingDir: dirname(path),
+      outfile: outfile.replace(/\.mjs$/, '.cjs'),
+      define: { 'import.meta.url': '__lockstepImportMetaUrl' },
+      plugins: [
+        {
+          name: 'lockstep-instance-externals',
+          setup(build) {
+            build.onResolve({ filter: /^[^./]/ }, (args) => {
+              const bare = args.path;
+              if (bare.startsWith('node:') || builtins.has(bare.split('/')[0]!) || builtins.has(bare)) return { path: bare, external: true };
+              const entry = ownEntry(bare);
+              if (!entry) return undefined;
+              const id = `lockstep-own:${bare}`;
+              own.set(id, pathToFileURL(entry).href);
+              return { path: id, external: true };
+            });
+          },
+        },
+      ],
+    });
+    code = out.outputFiles[0]!.text;
+  } catch {
+    return undefined;
+  }
+  const shared = new Map<string, unknown>();
+  for (const [id, url] of own) {
+    const ns = (await import(url)) as Record<string, unknown>;
+    shared.set(id, { __esModule: true, ...ns });
+  }
+  const file = writeBundle(outfile.replace(/\.mjs$/, '.cjs'), code);
+  const realRequire = createRequire(path);
+  const require = Object.assign((id: string): unknown => (shared.has(id) ? shared.get(id) : realRequire(id)), realRequire);
+  const url = pathToFileURL(path).href;
+  const wrapped = `const __lockstepImportMetaUrl = ${JSON.stringify(url)};${code}`;
+  // Node's own CommonJS compile: it honours the inline source map (stack traces point at the
+  // user's file), and V8's compilation cache makes every compile after the first cheap.
+  return () => {
+    const m = new Module(file) as Module & { _compile(code: string, filename: string): void };
+    m.filename = file;
+    m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(path));
+    (m as unknown as { require: unknown }).require = require;
+    m._compile(wrapped, file);
+    return m.exports as Record<string, unknown>;
+  };
 }
 
 /**

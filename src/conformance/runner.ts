@@ -3,13 +3,16 @@ import { canonicalJson } from '../sim/canonical-json.js';
 import { healAll } from '../sim/faults/heal.js';
 import { guardOptionsOf } from '../sim/guard-limits.js';
 import { Simulation, type ClientErrorReport } from '../sim/simulation.js';
-import { clientStack } from './client-module.js';
+import { clientStack, freshInstanceOf } from './client-module.js';
+import { installNodeHttpBridge } from '../sim/node-http-bridge.js';
+import { installRoutedGlobals, type GlobalsRouter } from '../sim/routed-globals.js';
 import { SimulationStopped } from '../sim/stopped.js';
 import type { Trace, TraceListener } from '../sim/trace.js';
 import type { ClientDriver, ClientFactory } from './driver.js';
 import type { ProtocolDefinition } from './protocol.js';
 import { judge, type Finding } from './requirement.js';
-import type { ResolvedScenario } from './scenario.js';
+import { scenarioClock, serverName, type ResolvedScenario } from './scenario.js';
+import type { ServerFactory } from '../sim/server-host.js';
 import { snapshotProblemMessage, snapshotValidator } from './snapshot-contract.js';
 
 /** How to run one scenario. */
@@ -22,8 +25,17 @@ export interface RunOptions {
   client: ClientFactory;
   /** How the client is named in reports (`reference`, `zoo:chat/no-dedupe`, `./my-client.js`). */
   clientName: string;
-  /** Install the simulated world as globals (for clients written against globals; one client node only). */
+  /**
+   * Install the simulated world as globals, for clients written against globals: every
+   * client node (and every app instance after a restart) gets its own module instance and
+   * its own world, in place whenever that node's code runs (see `installRoutedGlobals`).
+   */
   globals?: boolean;
+  /**
+   * Wraps the scenario's server (reference or variant, with its options) before the run:
+   * `--server-module` puts a team's msw handlers in front of it (see `loadServerModule`).
+   */
+  serverWrapper?: (server: ServerFactory) => ServerFactory;
   /** Receives each trace line as it is recorded. */
   onTrace?: TraceListener;
 }
@@ -74,14 +86,17 @@ export interface RunResult {
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const { protocol, scenario: sc } = o;
   const started = performance.now();
+  const wrapServer = o.serverWrapper ?? ((server: ServerFactory) => server);
   const sim = new Simulation({
     seed: sc.seed,
     network: sc.network,
     faults: sc.faults,
     faultsSource: `${sc.file ?? sc.name}: faults`,
-    server: protocol.server(sc.server.variant, sc.server.options),
+    server: wrapServer(protocol.server(sc.server.variant, sc.server.options)),
     clients: sc.clients,
     guards: guardOptionsOf(sc.guards),
+    ...scenarioClock(sc),
+    serverName: serverName(protocol.name, sc.server.variant),
   });
   if (o.onTrace) sim.trace.onRecord(o.onTrace);
   const { trace, scheduler } = sim;
@@ -98,7 +113,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     if (!d || broken.has(node)) return;
     let state: string;
     try {
-      const value = d.snapshot();
+      const value = asNode(node, () => d.snapshot());
       // A client that hands back the very same object when nothing changed costs nothing here.
       if (value !== null && typeof value === 'object' && lastObject.get(node) === value) return;
       if (value !== null && typeof value === 'object') lastObject.set(node, value);
@@ -121,9 +136,14 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       }
     }
   };
+  let router: GlobalsRouter | undefined;
+  const fresh = freshInstanceOf(o.client);
+  // Under --globals a node's code runs in its own world, also when the harness calls it.
+  const asNode = <T>(node: string, fn: () => T): T => (router ? router.enter(node, fn) : fn());
   const create = (node: string): boolean => {
     try {
-      drivers.set(node, o.client(sim.env(node)));
+      // The module is evaluated inside the node's world: its import-time code draws from the node's stream.
+      drivers.set(node, asNode(node, () => (router && fresh ? fresh() : o.client)(sim.env(node))));
       lastSnapshot.delete(node);
       lastObject.delete(node);
       snapshot(node);
@@ -135,7 +155,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     }
   };
 
-  const restoreGlobals = o.globals ? installGlobalsFor(sim, sc.clients) : undefined;
+  let restoreGlobals: (() => void) | undefined;
+  if (o.globals) ({ router, restore: restoreGlobals } = await installGlobalsFor(sim));
   try {
     for (const node of sc.clients) if (!create(node)) break;
     if (error) return finish();
@@ -149,7 +170,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       sim.at(a.at, node, `${node}/action:${a.do}`, () => {
         trace.record(scheduler.now, 'client.action', { node, do: a.do, args: a.args && Object.keys(a.args).length ? a.args : undefined });
         if (a.do === 'restart') {
-          drivers.get(node)?.dispose?.();
+          asNode(node, () => drivers.get(node)?.dispose?.());
           sim.restartClient(node);
           create(node);
           return;
@@ -170,9 +191,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     } catch (e) {
       if (!(e instanceof SimulationStopped)) throw e;
     }
-    for (const d of drivers.values()) {
+    for (const [node, d] of drivers) {
       try {
-        d.dispose?.();
+        asNode(node, () => d.dispose?.());
       } catch {
         // a failing dispose changes nothing about the verdicts
       }
@@ -206,11 +227,23 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   }
 }
 
-function installGlobalsFor(sim: Simulation, clients: string[]): () => void {
-  if (clients.length !== 1) {
-    throw new Error(`--globals runs one client node; this scenario has ${clients.length} (${clients.join(', ')}): use the env passed to createClient instead`);
-  }
-  return sim.installGlobals(clients[0]);
+/**
+ * The globals of every client node: the kernel's own installation (which tells a run not to
+ * trap the world), the router that serves whichever node is running, and the `node:http`
+ * bridge. Restores all of it, in reverse.
+ */
+async function installGlobalsFor(sim: Simulation): Promise<{ router: GlobalsRouter; restore: () => void }> {
+  const restoreKernel = sim.installGlobals(sim.clientNames()[0]);
+  const router = installRoutedGlobals(sim);
+  const restoreHttp = await installNodeHttpBridge({ currentNode: router.currentNode, env: (n) => sim.env(n) });
+  return {
+    router,
+    restore: () => {
+      restoreHttp?.();
+      router.restore();
+      restoreKernel();
+    },
+  };
 }
 
 function errorText(e: unknown): string {

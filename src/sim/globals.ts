@@ -4,10 +4,13 @@ import type { Scheduler } from './scheduler.js';
 import type { Trace } from './trace.js';
 import { SimCloseEvent } from './transport/events.js';
 import { restoreProperty } from './traps.js';
+import { zonedDateTimeFormat } from './zoned-intl.js';
 
 /**
  * Installs one client node's simulated world as the process globals, for unmodified
- * code: timers, `Date`, `performance`, `fetch`, `WebSocket`, `CloseEvent`,
+ * code: timers, `Date` (the device's skewed wall clock, local time in its zone),
+ * `Intl.DateTimeFormat` (the device's zone by default), `performance`, `fetch`,
+ * `WebSocket`, `CloseEvent`,
  * `AbortSignal.timeout`, `setImmediate`, `process.hrtime`, and `Math.random`,
  * `crypto.randomUUID` and `crypto.getRandomValues` (served from the node's seeded stream;
  * each task that drew from it is traced as `client.random`). Returns a function
@@ -44,6 +47,7 @@ export function installGlobals(env: ClientEnv, random: Random, scheduler: Schedu
   set(globalThis, 'setImmediate', (fn: (...a: unknown[]) => void, ...args: unknown[]) => env.setTimeout(fn, 0, ...args));
   set(globalThis, 'clearImmediate', env.clearTimeout);
   set(globalThis, 'Date', env.Date);
+  if (env.clock) set(Intl, 'DateTimeFormat', zonedDateTimeFormat(env.clock.timeZone, () => env.Date.now()));
   set(globalThis, 'performance', env.performance);
   set(globalThis, 'fetch', env.fetch);
   set(globalThis, 'WebSocket', env.WebSocket);

@@ -1,7 +1,7 @@
 /**
  * The deterministic simulation kernel: virtual clock, seeded randomness, event queue,
  * network with faults, simulated WebSocket and fetch, and the trace.
- * @module
+ * @module lockstep/sim
  */
 export { Simulation, defaultStartTime, type ClientErrorReport, type SimulationOptions } from './simulation.js';
 export { Scheduler, defaultGuards, type GuardOptions, type Task, type TaskKind } from './scheduler.js';
@@ -15,9 +15,11 @@ export { sampleLatency, minLatency, typicalLatency, type LatencySpec } from './l
 export { defaultLink, resolveLink, resolveTimeouts, type LinkConfig, type NetworkConfig, type NetworkTimeouts } from './link.js';
 export { Network, holdMatches, pathMatches, type Dir, type Envelope, type EnvelopeType, type Stream } from './network.js';
 export { ClientNode, defaultNetworkGuards, type ClientEnv, type NetworkGuards } from './client-node.js';
-export { ServerHost, type ServerApp, type ServerEnv, type ServerFactory } from './server-host.js';
+export { ServerHost, type CredentialExpiry, type ServerApp, type ServerEnv, type ServerFactory } from './server-host.js';
+export { parseStartInstant, nodeClock, type ClockConfig, type NodeClock } from './world-clock.js';
 export { SimStorage } from './storage.js';
 export { installTraps } from './traps.js';
+export { installFakeClock, type FakeClock, type FakeClockOptions } from './fake-timers-api.js';
 export { SimHttpRequest, jsonResponse, type SimHttpResponse } from './transport/http-types.js';
 export { SimResponse } from './transport/sim-response.js';
 export { SimWebSocket, createWebSocketClass, type SimWebSocketOptions } from './transport/websocket.js';

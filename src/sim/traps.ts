@@ -18,24 +18,26 @@ const builtins: { target: Record<string, unknown>; keys: string[]; label: string
   { target: https as unknown as Record<string, unknown>, keys: ['request', 'get'], label: 'node:https' },
 ];
 const originals = new Map(builtins.flatMap((b) => b.keys.map((k) => [`${b.label}.${k}`, b.target[k]] as const)));
+/** node:crypto's generators as Node made them: one replaced since (the `--globals` router) is left alone. */
+const cryptoOriginals = new Map(Object.entries(nodeCrypto as unknown as Record<string, unknown>));
 
 const how: Record<string, string> = {
   'Math.random':
     'use env.random() from the driver env, or run the client with installed globals (Simulation.installGlobals), which serve Math.random from the seeded stream',
   timer: 'use env.setTimeout/env.setInterval from the driver env, or run the client with installed globals (Simulation.installGlobals)',
   network:
-    'use env.fetch and env.WebSocket from the driver env, or run the client with installed globals (Simulation.installGlobals), or route it through the msw adapter (lockstep/msw)',
+    'use env.fetch and env.WebSocket from the driver env, or run the client with installed globals (Simulation.installGlobals, `--globals`; node:http/node:https then reach the simulation when msw, which brings @mswjs/interceptors, is installed), or route it through the msw adapter (lockstep/msw)',
   clock: 'use env.Date and env.performance (virtual time) from the driver env, or run the client with installed globals (Simulation.installGlobals, `--globals`), which serve Date, performance and process.hrtime on virtual time',
   random:
     'use env.random() from the driver env, or run the client with installed globals (Simulation.installGlobals, `--globals`), which serve crypto.randomUUID and crypto.getRandomValues from the seeded stream',
-  'node-random': "derive ids from env.random() (node:crypto's generators cannot be seeded)",
+  'node-random': 'derive ids from env.random() from the driver env, or run the client with installed globals (`--globals`), which serve node:crypto randomBytes/randomInt/randomUUID from the seeded stream',
   channel: 'MessageChannel and BroadcastChannel deliver in real event-loop order; use env.setTimeout(fn, 0) (or the installed setTimeout) to defer work',
 };
 
 /** Owners of tasks that are not client code (see {@link Task.owner}). */
 const serverSide = new Set(['server', 'net', 'sim']);
 
-/** node:crypto's random generators: never seeded, so trapped in every run. */
+/** node:crypto's random generators: trapped in every run unless installed globals serve them. */
 const nodeRandom = ['randomBytes', 'randomInt', 'randomUUID', 'randomFill', 'randomFillSync', 'getRandomValues'] as const;
 
 /** A set of traps installed while at least one run needs them (runs may overlap). */
@@ -88,7 +90,9 @@ const sockets: TrapGroup = {
         patched = true;
       }
     }
-    for (const k of nodeRandom) if (typeof nodeCrypto[k] === 'function') trap(nodeCrypto, k, `node:crypto ${k}()`, 'node-random');
+    for (const k of nodeRandom) {
+      if (typeof nodeCrypto[k] === 'function' && nodeCrypto[k] === cryptoOriginals.get(k)) trap(nodeCrypto, k, `node:crypto ${k}()`, 'node-random');
+    }
     for (const k of ['MessageChannel', 'BroadcastChannel'] as const) if (k in globalThis) trap(globalThis, k, `new ${k}()`, 'channel');
     return true;
   },

@@ -2,6 +2,7 @@ import type { ClientFactory } from '../driver.js';
 import type { ProtocolDefinition } from '../protocol.js';
 import { runScenario, type RunResult } from '../runner.js';
 import type { ResolvedScenario } from '../scenario.js';
+import type { ServerFactory } from '../../sim/server-host.js';
 import { defaultLimits, type IsolationLimits } from './limits.js';
 import type { RunSummary } from './messages.js';
 import { RunPool } from './pool.js';
@@ -29,12 +30,15 @@ export function summaryOf(r: RunResult): RunSummary {
   return { ...rest, ...(stopped ? { stopped: { reason: stopped.reason, message: stopped.message } } : {}) };
 }
 
-/** Runs in this thread, one at a time: for clients given as functions (no isolation). */
-export function inProcessExecutor(protocol: ProtocolDefinition, client: ClientFactory, clientName: string, globals: boolean): RunExecutor {
+/**
+ * Runs in this thread, one at a time: for clients given as functions (no isolation).
+ * `serverWrapper` (`--server-module`) wraps each run's server.
+ */
+export function inProcessExecutor(protocol: ProtocolDefinition, client: ClientFactory, clientName: string, globals: boolean, serverWrapper?: (server: ServerFactory) => ServerFactory): RunExecutor {
   return {
     parallelism: 1,
     isolated: false,
-    run: async (scenario) => summaryOf(await runScenario({ protocol, scenario, client, clientName, globals })),
+    run: async (scenario) => summaryOf(await runScenario({ protocol, scenario, client, clientName, globals, serverWrapper })),
     close: async () => {},
   };
 }
@@ -51,13 +55,15 @@ export interface WorkerExecutorOptions {
   workers: number;
   /** Install the simulated world as globals. */
   globals: boolean;
+  /** `--server-module`: a module path each worker loads itself (msw handlers in front of each run's server). */
+  serverModule?: string;
   /** When to take control back from the client. */
   limits?: Partial<IsolationLimits>;
 }
 
 /** Runs in worker threads: isolated, `workers` at a time. Rejects (bad input) when the client cannot be loaded. */
 export async function workerExecutor(o: WorkerExecutorOptions): Promise<RunExecutor> {
-  const pool = new RunPool({ size: o.workers, protocol: o.protocol, client: o.client, label: o.label, globals: o.globals, limits: { ...defaultLimits, ...o.limits } });
+  const pool = new RunPool({ size: o.workers, protocol: o.protocol, client: o.client, label: o.label, globals: o.globals, serverModule: o.serverModule, limits: { ...defaultLimits, ...o.limits } });
   try {
     await pool.start();
   } catch (e) {

@@ -31,7 +31,7 @@ export interface ClientFault {
 
 /** Main thread → worker. */
 export type ToWorker =
-  | { type: 'init'; protocol: string; client: string; globals: boolean; cwd: string }
+  | { type: 'init'; protocol: string; client: string; globals: boolean; serverModule?: string; cwd: string }
   | { type: 'run'; id: number; scenario: ResolvedScenario };
 
 /** Worker → main thread. */

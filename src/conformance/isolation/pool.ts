@@ -20,6 +20,8 @@ export interface PoolOptions {
   label?: string;
   /** Install the simulated world as globals in the workers. */
   globals: boolean;
+  /** `--server-module`: msw handlers in front of each run's server, loaded by each worker itself. */
+  serverModule?: string;
   /** When to take control back from the client. */
   limits: IsolationLimits;
 }
@@ -140,7 +142,7 @@ export class RunPool {
       slot.dead = true;
       this.fail(slot, 'exit', `ended the worker thread that ran it (exit code ${code})`);
     });
-    const init: ToWorker = { type: 'init', protocol: this.o.protocol, client: this.o.client, globals: this.o.globals, cwd: process.cwd() };
+    const init: ToWorker = { type: 'init', protocol: this.o.protocol, client: this.o.client, globals: this.o.globals, ...(this.o.serverModule !== undefined ? { serverModule: this.o.serverModule } : {}), cwd: process.cwd() };
     worker.postMessage(init);
     return slot;
   }

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { activity } from '../../sim/activity.js';
 import { resolveClient, type ResolvedClient } from '../registry.js';
 import { runScenario } from '../runner.js';
+import { loadServerModule, type ServerWrapper } from '../server-module.js';
 import { summaryOf } from './executor.js';
 import { board, type FromWorker, type RunSummary, type ToWorker } from './messages.js';
 
@@ -42,6 +43,7 @@ for (const name of ['exit', 'reallyExit', 'abort', 'kill', 'chdir'] as const) {
 
 let client: ResolvedClient | undefined;
 let globals = false;
+let serverWrapper: ServerWrapper | undefined;
 let currentRun = -1;
 
 // A rejection nobody handles inside client code: a client error of the run in progress,
@@ -64,13 +66,15 @@ async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'init') {
     client = await resolveClient(m.client, m.protocol);
     globals = m.globals;
+    // The handlers are loaded here, not sent: functions cannot cross the thread boundary.
+    if (m.serverModule !== undefined) serverWrapper = await loadServerModule(m.serverModule, m.cwd);
     post({ type: 'ready' });
     return;
   }
   currentRun = m.id;
   ints[board.run] = m.id;
   unhandled.length = 0;
-  const r = await runScenario({ protocol: client!.protocol, scenario: m.scenario, client: client!.factory, clientName: client!.name, globals });
+  const r = await runScenario({ protocol: client!.protocol, scenario: m.scenario, client: client!.factory, clientName: client!.name, globals, serverWrapper });
   const summary = summaryOf(r);
   if (unhandled.length && summary.clientError === undefined) summary.clientError = `client code left a promise rejection unhandled: ${unhandled[0]}${unhandled.length > 1 ? ` (and ${unhandled.length - 1} more)` : ''}`;
   post({ type: 'result', id: m.id, summary });

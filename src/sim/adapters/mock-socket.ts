@@ -7,6 +7,7 @@
  *
  * ```ts
  * import { Server } from 'mock-socket';
+ * import { Simulation } from 'lockstep/sim';
  * import { mockSocketServer } from 'lockstep/mock-socket';
  *
  * const server = new Server('ws://localhost:8080/ws');
@@ -24,7 +25,7 @@
  * simulated network. Everything happens inside simulation tasks, in the simulation's
  * total order: the run stays deterministic with an injected `env` (real timers trapped)
  * and with installed globals alike.
- * @module
+ * @module lockstep/mock-socket
  */
 import { WebSocket as MockWebSocket, type Server } from 'mock-socket';
 import { pathMatches } from '../network.js';
@@ -80,16 +81,24 @@ export interface MockSocketServerFactory extends ServerFactory {
   detach(): void;
 }
 
-type Listener = (this: MockSocketConnection, ...args: any[]) => void;
+/** A listener a team registers on a bridged connection (`message`, `close`, `error`). */
+export type Listener = (this: MockSocketConnection, ...args: any[]) => void;
 
 /** The close event a team's `socket.on('close')` listener receives (mock-socket passes a plain event object). */
 export interface MockSocketCloseEvent {
+  /** Always `close`. */
   readonly type: 'close';
+  /** The close code (1000, 1006, 4001, …). */
   readonly code: number;
+  /** The close reason. */
   readonly reason: string;
+  /** Whether the closing handshake completed (false for 1006). */
   readonly wasClean: boolean;
+  /** The connection that closed. */
   readonly target: MockSocketConnection;
+  /** The connection that closed. */
   readonly currentTarget: MockSocketConnection;
+  /** The connection that closed (mock-socket sets it too). */
   readonly srcElement: MockSocketConnection;
   /** Virtual wall-clock time, epoch ms. */
   readonly timeStamp: number;
@@ -129,20 +138,31 @@ const CLOSED = 3;
  * upgrade request with headers and token).
  */
 export class MockSocketConnection {
+  /** readyState 0. */
   static readonly CONNECTING = CONNECTING;
+  /** readyState 1. */
   static readonly OPEN = OPEN;
+  /** readyState 2. */
   static readonly CLOSING = CLOSING;
+  /** readyState 3. */
   static readonly CLOSED = CLOSED;
+  /** readyState 0. */
   readonly CONNECTING = CONNECTING;
+  /** readyState 1. */
   readonly OPEN = OPEN;
+  /** readyState 2. */
   readonly CLOSING = CLOSING;
+  /** readyState 3. */
   readonly CLOSED = CLOSED;
   /** The URL the client connected to, with its query (`ws://localhost:8080/ws?token=…`). */
   readonly url: string;
   /** The subprotocol agreed in the handshake (`''` when none). */
   readonly protocol: string;
+  /** No extension is negotiated in the simulation. */
   readonly extensions = '';
+  /** Always 0: the simulated network takes every frame at once. */
   readonly bufferedAmount = 0;
+  /** As mock-socket's socket has it; binary frames are delivered as `ArrayBuffer`. */
   binaryType: BinaryType = 'arraybuffer';
   /** Listeners by event type, as mock-socket's `EventTarget` keeps them. */
   readonly listeners: Record<string, Listener[]> = {};
@@ -200,6 +220,7 @@ export class MockSocketConnection {
     const list = (this.listeners[type] ??= []);
     if (!list.includes(callback)) list.push(callback);
   }
+  /** Same as {@link MockSocketConnection.off}. */
   removeEventListener(type: string, callback: Listener): void {
     const list = this.listeners[type];
     if (list) this.listeners[type] = list.filter((l) => l !== callback);

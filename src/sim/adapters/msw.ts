@@ -9,7 +9,7 @@
  *   act as the simulated server, with `delay()` on virtual time.
  *
  * Needs `msw` 2.x (a peer dependency). Guide: `docs/adapters/msw.md`.
- * @module
+ * @module lockstep/msw
  */
 export { routeThroughSimulation, type MswBridge } from './msw/bridge.js';
-export { mswServer } from './msw/server.js';
+export { mswServer, type MswServerOptions } from './msw/server.js';

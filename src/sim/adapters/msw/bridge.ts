@@ -63,6 +63,10 @@ let open: MswBridge | undefined;
  * `request`/`get` (what axios and most Node HTTP clients use), named imports of them.
  *
  * ```ts
+ * import { Simulation } from 'lockstep/sim';
+ * import { routeThroughSimulation } from 'lockstep/msw';
+ * import { createAxiosStyleClient, server } from './my-app.js';
+ *
  * const sim = new Simulation({ seed: 7, server });
  * const bridge = routeThroughSimulation(sim, 'c1');
  * try {

@@ -66,44 +66,71 @@ import { hold, release, runAsServer, runAsServerSync } from './scope.js';
  * @param handlers msw request handlers (`http.*`, `graphql.*`) and `ws.link()` event
  *   handlers, in priority order. The array is read at every request, so handlers added to
  *   it later take part.
+ * @param options `fallback`: the server that answers what the handlers do not.
  */
-export function mswServer(handlers: readonly AnyHandler[]): ServerFactory {
-  return (env) => createApp(handlers, env);
+export function mswServer(handlers: readonly AnyHandler[], options: MswServerOptions = {}): ServerFactory {
+  const { fallback } = options;
+  return (env) => createApp(handlers, env, fallback?.(env));
+}
+
+/** How {@link mswServer} serves what the handlers leave. */
+export interface MswServerOptions {
+  /**
+   * The server behind the handlers (a protocol's reference server): a request no handler
+   * answers — or answers with `passthrough()` — and a WebSocket upgrade no `ws.link`
+   * matches go to it, as msw lets unhandled requests through to the real network. Without
+   * one they get 404.
+   */
+  fallback?: ServerFactory;
 }
 
 /** A response msw could not hand to a simulated server: answered by never answering. */
 const noAnswer = Symbol('no answer');
 
-function createApp(handlers: readonly AnyHandler[], env: ServerEnv): ServerApp {
-  return {
+function createApp(handlers: readonly AnyHandler[], env: ServerEnv, fallback?: ServerApp): ServerApp {
+  const linked = (req: SimHttpRequest): boolean => webSocketHandlers(handlers).some((h) => h.test(webSocketUrl(req.url), { baseUrl: req.url.origin }));
+  const app: ServerApp = {
     http(req) {
-      return runAsServer(env, () => resolveHttp(handlers, req, env)).then((res) =>
-        res === noAnswer ? new Promise<SimHttpResponse>(() => {}) : res,
+      return runAsServer(env, () => resolveHttp(handlers, req, env, fallback !== undefined)).then((res) =>
+        res === noAnswer ? new Promise<SimHttpResponse>(() => {}) : res === unhandled ? fallbackHttp(fallback!, req) : res,
       );
     },
     upgrade(req) {
-      const url = webSocketUrl(req.url);
-      const baseUrl = req.url.origin;
-      if (!webSocketHandlers(handlers).some((h) => h.test(url, { baseUrl }))) {
-        env.log(`msw: no WebSocket handler for ${url.pathname}`, { id: req.id, path: req.path });
+      if (!linked(req)) {
+        if (fallback) return fallback.upgrade ? fallback.upgrade(req) : fallback.connection ? undefined : 404;
+        env.log(`msw: no WebSocket handler for ${req.path}`, { id: req.id, path: req.path });
         return 404;
       }
       const protocols = offeredProtocols(req);
       return protocols.length > 0 ? { protocol: protocols[0]! } : undefined;
     },
     connection(socket, req) {
+      if (fallback && !linked(req)) return fallback.connection?.(socket, req);
       runAsServerSync(env, () => connect(handlers, socket, req, env));
     },
   };
+  // Credentials and recovery are the fallback's business: msw handlers know neither.
+  if (fallback?.recover) app.recover = () => fallback.recover!();
+  if (fallback?.expireCredentials) app.expireCredentials = (e) => fallback.expireCredentials!(e);
+  return app;
+}
+
+/** Left to the fallback server. */
+const unhandled = Symbol('unhandled');
+
+async function fallbackHttp(fallback: ServerApp, req: SimHttpRequest): Promise<SimHttpResponse> {
+  return fallback.http ? fallback.http(req) : { status: 404, body: '' };
 }
 
 async function resolveHttp(
   handlers: readonly AnyHandler[],
   req: SimHttpRequest,
   env: ServerEnv,
-): Promise<SimHttpResponse | typeof noAnswer> {
+  fallThrough: boolean,
+): Promise<SimHttpResponse | typeof noAnswer | typeof unhandled> {
   const response = await getResponse(requestHandlers(handlers), req.toRequest(), { baseUrl: req.url.origin });
   const where = { id: req.id, method: req.method, path: req.path };
+  if (fallThrough && (!response || response.headers.get('x-msw-intention') === 'passthrough')) return unhandled;
   if (!response) {
     env.log(`msw: no handler for ${req.method} ${req.path}`, where);
     return { status: 404, body: '' };
