@@ -51,6 +51,7 @@ export {
   judge,
   type CheckContext,
   type Checker,
+  type EvidenceMark,
   type Finding,
   type Level,
   type Requirement,

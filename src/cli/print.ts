@@ -1,39 +1,63 @@
 import { outcomeWord, type ClientCheckResult, type RequirementResult } from '../conformance/check.js';
-import type { Finding } from '../conformance/requirement.js';
+import type { Finding, Level } from '../conformance/requirement.js';
+import { plain, verdictStyle, type Paint } from './style.js';
 
 /** Formats virtual ms as seconds for people. */
 export function secs(ms: number | undefined): string {
   return ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** How a table is printed: colour, and the width to fit (absent: no limit, as in a log file). */
+export interface TableStyle {
+  /** Colours verdict words (default: none). */
+  paint?: Paint;
+  /** Columns of the terminal: the requirement text is cut to fit (never below 20 characters). */
+  width?: number;
+}
+
+/** `text`, cut with an ellipsis to at most `max` characters. */
+export function fit(text: string, max: number | undefined): string {
+  return max === undefined || text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
+}
+
 /**
- * The per-requirement table of one client, as plain text: the client's requirements, then
- * (apart, under their own heading) the server requirements, which never count toward the
- * client's verdict.
+ * How often the property runs exercised a requirement: `237/326 (73%)`; `-` when no
+ * property run was aggregated (scenarios only).
  */
-export function requirementTable(r: Pick<ClientCheckResult, 'requirements'>): string {
-  const row = (q: RequirementResult) => [
-    q.id,
-    q.level,
-    q.verdict.toUpperCase(),
-    String(q.exercised ?? q.passed + q.failed),
-    `${q.passed}/${q.failed}/${q.notExercised}`,
-    q.text,
-  ];
-  const head = ['requirement', 'level', 'verdict', 'exercised', 'pass/fail/n-e', 'text'];
+export function propertyRate(q: Pick<RequirementResult, 'exercisedInPropertyRuns' | 'propertyRuns'>): string {
+  if (!q.propertyRuns) return '-';
+  const n = q.exercisedInPropertyRuns ?? 0;
+  return `${n}/${q.propertyRuns} (${Math.round((100 * n) / q.propertyRuns)}%)`;
+}
+
+/**
+ * The per-requirement table of one client: the client's requirements, then (apart, under
+ * their own heading) the server requirements, which never count toward the client's
+ * verdict. Columns: the verdict; the runs that passed / failed / did not exercise it; how
+ * many of the property runs exercised it; the requirement's text, cut to the width.
+ */
+export function requirementTable(r: Pick<ClientCheckResult, 'requirements'>, style: TableStyle = {}): string {
+  const paint = style.paint ?? plain;
+  const row = (q: RequirementResult) => [q.id, q.level, verdictWord(q.verdict), `${q.passed}/${q.failed}/${q.notExercised}`, propertyRate(q), q.text];
+  const head = ['requirement', 'level', 'verdict', 'runs pass/fail/n-e', 'in property runs', 'text'];
   const client = r.requirements.filter((q) => q.subject !== 'server').map(row);
   const server = r.requirements.filter((q) => q.subject === 'server').map(row);
   const widths = head.map((h, i) => Math.max(h.length, ...[...client, ...server].map((cells) => cells[i]!.length)));
   const text = head.length - 1;
-  const line = (cells: string[]) =>
+  const room = style.width === undefined ? undefined : Math.max(20, style.width - widths.slice(0, text).reduce((a, w) => a + w + 2, 0) - 1);
+  const line = (cells: string[], isHead = false) =>
     cells
-      .map((c, i) => (i === text ? (c.length > 70 ? `${c.slice(0, 67)}...` : c) : i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => {
+        if (i === text) return fit(c, room);
+        const padded = i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!);
+        return i === 2 && !isHead ? paint(verdictStyle(c), padded) : padded;
+      })
       .join('  ');
-  const out = [line(head), ...client.map(line)];
+  const out = [paint('bold', line(head, true)), ...client.map((c) => line(c))];
   if (server.length)
     out.push(
-      "server requirements (the server's behaviour: shown for information, never counted toward the client's verdict):",
-      ...server.map(line),
+      fit("server requirements (the server's behaviour: shown for information, never counted toward the client's verdict):", style.width),
+      ...server.map((c) => line(c)),
     );
   return out.join('\n');
 }
@@ -71,13 +95,27 @@ export function inconclusiveDetails(r: Pick<ClientCheckResult, 'requirements' | 
   return out.join('\n');
 }
 
+/**
+ * The one word for a verdict, the same in `check`, `run`, `replay` and `judge`: PASS, FAIL
+ * (a MUST failed), NON-STRICT (a SHOULD was violated), NOT-EXERCISED.
+ */
+export function verdictWord(verdict: string): string {
+  return verdict.toUpperCase();
+}
+
+/** A run's verdict on one requirement in the check's words: a failed SHOULD is NON-STRICT, as in the check's table. */
+export function runVerdictWord(verdict: Finding['verdict'], level: Level | undefined): string {
+  return verdict === 'fail' && level === 'SHOULD' ? 'NON-STRICT' : verdictWord(verdict);
+}
+
 /** Failures with their evidence and replay commands; broken runs; server notes; why the check is inconclusive. */
-export function failureDetails(r: ClientCheckResult): string {
+export function failureDetails(r: ClientCheckResult, paint: Paint = plain): string {
   const out: string[] = [];
   for (const q of r.requirements) {
     if (!q.firstFailure || q.subject === 'server') continue;
+    const word = q.verdict === 'fail' ? 'FAIL' : 'NON-STRICT';
     out.push(
-      `${q.id} ${q.verdict === 'fail' ? 'FAILED' : 'violated (SHOULD)'} in ${q.firstFailure.run}${q.firstFailure.at !== undefined ? ` at ${secs(q.firstFailure.at)}` : ''}:`,
+      `${q.id} ${paint(verdictStyle(word), word)}${q.verdict === 'fail' ? '' : ' (a SHOULD was violated)'}: first in ${q.firstFailure.run}${q.firstFailure.at !== undefined ? ` at ${secs(q.firstFailure.at)}` : ''}, ${q.failed} of ${q.exercised} runs that exercised it failed:`,
     );
     out.push(`  ${q.firstFailure.evidence}`);
     if (q.firstFailure.replay) out.push(`  replay: ${q.firstFailure.replay}`);
@@ -116,11 +154,13 @@ export function failureDetails(r: ClientCheckResult): string {
 }
 
 /** The closing line of one client's check: `chat / reference: INCONCLUSIVE (exit 3, 1.2 s)`. */
-export function outcomeLine(r: Pick<ClientCheckResult, 'protocol' | 'client' | 'exitCode' | 'wallMs'>): string {
-  return `${r.protocol} / ${r.client}: ${outcomeWord(r.exitCode)} (exit ${r.exitCode}, ${(r.wallMs / 1000).toFixed(1)} s)`;
+export function outcomeLine(r: Pick<ClientCheckResult, 'protocol' | 'client' | 'exitCode' | 'wallMs'>, paint: Paint = plain): string {
+  const word = outcomeWord(r.exitCode);
+  return `${r.protocol} / ${r.client}: ${paint(verdictStyle(word), word)} (exit ${r.exitCode}, ${(r.wallMs / 1000).toFixed(1)} s)`;
 }
 
-/** One finding line. */
-export function findingLine(f: Finding): string {
-  return `${f.requirement.padEnd(8)} ${f.verdict.toUpperCase().padEnd(13)} ${f.at !== undefined ? `${secs(f.at).padStart(8)}  ` : ''}${f.evidence}`;
+/** One finding line; given the requirement's level, a violated SHOULD reads NON-STRICT as in `check`. */
+export function findingLine(f: Finding, level?: Level, paint: Paint = plain): string {
+  const word = runVerdictWord(f.verdict, level);
+  return `${f.requirement.padEnd(8)} ${paint(verdictStyle(word), word.padEnd(13))} ${f.at !== undefined ? `${secs(f.at).padStart(8)}  ` : ''}${f.evidence}`;
 }

@@ -10,7 +10,8 @@ import type { IsolationLimits } from './isolation/limits.js';
 import type { RunSummary } from './isolation/messages.js';
 import { loadScenarioFile, ScenarioError, type ResolvedScenario } from './scenario.js';
 import type { ResolvedClient } from './registry.js';
-import { clientSlug, type FailureRecord } from './failure-record.js';
+import { failureRecordName, type FailureRecord } from './failure-record.js';
+import { loadServerModule } from './server-module.js';
 import { lockstepCommand, userPath } from './command-line.js';
 import { scenarioRef } from './scenario-ref.js';
 import { shippedScenarioRoot } from './package-root.js';
@@ -42,6 +43,13 @@ export interface RequirementResult {
   failed: number;
   /** Runs that never reached the situation it is about. */
   notExercised: number;
+  /**
+   * Property runs (drawn by fast-check, not scenarios, not the shrunk counterexample) that
+   * exercised it: how well the generators reach it. `lockstep check` and `merge` always set it.
+   */
+  exercisedInPropertyRuns?: number;
+  /** Property runs aggregated (the denominator of {@link RequirementResult.exercisedInPropertyRuns}). */
+  propertyRuns?: number;
   /**
    * When no run exercised it: what the client never did, in the checker's words (the
    * not-exercised evidence most runs gave; the earliest of equally frequent ones).
@@ -234,11 +242,17 @@ export function aggregateRuns(requirements: readonly RequirementInfo[], runs: re
       passed: 0,
       failed: 0,
       notExercised: 0,
+      exercisedInPropertyRuns: 0,
+      propertyRuns: 0,
     };
     // Map order is first-seen order, which breaks ties between equally frequent texts.
     const because = new Map<number, number>();
     for (const [r, run] of runs.entries()) {
       const v = run.verdicts[i];
+      if (run.kind === 'property') {
+        res.propertyRuns!++;
+        if (v === 'P' || v === 'F') res.exercisedInPropertyRuns!++;
+      }
       if (v === 'P') res.passed++;
       else if (v === 'N') {
         res.notExercised++;
@@ -340,6 +354,13 @@ export interface CheckOptions {
   failureDirShownAs?: string;
   /** Install the simulated world as globals. */
   globals?: boolean;
+  /**
+   * A module whose `handlers` (or default) export is an array of msw handlers, put in front
+   * of each run's server (`--server-module`; see `loadServerModule`). A path relative to the
+   * working folder; workers load it themselves, and failure records and replay commands
+   * carry it.
+   */
+  serverModule?: string;
   /** Run against this server variant instead of each scenario's own server. */
   server?: string;
   /**
@@ -373,6 +394,16 @@ export interface CheckOptions {
   clientErrors?: 'fail' | 'warn';
   /** Called after each run (scenario or property run) with the runs done, the total and the failing runs so far. */
   onProgress?: (done: number, total: number, failures: number) => void;
+  /**
+   * Called when a property run failed and fast-check starts shrinking it (`step` 0), then
+   * after each shrink step: shrinking can take as long as the runs before it.
+   */
+  onShrink?: (step: number) => void;
+  /**
+   * Judge only these requirements (`--requirement`): the others are neither run nor
+   * reported, and only these can fail the check or leave it inconclusive. Unknown ids throw.
+   */
+  requirements?: readonly string[];
 }
 
 /** What a check will run: its scenario files (all, before sharding) and how many scenarios and property runs fall to this shard. */
@@ -432,9 +463,9 @@ export function scenarioFilesOf(protocol: string, root = shippedScenarioRoot): s
  */
 export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string, ProtocolDefinition>): Promise<ClientCheckResult> {
   const started = performance.now();
-  const { protocol } = o.client;
-  const allow = o.allowNotExercised ?? [];
-  checkRequirementIds(protocol, allow, 'allowNotExercised');
+  const protocol = narrowedProtocol(o.client.protocol, o.requirements);
+  const allow = (o.allowNotExercised ?? []).filter((id) => !o.requirements || o.requirements.includes(id));
+  checkRequirementIds(o.client.protocol, o.allowNotExercised ?? [], 'allowNotExercised');
   const plan = planCheck(o);
   const shard = o.shard;
   const guards = o.guards && Object.keys(o.guards).length ? o.guards : undefined;
@@ -468,6 +499,37 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
 
   const policy: FailurePolicy = { clientErrors: o.clientErrors };
   const exec = await executorFor(o, protocol);
+  // The property runs' scenarios, kept by run name until the run is recorded: a run that
+  // violates a SHOULD gets a failure record of its own (its scenario as drawn).
+  const drawn = new Map<string, ResolvedScenario>();
+  let shrinkSteps = -1;
+  const watched: RunExecutor = {
+    parallelism: exec.parallelism,
+    isolated: exec.isolated,
+    close: () => exec.close(),
+    run: async (sc) => {
+      if (sc.name.startsWith('property run ')) drawn.set(sc.name, sc);
+      const r = await exec.run(sc);
+      if (sc.name.startsWith('shrinking ')) o.onShrink?.(++shrinkSteps);
+      return r;
+    },
+  };
+  const shouldFailedBefore = new Set<string>();
+  const writeRecord = (name: string, r: Pick<FailureRecord, 'scenario' | 'hash' | 'failed' | 'findings' | 'fastCheck'>): string => {
+    mkdirSync(o.failureDir, { recursive: true });
+    const record: FailureRecord = {
+      format: 'lockstep-failure',
+      version: 1,
+      protocol: protocol.name,
+      client: o.client.name,
+      globals: !!o.globals,
+      ...(o.serverModule !== undefined ? { serverModule: o.serverModule } : {}),
+      ...r,
+    };
+    writeFileAtomic(join(o.failureDir, name), `${JSON.stringify(record, null, 2)}\n`);
+    return join(o.failureDirShownAs ?? o.failureDir, name);
+  };
+  const recordKey = { protocol: protocol.name, client: o.client.name, server: o.server, seed: o.seed };
   let property: ClientCheckResult['property'];
   try {
   // Scenarios run in parallel on the executor; their results are recorded in file order.
@@ -499,37 +561,46 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
       globals: o.globals,
       server: o.server,
       guards,
-      executor: exec,
+      executor: watched,
       clientErrors: o.clientErrors,
       onRun: (r, i) => {
-        if (runFailed(protocol, r, policy).length) failures++;
-        record('property', i, `property run ${i}`, r.findings);
+        const failed = runFailed(protocol, r, policy).length > 0;
+        if (failed) failures++;
+        const sc = drawn.get(`property run ${i}`);
+        drawn.delete(`property run ${i}`);
+        // A SHOULD violated here for the first time gets a replayable record; a run that
+        // fails a MUST gets the shrunk counterexample's record instead.
+        const should = r.findings.filter((f) => f.verdict === 'fail' && isLevel(protocol, f.requirement, 'SHOULD') && !shouldFailedBefore.has(f.requirement));
+        let replay: string | undefined;
+        if (should.length && !failed && sc) {
+          for (const f of should) shouldFailedBefore.add(f.requirement);
+          const shown = writeRecord(failureRecordName({ ...recordKey, run: i, shrunk: false }), {
+            scenario: sc,
+            hash: r.hash,
+            failed: should.map((f) => f.requirement),
+            findings: r.findings,
+            fastCheck: { seed: o.seed, path: String(i) },
+          });
+          replay = replayCommand(shown, o);
+        }
+        record('property', i, `property run ${i}`, r.findings, replay);
         o.onProgress?.(++done, total, failures);
+        if (failed) o.onShrink?.(++shrinkSteps);
       },
     });
     property = { runs: outcome.runs, seed: o.seed };
     if (outcome.counterexample) {
       const cx = outcome.counterexample;
-      const name = `${protocol.name}--${clientSlug(o.client.name)}${o.server ? `--server-${clientSlug(o.server)}` : ''}.json`;
-      const file = join(o.failureDir, name);
-      const shown = join(o.failureDirShownAs ?? o.failureDir, name);
-      const failureRecord: FailureRecord = {
-        format: 'lockstep-failure',
-        version: 1,
-        protocol: protocol.name,
-        client: o.client.name,
-        globals: !!o.globals,
+      const shown = writeRecord(failureRecordName({ ...recordKey, run: cx.foundAt, shrunk: cx.shrunk }), {
         scenario: cx.scenario,
         hash: cx.hash,
         failed: cx.failed,
         findings: cx.findings,
         fastCheck: cx.fastCheck,
-      };
-      mkdirSync(o.failureDir, { recursive: true });
-      writeFileAtomic(file, `${JSON.stringify(failureRecord, null, 2)}\n`);
+      });
       property.counterexample = cx;
       property.failureFile = shown;
-      property.replay = lockstepCommand(['replay', userPath(shown)]);
+      property.replay = replayCommand(shown, o);
       record('counterexample', cx.foundAt, `counterexample (${cx.scenario.faults.length} fault entries)`, cx.findings, property.replay);
     }
   }
@@ -553,6 +624,18 @@ export async function checkClient(o: CheckOptions, protocols: ReadonlyMap<string
     exitCode,
     wallMs: performance.now() - started,
   };
+}
+
+const isLevel = (protocol: ProtocolDefinition, id: string, level: Level): boolean => {
+  const q = protocol.requirements.find((x) => x.id === id);
+  return q?.level === level && q.subject !== 'server';
+};
+
+/** The protocol with only the requirements `ids` names (all of them without `ids`). */
+function narrowedProtocol(protocol: ProtocolDefinition, ids: readonly string[] | undefined): ProtocolDefinition {
+  if (!ids) return protocol;
+  checkRequirementIds(protocol, ids, 'requirements');
+  return { ...protocol, requirements: protocol.requirements.filter((q) => ids.includes(q.id)) };
 }
 
 const isServerRequirement = (protocol: ProtocolDefinition, id: string): boolean => protocol.requirements.find((q) => q.id === id)?.subject === 'server';
@@ -598,7 +681,16 @@ function unexercisedOf(protocol: ProtocolDefinition, findings: readonly Finding[
 /** The command that re-runs one scenario of a check with every flag that shaped it. */
 function runCommand(file: string, o: CheckOptions): string {
   const guards = Object.entries(o.guards ?? {}).flatMap(([name, n]) => ['--guard', `${name}=${n}`]);
-  return lockstepCommand(['run', userPath(scenarioRef(file)), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : []), ...guards]);
+  return lockstepCommand(['run', userPath(scenarioRef(file)), '--client', o.client.name, ...(o.server ? ['--server', o.server] : []), ...(o.globals ? ['--globals'] : []), ...serverModuleFlag(o), ...guards]);
+}
+
+/** `lockstep replay <record>`, with the server module the record was made with. */
+function replayCommand(record: string, o: CheckOptions): string {
+  return lockstepCommand(['replay', userPath(record), ...serverModuleFlag(o)]);
+}
+
+function serverModuleFlag(o: Pick<CheckOptions, 'serverModule'>): string[] {
+  return o.serverModule !== undefined ? ['--server-module', userPath(o.serverModule)] : [];
 }
 
 /** Runs a client that took down this many runs (hangs, out of memory, exits) has the rest of its scenarios skipped. */
@@ -606,8 +698,11 @@ const maxFatal = 3;
 
 /** Worker threads when the client can be loaded by name and workers are asked for; else this thread. */
 async function executorFor(o: CheckOptions, protocol: ProtocolDefinition): Promise<RunExecutor> {
-  if (!o.workers || o.client.spec === undefined) return inProcessExecutor(protocol, o.client.factory, o.client.name, !!o.globals);
-  return workerExecutor({ protocol: protocol.name, client: o.client.spec, label: o.client.name, workers: o.workers, globals: !!o.globals, limits: o.limits });
+  if (!o.workers || o.client.spec === undefined) {
+    const wrapper = o.serverModule !== undefined ? await loadServerModule(o.serverModule) : undefined;
+    return inProcessExecutor(protocol, o.client.factory, o.client.name, !!o.globals, wrapper);
+  }
+  return workerExecutor({ protocol: protocol.name, client: o.client.spec, label: o.client.name, workers: o.workers, globals: !!o.globals, serverModule: o.serverModule, limits: o.limits });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { fail, notExercised, pass, type CheckContext, type Checker, type Finding } from './requirement.js';
+import { fail, notExercised, pass, type CheckContext, type Checker, type EvidenceMark, type Finding } from './requirement.js';
 import { tolerance } from './trace-query.js';
 import type { TraceEvent } from '../sim/trace.js';
 
@@ -49,6 +49,8 @@ export interface Violation {
   at: number;
   seq?: number;
   text: string;
+  /** Deadlines and intervals the text names, carried into the finding (see {@link EvidenceMark}). */
+  marks?: EvidenceMark[];
 }
 
 /**
@@ -60,7 +62,8 @@ export function verdict(violations: Violation[], exercised: boolean, passText: s
     const sorted = [...violations].sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
     const v = sorted[0]!;
     const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more violation${sorted.length > 2 ? 's' : ''})` : '';
-    return fail(`${v.text}${more}`, v.at, Number.isFinite(v.seq) ? v.seq : undefined);
+    const found = fail(`${v.text}${more}`, v.at, Number.isFinite(v.seq) ? v.seq : undefined);
+    return v.marks?.length ? { ...found, marks: v.marks } : found;
   }
   return exercised ? pass(passText) : notExercised(notText);
 }

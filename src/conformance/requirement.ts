@@ -22,6 +22,31 @@ export interface Finding {
   seq?: number;
   /** What was seen, in words a client developer can act on. */
   evidence: string;
+  /**
+   * Times the evidence is about, for reports to draw (a deadline that passed, two requests
+   * that overlapped). Optional: a checker that gives none is drawn from `at`/`seq` alone.
+   */
+  marks?: EvidenceMark[];
+}
+
+/**
+ * A stretch of virtual time a finding's evidence names. `deadline`: counted from `start`,
+ * something was due by `end`; `interval`: something (a request, a socket, a silence)
+ * lasted from `start` to `end` (absent: it never ended within the trace).
+ */
+export interface EvidenceMark {
+  /** What kind of stretch it is. */
+  kind: 'deadline' | 'interval';
+  /** Virtual time it starts, ms. */
+  start: number;
+  /** Virtual time it ends (the deadline itself, for a deadline), ms; absent: open-ended. */
+  end?: number;
+  /** Short text drawn beside it (`1.1 × H + T`, `poll c1/http#4`). */
+  label: string;
+  /** The traced id it belongs to (`c1/http#4`, `c1/ws#2`), when it is one. */
+  id?: string;
+  /** The client node whose lane it is drawn on (default: the violating step's). */
+  node?: string;
 }
 
 /** What a checker gets: the finished trace and the scenario that produced it. */

@@ -37,6 +37,13 @@ export interface ConformanceOptions {
   server?: string;
   /** Run with the simulated world installed as globals (clients written against globals). */
   globals?: boolean;
+  /**
+   * A module (path, relative to the working folder) whose `handlers` or default export is
+   * an array of msw handlers, put in front of each run's server as `--server-module` does:
+   * what the handlers leave falls through to the server. Failure records and replay
+   * commands carry it.
+   */
+  serverModule?: string;
   /** Where a shrunk counterexample's failure record is written (default `reports/failures`). */
   failureDir?: string;
   /** Timeout of the whole check, ms (default 300 000). */
@@ -82,6 +89,7 @@ export async function checkConformance(o: ConformanceOptions): Promise<ClientChe
       failureDir: o.failureDir ?? 'reports/failures',
       server: o.server,
       globals: o.globals,
+      ...(o.serverModule !== undefined ? { serverModule: o.serverModule } : {}),
       allowNotExercised: o.allowNotExercised,
       guards: o.guards,
     },
@@ -164,7 +172,7 @@ export function conformance(o: ConformanceOptions): void {
   const protocol = getProtocol(o.protocol);
   checkRequirementIds(protocol, o.allowNotExercised ?? [], 'conformance(): allowNotExercised');
   const label = o.name ?? (typeof o.client === 'string' ? o.client : 'client');
-  describe(`lockstep ${protocol.name}: ${label}${o.server ? ` against server ${o.server}` : ''}`, () => {
+  describe(`lockstep ${protocol.name}: ${label}${o.server ? ` against server ${o.server}` : ''}${o.serverModule ? ` behind ${o.serverModule}` : ''}`, () => {
     let result: ClientCheckResult | undefined;
     beforeAll(async () => {
       result = await checkConformance(o);

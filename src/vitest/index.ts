@@ -5,8 +5,11 @@
  * ```ts
  * import { expect } from 'vitest';
  * import { conformance, lockstepMatchers } from 'lockstep/vitest';
+ * import { createClient } from './src/chat-client.js';
  * expect.extend(lockstepMatchers);
- * conformance({ protocol: 'chat', client: './src/chat-client.ts', runs: 200 });
+ * // Pass the factory itself (vitest compiles your TypeScript; lockstep, installed under
+ * // node_modules, cannot import a `.ts` path); `name` makes the replay command runnable.
+ * conformance({ protocol: 'chat', client: createClient, name: './src/chat-client.ts', runs: 200 });
  * ```
  * @module lockstep/vitest
  */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,8 +92,11 @@ describe('lockstep run, list and replay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockstep-'));
     const r = await cli('check', '--protocol', 'chat', '--client', 'zoo:chat/no-dedupe', '--runs', '60', '--seed', '3', '--report', dir);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('CHAT-2 FAILED');
-    const record = join(dir, 'failures', 'chat--zoo-chat-no-dedupe.json');
+    expect(r.out).toMatch(/CHAT-2 FAIL: first in /);
+    // Named by protocol, client, seed and run: another seed never overwrites it.
+    const name = readdirSync(join(dir, 'failures')).find((f) => /^chat--zoo-chat-no-dedupe--seed-3--run-\d+--shrunk\.json$/.test(f));
+    expect(name).toBeDefined();
+    const record = join(dir, 'failures', name!);
     expect(existsSync(record)).toBe(true);
     expect(r.out).toContain(`replay: npx lockstep replay ${record}`);
     const replay = await cli('replay', record, '--quiet');

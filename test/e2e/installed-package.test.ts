@@ -94,12 +94,12 @@ describe('the packed package, installed in a fresh project', () => {
     const r = ran.get('npx lockstep check --protocol chat --client src/my-chat-client.ts --runs 100 --report reports/mine')!;
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/chat \/ src\/my-chat-client\.ts: (\d+) scenarios/);
-    expect(r.out).toMatch(/CHAT-\d+ FAILED/);
+    expect(r.out).toMatch(/CHAT-\d+ FAIL: /);
     expect(existsSync(join(project, 'reports/mine/report.json'))).toBe(true);
   });
 
   it('replays the recorded failure with the same trace hash', () => {
-    const r = ran.get('npx lockstep replay reports/mine/failures/chat--src-my-chat-client.ts.json')!;
+    const r = ran.get('npx lockstep replay reports/mine/failures/chat--src-my-chat-client.ts--seed-1--run-*--shrunk.json')!;
     expect(r.out).toMatch(/the same as recorded/);
   });
 

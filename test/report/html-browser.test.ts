@@ -81,7 +81,7 @@ describe.skipIf(skip)('the HTML report in headless Chromium (zoo:chat/no-dedupe,
     await expect(details.locator('summary .req-id').textContent()).resolves.toBe('CHAT-2');
     await expect(details.locator('.evidence').textContent()).resolves.toContain(ff.evidence);
     await expect(details.locator('code.replay').textContent()).resolves.toBe(ff.replay);
-    expect(ff.replay).toBe('npx lockstep replay reports/html-example/failures/chat--zoo-chat-no-dedupe.json');
+    expect(ff.replay).toBe('npx lockstep replay reports/html-example/failures/chat--zoo-chat-no-dedupe--seed-1--run-0--shrunk.json');
     await expect(details.locator('h4', { hasText: 'Shrunk fault plan' }).count()).resolves.toBe(1);
     // The sequence diagram: client, network and server lanes; the violating step highlighted.
     await expect(details.locator('.tl-lane-name').allTextContents()).resolves.toEqual(['client c1', 'network', 'server']);

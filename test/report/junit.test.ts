@@ -65,7 +65,7 @@ describe('junit.xml', () => {
     expect(failure.attributes.type).toBe('MUST');
     const q = report.clients[1]!.requirements.find((r) => r.id === 'CHAT-2')!;
     expect(failure.text).toContain(`evidence: ${q.firstFailure!.evidence}`);
-    expect(failure.text).toMatch(/replay: npx lockstep replay .*chat--zoo-chat-no-dedupe\.json/);
+    expect(failure.text).toMatch(/replay: npx lockstep replay .*chat--zoo-chat-no-dedupe--seed-1--run-\d+--shrunk\.json/);
     expect(failure.attributes.message).toContain(q.firstFailure!.evidence);
     // The reference passes everything it exercises; what it did not exercise is skipped.
     for (const c of cases.filter((c) => c.attributes.classname === 'chat.reference'))

@@ -23,7 +23,7 @@ describe('a failing requirement', () => {
     const message = requirementFailureMessage(result, q);
     expect(message).toMatch(/^CHAT-2 \(MUST\) failed for chat client zoo:chat\/no-dedupe: The visible message list/);
     expect(message).toContain(`evidence: ${q.firstFailure!.evidence}`);
-    expect(message).toContain(`replay: npx lockstep replay ${join(failureDir, 'chat--zoo-chat-no-dedupe.json')}`);
+    expect(message).toContain(`replay: npx lockstep replay ${join(failureDir, 'chat--zoo-chat-no-dedupe--seed-1--run-0--shrunk.json')}`);
     // The matcher on a check result says the same.
     expect(() => expect(result).toSatisfyRequirement('CHAT-2')).toThrow(/its verdict is fail .*\n.*\nreplay: npx lockstep replay /);
     expect(result).not.toSatisfyRequirement('CHAT-2');

@@ -4,6 +4,8 @@ import { buildJsonReport, writeReports } from '../../conformance/reporters/index
 import { getProtocol, protocols } from '../../conformance/registry.js';
 import { loadScenarioFile } from '../../conformance/scenario.js';
 import { checkResultOf, judgeTrace, TraceJudgeError } from '../../real/judge.js';
+import { allowList } from '../../real/cli.js';
+import { outcomeWord } from '../../conformance/check.js';
 import { parseTrace } from '../../sim/trace.js';
 import { flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec } from '../args.js';
 import { failureDetails, findingLine, requirementTable } from '../print.js';
@@ -15,6 +17,7 @@ const flags: Record<string, FlagSpec> = {
   scenario: { value: true, help: 'the scenario the trace was recorded under (its requirements and network tolerance)' },
   report: { value: true, help: 'write the reports (report.json, junit.xml) into this directory' },
   reporter: { value: true, help: 'with --report: only these reporters, comma-separated' },
+  'allow-not-exercised': { value: true, help: 'REQ[,REQ...]: MUST requirements the client knowingly does not exercise (as lockstep check)' },
   help: { value: false, help: 'show this help' },
 };
 
@@ -28,7 +31,8 @@ not exercised unless the client reported snapshots (POST /__lockstep/snapshot).
 
 ${flagHelp(flags)}
 
-Exit codes: 0 every MUST requirement passed, 1 a requirement failed, 2 bad input.`;
+Exit codes: 0 every MUST client requirement was exercised and passed, 1 a requirement failed,
+2 bad input, 3 inconclusive (nothing failed, but a MUST client requirement was never exercised).`;
 
 /** `lockstep judge`. */
 export async function judgeCommand(argv: string[], out: (s: string) => void): Promise<number> {
@@ -77,7 +81,7 @@ export async function judgeCommand(argv: string[], out: (s: string) => void): Pr
   );
   for (const n of j.notes) out(`note: ${n}`);
   out('');
-  for (const f of j.findings) out(findingLine(f));
+  for (const f of j.findings) out(findingLine(f, protocol.requirements.find((q) => q.id === f.requirement)?.level));
   const hash = createHash('sha256').update(text).digest('hex');
   const result = checkResultOf(
     protocol,
@@ -94,12 +98,13 @@ export async function judgeCommand(argv: string[], out: (s: string) => void): Pr
       },
     ],
     0,
+    allowList(stringFlag(args, 'allow-not-exercised'), protocol),
   );
   out('');
   out(requirementTable(result));
   const details = failureDetails(result);
   if (details) out(`\n${details}`);
-  out(`\n${protocol.name} / ${file}: ${result.exitCode === 0 ? 'PASS' : 'FAIL'}\n`);
+  out(`\n${protocol.name} / ${file}: ${outcomeWord(result.exitCode)}\n`);
   const reportDir = stringFlag(args, 'report');
   if (reportDir) {
     const report = buildJsonReport([result], { runs: 0, seed: j.scenario.seed, globals: false }, toolVersion());

@@ -8,7 +8,7 @@ import { flagHelp, intFlag, limits, parseArgs, stringFlag, UsageError, type Flag
 import { writeFileAtomic } from '../../conformance/atomic-write.js';
 import { checkTraceFile } from '../output-file.js';
 import { findingLine } from '../print.js';
-import { checkServerVariant, parseGuards, takeRepeated } from './check.js';
+import { checkServerVariant, loadServerModuleFlag, parseGuards, takeRepeated } from './check.js';
 import { guardNames } from '../../sim/guard-limits.js';
 import { formatTimeline } from '../timeline.js';
 
@@ -20,6 +20,7 @@ const flags: Record<string, FlagSpec> = {
   force: { value: false, help: 'overwrite the --trace file if it exists' },
   quiet: { value: false, help: 'no timeline, verdicts only' },
   globals: { value: false, help: 'install the simulated world as globals' },
+  'server-module': { value: true, help: "FILE: msw handlers (its `handlers` or default export) in front of the scenario's server (docs/adapters/msw.md)" },
   guard: { value: true, help: `NAME=N: a guard's limit, over the scenario's own; repeatable (${guardNames.join(', ')})` },
   help: { value: false, help: 'show this help' },
 };
@@ -49,6 +50,8 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
   const traceFile = stringFlag(args, 'trace');
   if (traceFile && args.positionals.length > 1) throw new UsageError('lockstep run: --trace writes one trace; give one scenario file');
   if (traceFile) checkTraceFile(traceFile, args.flags.has('force'), 'run');
+  const serverModule = stringFlag(args, 'server-module');
+  const serverWrapper = serverModule !== undefined ? await loadServerModuleFlag(serverModule, 'run') : undefined;
   let code = 0;
   for (const file of args.positionals) {
     const scenario = loadScenarioFile(resolveScenarioRef(file), protocols);
@@ -60,15 +63,15 @@ export async function runCommand(argv: string[], out: (s: string) => void): Prom
       scenario.server = { variant: server, options: scenario.server.options };
     }
     if (Object.keys(guards).length) scenario.guards = { ...scenario.guards, ...guards };
-    const r = await runScenario({ protocol: client.protocol, scenario, client: client.factory, clientName: client.name, globals: args.flags.has('globals') });
-    out(`== ${file} — ${client.name}, seed ${scenario.seed}${scenario.description ? `: ${scenario.description}` : ''}`);
+    const r = await runScenario({ protocol: client.protocol, scenario, client: client.factory, clientName: client.name, globals: args.flags.has('globals'), serverWrapper });
+    out(`== ${file} — ${client.name}${serverModule !== undefined ? `, msw handlers of ${serverModule} in front of the server` : ''}, seed ${scenario.seed}${scenario.description ? `: ${scenario.description}` : ''}`);
     if (!args.flags.has('quiet')) out(formatTimeline(r.trace.events()));
     out('');
     const judged = judgedFindings(client.protocol, scenario, r.findings);
     const subjectOf = (id: string) => client.protocol.requirements.find((q) => q.id === id)?.subject;
     for (const f of r.findings) {
       const note = subjectOf(f.requirement) === 'server' ? '  (server: not counted against the client)' : judged.includes(f) ? '' : "  (not judged: the scenario's server makes it unattainable)";
-      out(`${findingLine(f)}${note}`);
+      out(`${findingLine(f, client.protocol.requirements.find((q) => q.id === f.requirement)?.level)}${note}`);
     }
     if (r.stopped) out(`stopped: ${r.stopped.message}`);
     if (r.error) out(`error: ${r.error}`);

@@ -112,12 +112,13 @@ export async function serveCommand(argv: string[], out: (s: string) => void): Pr
   out(
     `lockstep serve: ${protocol.name} reference server over real sockets${scenario.file ? `, scenario ${scenario.file}` : ''}; fault plan: ${scenario.faults.length ? scenario.faults.map((f) => `${f.kind}@${f.at}`).join(', ') : 'none'}`,
   );
-  out(`LOCKSTEP_BASE_URL=${urls.baseUrl}`);
+  out(`LOCKSTEP_BASE_URL=${server.urlsOf(nodes[0]!).baseUrl}`);
   out(`LOCKSTEP_WS_URL=${urls.wsUrl}`);
   out(`LOCKSTEP_CONTROL_URL=${urls.controlUrl}`);
   out(`LOCKSTEP_TOKEN=${tokens[nodes[0]!]}`);
   if (nodes.length > 1) for (const n of nodes) out(`LOCKSTEP_TOKEN_${n.toUpperCase().replace(/-/g, '_')}=${tokens[n]}`);
-  out(`clients: ${nodes.map((n) => `${n} (token ${tokens[n]})`).join(', ')}`);
+  // Each client has its own API port: it refuses connections while that client is offline.
+  out(`clients: ${nodes.map((n) => `${n} (token ${tokens[n]}${nodes.length > 1 ? `, ${server.urlsOf(n).baseUrl}` : ''})`).join(', ')}`);
   out(
     `clock: ${args.flags.has('wait-for-clients') ? `starts when ${nodes.join(', ')} ${nodes.length > 1 ? 'have' : 'has'} polled GET ${urls.controlUrl}/next-action` : 'started'}; ${timed ? `faults lifted at ${scenario.duration / 1000} s, stops at ${(scenario.duration + scenario.heal) / 1000} s` : 'runs until Ctrl-C (SIGINT) or SIGTERM'}`,
   );

@@ -1,4 +1,8 @@
 import type { TraceEvent } from '../../sim/trace.js';
+import type { EvidenceMark } from '../requirement.js';
+import { snapshotSummary } from './html-diff.js';
+import { foldRepeats } from './html-fold.js';
+import { traceIntervals } from './html-intervals.js';
 
 /** What a timeline step is, for its colour and shape. */
 export type StepKind = 'request' | 'response' | 'frame' | 'drop' | 'fault' | 'state' | 'action' | 'error' | 'info';
@@ -19,6 +23,15 @@ export interface TimelineStep {
   kind: StepKind;
   /** Short text drawn on it. */
   label: string;
+  /** The message never reached `to`'s side: the network lost it (drawn as an arrow that stops short). */
+  lost?: boolean;
+  /** A row standing for repeated steps folded away: how many, and the time of the last. */
+  folded?: {
+    /** Steps folded into this row. */
+    count: number;
+    /** Virtual time of the last folded step, ms. */
+    until: number;
+  };
 }
 
 /** A window of a failing run's trace, around the violating step. */
@@ -33,6 +46,40 @@ export interface TimelineWindow {
   omittedAfter: number;
   /** The violating step's sequence number, when the finding names one and it is in the window. */
   highlight?: number;
+  /**
+   * Requests and sockets alive during the window, drawn as bars on their node's lane
+   * (Jepsen-style): a request from `http.request` to its response or failure, a socket
+   * from `ws.connect` to its close.
+   */
+  bars?: {
+    /** The node's lane. */
+    lane: string;
+    /** The traced id (`c1/http#4`, `c1/ws#2`). */
+    id: string;
+    /** A request or a socket. */
+    kind: 'request' | 'socket';
+    /** Virtual time it started, ms. */
+    start: number;
+    /** Virtual time it ended, ms; absent: still alive at the end of the trace. */
+    end?: number;
+    /** Short text for its tooltip. */
+    label: string;
+  }[];
+  /** Deadlines and intervals the violated requirement's checker named (see {@link EvidenceMark}). */
+  marks?: EvidenceMark[];
+  /** The client snapshot at (or last before) the violating step, with the one before it, for a diff. */
+  snapshot?: {
+    /** The client node. */
+    node: string;
+    /** Its trace sequence number. */
+    seq: number;
+    /** Its virtual time, ms. */
+    t: number;
+    /** The snapshot before it on the same node; absent: it is the first. */
+    before?: unknown;
+    /** The snapshot itself. */
+    after: unknown;
+  };
 }
 
 /** Steps kept before / after the violating step. */
@@ -184,22 +231,94 @@ export function stepOf(e: TraceEvent, keep = false): TimelineStep | undefined {
   }
 }
 
+/** The dropped envelopes of a trace, by `id` and frame number: their arrows stop short of the receiver. */
+function droppedOf(events: readonly TraceEvent[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (e.ev !== 'net.drop') continue;
+    const f = e as Record<string, unknown>;
+    const env = str(f.envelope);
+    if (env.includes('response')) out.add(`http.respond ${str(f.id)}`);
+    else if (env.includes('request')) out.add(`http.request ${str(f.id)}`);
+    else if (f.n !== undefined) out.add(`ws.send ${str(f.id)} ${str(f.n)} ${str(f.dir)}`);
+  }
+  return out;
+}
+
+/** Whether the message of step `e` was lost on the way. */
+function isLost(e: TraceEvent, dropped: Set<string>): boolean {
+  const f = e as Record<string, unknown>;
+  if (e.ev === 'http.respond' || e.ev === 'http.request') return dropped.has(`${e.ev} ${str(f.id)}`);
+  if (e.ev === 'ws.send') return dropped.has(`ws.send ${str(f.id)} ${str(f.n)} ${str(f.dir)}`);
+  return false;
+}
+
+/** Rows to show at most after the violating step when marks reach further than {@link windowAfter}. */
+export const windowAfterMax = 40;
+
 /**
  * The steps of a trace around the violating step `seq` (the last steps when the finding
- * names none): at most {@link windowBefore} before and {@link windowAfter} after it, so a
- * report with many failures stays small.
+ * names none): at most {@link windowBefore} rows before and {@link windowAfter} after it
+ * (up to {@link windowAfterMax} when a mark of the finding ends later), so a report with
+ * many failures stays small. Runs of repeated traffic (ping/pong, a polling loop) are
+ * folded into one row; a lost message is drawn as an arrow that stops short; a snapshot
+ * row says what changed since the previous one.
  */
-export function timelineWindow(events: readonly TraceEvent[], clients: readonly string[], seq: number | undefined): TimelineWindow {
-  const all = events.map((e) => stepOf(e, e.seq === seq)).filter((s): s is TimelineStep => s !== undefined);
+export function timelineWindow(
+  events: readonly TraceEvent[],
+  clients: readonly string[],
+  seq: number | undefined,
+  marks?: readonly EvidenceMark[],
+): TimelineWindow {
+  const dropped = droppedOf(events);
+  const lastSnap = new Map<string, unknown>();
+  let snapshot: TimelineWindow['snapshot'];
+  const raw: TimelineStep[] = [];
+  for (const e of events) {
+    const s = stepOf(e, e.seq === seq);
+    if (e.ev === 'client.snapshot') {
+      const f = e as Record<string, unknown>;
+      const node = nodeOf(f) ?? 'c1';
+      const before = lastSnap.get(node);
+      if (s) s.label = snapshotSummary(before, f.state);
+      // The violating snapshot is shown as a diff against the one before it on its node.
+      if (e.seq === seq) snapshot = { node, seq: e.seq, t: e.t, ...(before === undefined ? {} : { before }), after: f.state };
+      lastSnap.set(node, f.state);
+    }
+    if (!s) continue;
+    if (isLost(e, dropped)) {
+      s.to = 'network';
+      s.lost = true;
+      s.kind = 'drop';
+      s.label = `${s.label} ✕ lost`;
+    }
+    raw.push(s);
+  }
+  const all = foldRepeats(raw, seq);
   let at = seq === undefined ? -1 : all.findIndex((s) => s.seq >= seq);
   if (at === -1) at = all.length - 1;
   const start = Math.max(0, at - windowBefore);
-  const end = Math.min(all.length, at + windowAfter + 1);
+  const reach = Math.max(-Infinity, ...(marks ?? []).map((m) => m.end ?? m.start));
+  let end = Math.min(all.length, at + windowAfter + 1);
+  while (end < all.length && end < at + windowAfterMax + 1 && all[end - 1]!.t < reach) end++;
   // The violating step keeps more of its text: it usually is the evidence.
   const steps = all.slice(start, end).map((s) => ({ ...s, label: cut(s.label, s.seq === seq ? 800 : 110) }));
   const lanes = [...clients];
   for (const s of steps) for (const l of [s.from, s.to]) if (l && l !== 'network' && l !== 'server' && !lanes.includes(l)) lanes.push(l);
   lanes.push('network', 'server');
   const highlight = seq !== undefined && steps.some((s) => s.seq === seq) ? seq : undefined;
-  return { lanes, steps, omittedBefore: start, omittedAfter: all.length - end, highlight };
+  const count = (xs: TimelineStep[]): number => xs.reduce((n, s) => n + (s.folded ? s.folded.count : 1), 0);
+  const from = steps[0]?.t ?? 0;
+  const to = steps.length ? Math.max(...steps.map((s) => s.folded?.until ?? s.t)) : 0;
+  const bars = traceIntervals(events).filter((b) => b.start <= to && (b.end ?? Infinity) >= from && lanes.includes(b.lane));
+  return {
+    lanes,
+    steps,
+    omittedBefore: count(all.slice(0, start)),
+    omittedAfter: count(all.slice(end)),
+    highlight,
+    ...(bars.length ? { bars } : {}),
+    ...(marks?.length ? { marks: [...marks] } : {}),
+    ...(snapshot ? { snapshot } : {}),
+  };
 }

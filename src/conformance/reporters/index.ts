@@ -30,8 +30,15 @@ export {
 } from './json.js';
 export { buildHtmlReport, collectFailures, htmlReporter, type HtmlFailure } from './html.js';
 export type { StepKind, TimelineStep, TimelineWindow } from './html-timeline.js';
-export { buildJunitXml, junitClassname, junitReporter, junitTestName, runsTestName } from './junit.js';
+export { buildJunitXml, junitClassname, junitReporter, junitTestName, junitTimestamp, junitTimingNow, runsTestName, type JunitTiming } from './junit.js';
+export { annotationLine, buildGithubAnnotations, githubAnnotations, inGithubActions, type Annotation } from './github.js';
 export { compareRuns, mergeReports, type FailureCopy, type MergeInput, type MergeResult } from './merge.js';
+
+/**
+ * Reporters that print to stdout instead of writing a file, by the name `--reporter` uses
+ * (`github`: workflow annotations, see {@link buildGithubAnnotations}).
+ */
+export const streamReporters = ['github'] as const;
 
 /** Every reporter, by the name the command line uses. */
 export const reporters: Readonly<Record<string, ReporterFactory>> = {

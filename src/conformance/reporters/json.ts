@@ -33,6 +33,10 @@ export interface ReportOptions {
   allowNotExercised?: string[];
   /** `--guard`: guard limits set for every run (absent: the defaults and the scenarios' own). */
   guards?: GuardLimits;
+  /** `--requirement`: the only requirements judged (absent: all); the clients' `requirements` hold only these. */
+  requirements?: string[];
+  /** `--scenario`: the only scenarios run, as given on the command line (absent: all of each protocol's). */
+  scenarios?: string[];
 }
 
 /** One scenario run in a report. */
@@ -266,6 +270,13 @@ export function reportProblems(v: unknown): ReportProblem[] {
       'a mapping of guard names to whole numbers ≥ 1',
       opts.guards,
     );
+    for (const key of ['requirements', 'scenarios'] as const)
+      need(
+        opts[key] === undefined || (Array.isArray(opts[key]) && (opts[key] as unknown[]).every((x) => typeof x === 'string')),
+        `options.${key}`,
+        key === 'requirements' ? 'a list of requirement ids' : 'a list of scenario names or files',
+        opts[key],
+      );
     if (opts.shard !== undefined) {
       const s = opts.shard as Record<string, unknown>;
       need(

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { RequirementResult } from '../check.js';
 import type { ClientReport, JsonReport } from './json.js';
 import type { Reporter } from './types.js';
@@ -37,7 +38,8 @@ function failureText(q: RequirementResult): string {
 }
 
 function testcase(c: ClientReport, q: RequirementResult): string {
-  const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: junitTestName(q) })}>`;
+  // Requirements are judged inside the runs: their own time is nil, the runs' time is on the RUNS testcase.
+  const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: junitTestName(q), time: '0' })}>`;
   const out = (text: string) => `      <system-out>${xmlText(text)}</system-out>`;
   if (q.subject === 'server') {
     // The server's behaviour: shown, never a failure of the client's suite.
@@ -90,8 +92,8 @@ function brokenRuns(c: ClientReport): string[] {
   return out;
 }
 
-function runsTestcase(c: ClientReport): { xml: string; error: boolean } {
-  const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: runsTestName })}>`;
+function runsTestcase(c: ClientReport, wallMs: number): { xml: string; error: boolean } {
+  const head = `    <testcase${xmlAttrs({ classname: junitClassname(c), name: runsTestName, time: seconds(wallMs) })}>`;
   const broken = brokenRuns(c);
   // Scenarios whose server did not do what they say: a note about the scenario, not the client.
   const notes = c.scenarios.flatMap((s) => s.mismatches.map((m) => `note: scenario ${s.name}: ${m.requirement} (server) expected ${m.expected}, got ${m.got}`));
@@ -108,6 +110,35 @@ function runsTestcase(c: ClientReport): { xml: string; error: boolean } {
   };
 }
 
+/** When and where a report's runs took place: what JUnit's `timestamp`, `hostname` and `time` say. */
+export interface JunitTiming {
+  /** When the check started. */
+  startedAt: Date;
+  /** The machine it ran on (`localhost` when unknown). */
+  hostname: string;
+  /** Wall milliseconds each client's check took, by {@link junitClassname} (absent: 0, e.g. after a merge). */
+  wallMs?: ReadonlyMap<string, number>;
+}
+
+/** Seconds with millisecond precision, as JUnit's `time` (xs:decimal). */
+const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
+
+/** `2026-12-07T10:31:02`: UTC, without a zone or fraction (the Ant schema's ISO8601 pattern). */
+export function junitTimestamp(d: Date): string {
+  return d.toISOString().slice(0, 19);
+}
+
+/** Timing of a report written now on this machine. */
+export function junitTimingNow(wallMs?: ReadonlyMap<string, number>): JunitTiming {
+  let host = 'localhost';
+  try {
+    host = hostname() || host;
+  } catch {
+    // keep localhost: the Ant schema asks for it when the host name is unknown
+  }
+  return { startedAt: new Date(), hostname: host, ...(wallMs ? { wallMs } : {}) };
+}
+
 /**
  * JUnit XML of a report (docs/report-format.md): one `testsuite` per protocol, one
  * `testcase` per requirement per client (classname `<protocol>.<client>`, name
@@ -116,22 +147,28 @@ function runsTestcase(c: ClientReport): { xml: string; error: boolean } {
  * run exercised is a `failure` of type `inconclusive` (unless allowed); other
  * unexercised requirements are `skipped`; server requirements always pass, with their
  * verdict in `system-out`. So `failures + errors > 0` exactly when the check exits
- * non-zero. Levels and sources are `property` entries of the suite. No timings or host
- * names, so the same run gives the same bytes.
+ * non-zero. Levels and sources are `property` entries of the suite. Each suite has
+ * `time` (its clients' wall time), `timestamp` (UTC) and `hostname`; each testcase a
+ * `time`: the runs' wall time on the RUNS testcase, 0 on requirement testcases (they are
+ * judged inside the runs). Only these differ between two identical runs.
  */
-export function buildJunitXml(report: JsonReport): string {
+export function buildJunitXml(report: JsonReport, timing: JunitTiming = junitTimingNow()): string {
   const protocols = [...new Set(report.clients.map((c) => c.protocol))];
   let tests = 0;
   let failures = 0;
   let errors = 0;
+  let totalMs = 0;
   const suites = protocols.map((protocol) => {
     const clients = report.clients.filter((c) => c.protocol === protocol);
     let t = 0;
     let f = 0;
     let e = 0;
     let skipped = 0;
+    let ms = 0;
     const cases: string[] = [];
     for (const c of clients) {
+      const wall = timing.wallMs?.get(junitClassname(c)) ?? 0;
+      ms += wall;
       for (const q of c.requirements) {
         t++;
         if (q.subject !== 'server') {
@@ -140,7 +177,7 @@ export function buildJunitXml(report: JsonReport): string {
         }
         cases.push(testcase(c, q));
       }
-      const r = runsTestcase(c);
+      const r = runsTestcase(c, wall);
       t++;
       if (r.error) e++;
       cases.push(r.xml);
@@ -148,6 +185,7 @@ export function buildJunitXml(report: JsonReport): string {
     tests += t;
     failures += f;
     errors += e;
+    totalMs += ms;
     const props: [string, string][] = [
       ['lockstep.version', report.tool.version],
       ['runs', String(report.options.runs)],
@@ -168,7 +206,7 @@ export function buildJunitXml(report: JsonReport): string {
       }
     }
     return [
-      `  <testsuite${xmlAttrs({ name: protocol, tests: t, failures: f, errors: e, skipped })}>`,
+      `  <testsuite${xmlAttrs({ name: protocol, tests: t, failures: f, errors: e, skipped, time: seconds(ms), timestamp: junitTimestamp(timing.startedAt), hostname: timing.hostname })}>`,
       '    <properties>',
       ...props.map(([k, v]) => `      <property name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`),
       '    </properties>',
@@ -178,7 +216,7 @@ export function buildJunitXml(report: JsonReport): string {
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${xmlAttrs({ name: 'lockstep', tests, failures, errors })}>`,
+    `<testsuites${xmlAttrs({ name: 'lockstep', tests, failures, errors, time: seconds(totalMs) })}>`,
     ...suites,
     '</testsuites>',
     '',
@@ -187,5 +225,12 @@ export function buildJunitXml(report: JsonReport): string {
 
 /** The `junit` reporter: `junit.xml`. */
 export function junitReporter(): Reporter {
-  return { name: 'junit', file: 'junit.xml', render: ({ report }) => buildJunitXml(report) };
+  return {
+    name: 'junit',
+    file: 'junit.xml',
+    render: ({ report, results, startedAt }) => {
+      const timing = junitTimingNow(results && new Map(results.map((r) => [junitClassname(r), r.wallMs])));
+      return buildJunitXml(report, startedAt ? { ...timing, startedAt } : timing);
+    },
+  };
 }

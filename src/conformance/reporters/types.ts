@@ -14,6 +14,8 @@ export interface ReportContext {
    * failure record).
    */
   readonly results?: readonly ClientCheckResult[];
+  /** When the command started (JUnit's `timestamp`); absent: when the report is written. */
+  readonly startedAt?: Date;
   /**
    * Set while the report folder is being written beside its final place (it is swapped in
    * when every file is written): paths in the report name `final`, the files are in `stage`.
