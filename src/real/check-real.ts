@@ -12,8 +12,16 @@ import { openTraceFile, type TraceFile } from './trace-file.js';
 /** How to check an external client over real sockets. */
 export interface RealCheckOptions {
   protocol: ProtocolDefinition;
-  /** Scenarios to run, one after the other, each in wall-clock time (duration + heal). */
+  /** Scenarios to run, each in wall-clock time (duration + heal), at most `parallel` at a time. */
   scenarios: ResolvedScenario[];
+  /**
+   * How many scenarios run at once, each on its own ports with its own client processes
+   * (default {@link defaultParallel}). Output and verdicts come in scenario order whatever
+   * the order the runs finish in.
+   */
+  parallel?: number;
+  /** MUST client requirements the client knowingly does not exercise (as `check --allow-not-exercised`). */
+  allowNotExercised?: readonly string[];
   /** The client command, run by the shell once per client node of a scenario. */
   command: string;
   /** Progress lines. */
@@ -26,6 +34,16 @@ export interface RealCheckOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
+
+/**
+ * Scenarios a real check runs at once by default. A real run waits for its scenario's
+ * clock nearly all the time, so this is well above the core count: on 2 cores with the
+ * TypeScript fixture client, the 26 real-time chat scenarios took 447 s with 8 at once and
+ * 264 s with 16 (the longest scenario alone lasts 247 s), with no verdict lost to load
+ * (docs/real-socket-mode.md, "Running in parallel"). Heavier clients (a JVM each) may want
+ * fewer.
+ */
+export const defaultParallel = 16;
 
 /** The tail of a stream, for error messages. */
 class Tail {
@@ -56,7 +74,7 @@ function spawnClient(command: string, node: string, server: RealServer, o: RealC
     env: {
       ...process.env,
       ...o.env,
-      LOCKSTEP_BASE_URL: server.urls.baseUrl,
+      LOCKSTEP_BASE_URL: server.urlsOf(node).baseUrl,
       LOCKSTEP_WS_URL: server.urls.wsUrl,
       LOCKSTEP_CONTROL_URL: server.urls.controlUrl,
       LOCKSTEP_TOKEN: server.tokens[node]!,
@@ -112,14 +130,45 @@ async function stopClient(p: ClientProcess, graceMs: number): Promise<void> {
  */
 export async function checkReal(o: RealCheckOptions): Promise<ClientCheckResult> {
   const started = performance.now();
-  const judged: JudgedRun[] = [];
-  for (const [index, sc] of o.scenarios.entries()) {
+  const judged: JudgedRun[] = new Array<JudgedRun>(o.scenarios.length);
+  const lines: string[][] = o.scenarios.map(() => []);
+  const finished: boolean[] = o.scenarios.map(() => false);
+  let printed = 0;
+  // Each run's lines are printed once it and every run before it are done: the output of a
+  // parallel check is the sequential one's, in scenario order.
+  const flush = (): void => {
+    while (printed < o.scenarios.length && finished[printed]) {
+      for (const line of lines[printed]!) o.out(line);
+      printed++;
+    }
+  };
+  const width = Math.max(1, Math.min(o.parallel ?? defaultParallel, o.scenarios.length));
+  // Longest first: the check ends soonest; the output keeps the scenarios' order.
+  const order = o.scenarios
+    .map((sc, index) => ({ index, ms: sc.duration + sc.heal }))
+    .sort((a, b) => b.ms - a.ms || a.index - b.index)
+    .map((x) => x.index);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < order.length) {
+      const index = order[next++]!;
+      judged[index] = await runOne(o, o.scenarios[index]!, index, (line) => lines[index]!.push(line));
+      finished[index] = true;
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return checkResultOf(o.protocol, `cmd:${o.command}`, judged, performance.now() - started, o.allowNotExercised);
+}
+
+/** One scenario: its own server ports and client processes, its judged trace. */
+async function runOne(o: RealCheckOptions, sc: ResolvedScenario, index: number, out: (s: string) => void): Promise<JudgedRun> {
     const t0 = performance.now();
     let file: TraceFile | undefined;
     if (o.traceDir) file = openTraceFile(join(o.traceDir, `${sc.name}.jsonl`), true);
     const server = await RealServer.listen({ protocol: o.protocol, scenario: sc, startWhen: 'clients', onTrace: file?.listener });
-    o.out(
-      `== ${sc.file ?? sc.name}: ${(sc.duration + sc.heal) / 1000} s of wall-clock time, client${sc.clients.length > 1 ? 's' : ''} ${sc.clients.join(', ')} on ${server.urls.baseUrl}`,
+    out(
+      `== ${sc.file ?? sc.name}: ${(sc.duration + sc.heal) / 1000} s of wall-clock time, client${sc.clients.length > 1 ? 's' : ''} ${sc.clients.join(', ')}`,
     );
     const clients = sc.clients.map((node) => spawnClient(o.command, node, server, o));
     let error: string | undefined;
@@ -168,20 +217,19 @@ export async function checkReal(o: RealCheckOptions): Promise<ClientCheckResult>
     const events = server.trace.events();
     const wallMs = performance.now() - t0;
     if (error) {
-      o.out(`  error: ${error}`);
-      judged.push({ index, name: sc.name, file: sc.file, hash: server.trace.hash(), findings: [], error, wallMs });
-      continue;
+      out(`  error: ${error}`);
+      return { index, name: sc.name, file: sc.file, hash: server.trace.hash(), findings: [], error, wallMs };
     }
     const j = judgeTrace(events, o.protocol, sc.file ?? sc.name, sc);
-    for (const n of j.notes) o.out(`  note: ${n}`);
+    for (const n of j.notes) out(`  note: ${n}`);
     if (server.unreported.size > 0)
-      o.out(
+      out(
         `  note: ${server.unreported.size} action(s) handed out by next-action were never reported with POST /__lockstep/action; the checkers did not see them`,
       );
-    o.out(
+    out(
       `  ${events.length} trace steps${file ? `, written to ${file.path}` : ''}; ${j.findings.filter((f) => f.verdict === 'fail').length} failing requirement(s)`,
     );
-    judged.push({
+    return {
       index,
       name: sc.name,
       file: sc.file,
@@ -189,7 +237,5 @@ export async function checkReal(o: RealCheckOptions): Promise<ClientCheckResult>
       findings: j.findings,
       replay: file ? `lockstep judge ${file.path} --protocol ${o.protocol.name}${sc.file ? ` --scenario ${sc.file}` : ''}` : undefined,
       wallMs,
-    });
-  }
-  return checkResultOf(o.protocol, `cmd:${o.command}`, judged, performance.now() - started);
+    };
 }

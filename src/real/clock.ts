@@ -46,6 +46,13 @@ export const hostTimers = {
 export interface RealTimers extends TimerApi {
   /** Cancels every pending timer (the process died). */
   cancelAll(): void;
+  /**
+   * Timers set from now on wait, unarmed, until {@link RealTimers.resume}: the world is
+   * built before the run's clock starts, and its timers count from the start.
+   */
+  hold(): void;
+  /** Arms the timers set while held, from now. */
+  resume(): void;
 }
 
 /**
@@ -71,6 +78,7 @@ function longTimeout(fn: () => void, ms: number): () => void {
 export function createRealTimers(owner: string, onError: (subject: string, error: unknown) => void): RealTimers {
   let nextId = 1;
   const live = new Map<number, { timer: SimTimer; cancel: () => void }>();
+  let held: (() => void)[] | undefined;
 
   const start = (repeat: boolean, fn: unknown, delay: unknown, args: unknown[]): SimTimer => {
     if (typeof fn !== 'function')
@@ -111,7 +119,13 @@ export function createRealTimers(owner: string, onError: (subject: string, error
       live.get(id)?.cancel();
       live.set(id, { timer: t, cancel: arm() });
     });
-    live.set(id, { timer, cancel: arm() });
+    if (held) {
+      const entry = { timer, cancel: (): void => undefined };
+      held.push(() => {
+        if (live.get(id) === entry) entry.cancel = arm();
+      });
+      live.set(id, entry);
+    } else live.set(id, { timer, cancel: arm() });
     return timer;
   };
 
@@ -131,6 +145,14 @@ export function createRealTimers(owner: string, onError: (subject: string, error
     setInterval: (fn, delay, ...args) => start(true, fn, delay, args),
     clearTimeout: clear,
     clearInterval: clear,
+    hold: () => {
+      held ??= [];
+    },
+    resume: () => {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const arm of waiting) arm();
+    },
     cancelAll: () => {
       for (const entry of live.values()) {
         entry.timer.cleared = true;

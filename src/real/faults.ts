@@ -5,24 +5,52 @@ import type { Trace } from '../sim/trace.js';
 import { hostTimers, type WallClock } from './clock.js';
 import type { RealServerHost } from './host.js';
 import type { RealNetwork } from './network.js';
+import { startRealWorldFaultReal } from './real-world.js';
 import type { RealWsConnection } from './ws-connection.js';
 
 /**
  * Fault kinds that real-socket mode cannot realise, and why. Everything else means on
- * real sockets what it means in the simulator (docs/real-socket-mode.md).
+ * real sockets what it means in the simulator (docs/real-socket-mode.md), with one more
+ * condition per entry: {@link unrealisableEntry}.
  */
 export const unrealisable: Partial<Record<FaultEntry['kind'], string>> = {
   'app-background':
     "it suspends or throttles the app's timers, which only the device can do; background the app yourself during the run, or leave the entry out",
+  'storage-failure':
+    "the client's storage belongs to its own process or device, which lockstep cannot reach: fill its quota or clear the app's data there, or test it in the simulator",
 };
+
+/** Why one entry cannot be applied over real sockets (its kind, or a field of it), if it cannot. */
+export function unrealisableEntry(e: FaultEntry): string | undefined {
+  const why = unrealisable[e.kind];
+  if (why) return why;
+  if (e.kind === 'message-too-big' && (e.direction ?? 'both') !== 'to-server')
+    return `direction ${e.direction ?? 'both'}${e.direction ? '' : ' (the default)'} includes the client's own limit, which only its WebSocket implementation enforces (URLSessionWebSocketTask.maximumMessageSize, OkHttp's 16 MiB, a browser's none): write direction: to-server for the server's limit, which the layer applies`;
+  return undefined;
+}
 
 /** Problems of a fault plan for real-socket mode: one line per entry that cannot be realised. */
 export function realFaultProblems(plan: FaultPlan, source: string): string[] {
   const out: string[] = [];
   plan.forEach((e, i) => {
-    const why = unrealisable[e.kind];
+    const why = unrealisableEntry(e);
     if (why) out.push(`${source}: entry ${i} (${e.kind}): cannot be applied over real sockets: ${why}`);
   });
+  return out;
+}
+
+/**
+ * Problems of a whole scenario for real-socket mode: its fault plan's
+ * ({@link realFaultProblems}), and a `clock` — a real client reads its device's own clock
+ * and zone, which lockstep cannot skew or move. (`start` is honoured: it is the server's
+ * clock.)
+ */
+export function realScenarioProblems(sc: { faults: FaultPlan; clock?: unknown }, source: string): string[] {
+  const out = realFaultProblems(sc.faults, `${source}: faults`);
+  if (sc.clock !== undefined)
+    out.push(
+      `${source}: clock: cannot be applied over real sockets: a real client reads its device's own clock and time zone, which lockstep cannot skew or change; set the device's clock and zone yourself (and leave clock out), or test it in the simulator`,
+    );
   return out;
 }
 
@@ -61,6 +89,7 @@ export class RealFaultEngine {
   /** Stops: no entry starts or ends any more. */
   stop(): void {
     this.stopped = true;
+    this.t.net.live.clear();
     hostTimers.clearTimeout(this.timer);
     for (const h of this.ends) hostTimers.clearTimeout(h);
     this.ends.clear();
@@ -113,6 +142,8 @@ export class RealFaultEngine {
     };
     const undo = installRule(e, entry, net, host);
     if (undo) return until(undo);
+    const ends = startRealWorldFaultReal(e, entry, this.t);
+    if (ends) return until(ends);
     switch (e.kind) {
       case 'ws-half-open':
         for (const c of this.conns(e.node, e.path)) c.halfOpen(e.direction ?? 'both');
@@ -132,18 +163,22 @@ export class RealFaultEngine {
         const added: string[] = [];
         for (const n of nodesOf(host, e.node)) {
           if (net.offline.has(n)) continue;
-          net.offline.add(n);
+          host.setOffline(n, true);
           added.push(n);
         }
         for (const x of [...host.exchanges]) if (affected(x.node)) host.offline(x);
         if ((e.sockets ?? 'close') === 'close')
           for (const c of this.conns(e.node, undefined)) if (!c.clientDone) c.offline('the network went offline');
         return until(() => {
-          for (const n of added) net.offline.delete(n);
+          for (const n of added) host.setOffline(n, false);
           net.pumpAll();
         });
       }
+      case 'token-expiry':
+        host.expireCredentials(e, entry);
+        return;
       case 'app-background':
+      case 'storage-failure':
         // Rejected before the run (realFaultProblems); never reached.
         return;
       case 'hold': {
@@ -177,8 +212,8 @@ function release(rule: HoldRule, t: RealFaultTargets, entry: number): void {
 
 /**
  * Lifts every fault in force, as the kernel's `healAll` does: partitions, loss, spikes,
- * duplication, intermediaries, edge statuses, timeouts and refusals, held envelopes and
- * offline devices. Connections a fault already broke stay broken. Traced as `sim.heal`.
+ * duplication, intermediaries, edge statuses, timeouts and refusals, the real-world kinds,
+ * held envelopes and offline devices (expired credentials stay expired). Connections a fault already broke stay broken. Traced as `sim.heal`.
  */
 export function healAllReal(t: RealFaultTargets): void {
   const { net, host, trace, clock } = t;
@@ -191,12 +226,14 @@ export function healAllReal(t: RealFaultTargets): void {
   host.statusRules.length = 0;
   host.timeoutRules.length = 0;
   host.refuseRules.length = 0;
+  // idle-timeout, flapping, message-too-big, slow-consumer, request-reset, bad-body, retry-after.
+  net.live.clear();
   for (const h of net.holds) {
     if (h.released) continue;
     h.released = true;
     trace.record(clock.now(), 'net.release', { name: h.name, entry: h.entry, id: h.held?.envelope.id, n: h.held?.envelope.n, heal: true });
     h.held?.release();
   }
-  net.offline.clear();
+  for (const n of [...net.offline]) host.setOffline(n, false);
   net.pumpAll();
 }

@@ -2,7 +2,17 @@ import type { ServerResponse } from 'node:http';
 import type { Random } from '../sim/random.js';
 import type { Scheduler } from '../sim/scheduler.js';
 import { pathMatches } from '../sim/network.js';
-import type { EdgeStatusRule, EdgeTimeoutRule, RefuseRule, ServerApp, ServerEnv, ServerFactory } from '../sim/server-host.js';
+import { createDateClass } from '../sim/clock.js';
+import { captivePortalPage } from '../sim/faults/bad-body.js';
+import type {
+  CredentialExpiry,
+  EdgeStatusRule,
+  EdgeTimeoutRule,
+  RefuseRule,
+  ServerApp,
+  ServerEnv,
+  ServerFactory,
+} from '../sim/server-host.js';
 import type { Trace } from '../sim/trace.js';
 import { responseBodyText, SimHttpRequest, statusText, type SimHttpResponse } from '../sim/transport/http-types.js';
 import { ServerSocket } from '../sim/transport/server-socket.js';
@@ -31,9 +41,14 @@ export interface Exchange {
   gone: boolean;
 }
 
-/** Hooks into the listener: a restart drops every HTTP connection (keep-alive ones too). */
+/** Hooks into the listeners: a restart drops every HTTP connection (keep-alive ones too) and closes the clients' API ports. */
 export interface ListenerControl {
   dropConnections(): void;
+  /**
+   * Starts (`on`) or ends one reason for a client's API port (every client's, without
+   * `node`) to refuse connections: a dead server or an offline device.
+   */
+  refuse(node: string | undefined, on: boolean): void;
 }
 
 function takeRule<R extends { node?: string; path?: string; method?: string; remaining?: number }>(
@@ -85,6 +100,8 @@ export class RealServerHost {
   private stopped = false;
   /** Host timers still pending (close timers, the restart's downtime): cleared when the run stops. */
   private readonly pending = new Set<ReturnType<typeof setTimeout>>();
+  /** Credentials expired so far (`token-expiry`): an application rebuilt after a restart hears of them again. */
+  private readonly expiries: CredentialExpiry[] = [];
 
   constructor(
     private readonly factory: ServerFactory,
@@ -93,6 +110,8 @@ export class RealServerHost {
     private readonly net: RealNetwork,
     random: Random,
     private readonly listener: ListenerControl,
+    /** Epoch ms of the scenario's `start`: the application's `Date` reads it plus the run's time. Absent: the real date. */
+    startEpoch?: number,
   ) {
     this.timers = createRealTimers('server', (subject, e) =>
       trace.record(clock.now(), 'server.error', { subject, message: errorMessage(e) }),
@@ -104,7 +123,7 @@ export class RealServerHost {
       clearTimeout: this.timers.clearTimeout,
       clearInterval: this.timers.clearInterval,
       now: () => clock.now(),
-      Date: real.Date,
+      Date: startEpoch === undefined ? real.Date : createDateClass(() => startEpoch + clock.now()),
       random,
       log: (message, fields) => trace.record(clock.now(), 'server.log', { ...fields, msg: message }),
       sockets: () => [...this.sockets].filter((s) => s.readyState === 1),
@@ -132,9 +151,20 @@ export class RealServerHost {
     } as unknown as Scheduler;
   }
 
-  /** Builds the application (at the start of the run). */
-  boot(): void {
-    this.app = this.build();
+  /**
+   * Builds the application — its state, an event-sync server's event log — before the
+   * run's clock starts (`startClock` starts it), so that however long the building takes,
+   * fault and action times mean what they mean in a simulation, where building takes no
+   * time. The application's timers set meanwhile count from the start.
+   */
+  boot(startClock: () => void): void {
+    this.timers.hold();
+    try {
+      this.app = this.build();
+    } finally {
+      startClock();
+      this.timers.resume();
+    }
   }
 
   private build(): ServerApp | undefined {
@@ -178,6 +208,36 @@ export class RealServerHost {
   private serve(x: Exchange, dup: boolean): void {
     if (this.stopped) return;
     const now = this.clock.now();
+    // The real-world edge kinds stand in front of everything else at the edge, as in the kernel.
+    const live = this.net.live.http.length > 0 ? this.net.live.takeHttp(x.node, x.method, x.url.pathname) : undefined;
+    if (live) {
+      const entry = live.entry;
+      switch (live.action.kind) {
+        case 'reset':
+          this.trace.record(now, 'http.edge', { entry, id: x.id, reset: true });
+          // The reset takes one trip back to the client, like an answer.
+          this.net.sendDatagram(
+            { id: x.id, type: 'http.response', node: x.node, dir: 'to-client', bytes: 0, path: x.url.pathname },
+            () => this.fail(x, 'reset', true),
+          );
+          return;
+        case 'html':
+          this.trace.record(now, 'http.edge', { body: 'html', entry, id: x.id, status: 200 });
+          return this.reply(x, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: captivePortalPage }, 'edge');
+        case 'retry-after': {
+          const { status, seconds } = live.action;
+          this.trace.record(now, 'http.edge', { entry, id: x.id, retryAfter: seconds, status });
+          return this.reply(x, { status, headers: { 'retry-after': String(seconds) }, body: '' }, 'edge');
+        }
+        case 'truncated':
+          return this.toApp(x, dup, undefined, (res) => {
+            const whole = Buffer.from(responseBodyText(res), 'utf8');
+            const half = whole.subarray(0, Math.floor(whole.byteLength / 2));
+            this.trace.record(this.clock.now(), 'http.edge', { body: 'truncated', bytes: half.byteLength, entry, id: x.id, status: res.status });
+            return { ...res, body: half.toString('utf8') };
+          });
+      }
+    }
     if (this.down) {
       this.trace.record(now, 'http.refused', { id: x.id });
       return this.fail(x, 'refused');
@@ -197,6 +257,12 @@ export class RealServerHost {
       });
       return;
     }
+    this.toApp(x, dup, timeout);
+  }
+
+  /** The request reaches the application; `cut` changes its answer on the way out (`bad-body: truncated`). */
+  private toApp(x: Exchange, dup: boolean, timeout: EdgeTimeoutRule | undefined, cut?: (res: SimHttpResponse) => SimHttpResponse): void {
+    const now = this.clock.now();
     this.trace.record(now, 'http.serve', {
       id: x.id,
       method: x.method,
@@ -225,7 +291,7 @@ export class RealServerHost {
         });
         return;
       }
-      this.reply(x, res, 'server');
+      this.reply(x, cut ? cut(res) : res, 'server');
     };
     const app = this.app;
     if (!app?.http) return finish({ status: 404, body: '' });
@@ -292,13 +358,15 @@ export class RealServerHost {
     });
   }
 
-  /** The client's fetch fails: the connection is dropped (`http.fail` as the client saw it). */
-  private fail(x: Exchange, reason: 'refused' | 'reset' | 'offline'): void {
+  /** The client's fetch fails: the connection is dropped (`http.fail` as the client saw it); `rst` resets it (ECONNRESET). */
+  private fail(x: Exchange, reason: 'refused' | 'reset' | 'offline', rst = false): void {
     if (x.answered || x.gone) return;
     x.gone = true;
     this.exchanges.delete(x);
     this.trace.record(this.clock.now(), 'http.fail', { id: x.id, reason });
-    x.res.socket?.destroy();
+    const socket = x.res.socket;
+    if (rst && socket && typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
+    else socket?.destroy();
     if (!x.res.destroyed) x.res.destroy();
   }
 
@@ -313,6 +381,14 @@ export class RealServerHost {
   /** The device is offline: the request fails at once. */
   offline(x: Exchange): void {
     this.fail(x, 'offline');
+  }
+
+  /** The device of `node` goes offline (`true`) or comes back: its API port refuses connections meanwhile. */
+  setOffline(node: string, offline: boolean): void {
+    if (offline === this.net.offline.has(node)) return;
+    if (offline) this.net.offline.add(node);
+    else this.net.offline.delete(node);
+    this.listener.refuse(node, offline);
   }
 
   private crashed(id: string, e: unknown): SimHttpResponse {
@@ -371,6 +447,30 @@ export class RealServerHost {
     } else decide(d as number | void | { protocol: string });
   }
 
+  // ---- credentials ---------------------------------------------------------------------------
+
+  /**
+   * `token-expiry`: tells the application, through its `expireCredentials` hook, that
+   * credentials issued before `issuedBefore` (run ms) are no longer accepted — as the
+   * kernel's `ServerHost` does. Remembered, so that an application rebuilt by a restart that
+   * lost its state hears of it again (an expired token stays expired).
+   */
+  expireCredentials(e: { issuedBefore?: number; at: number; node?: string }, entry: number): void {
+    const issuedBefore = e.issuedBefore ?? e.at;
+    const epoch = this.env.Date.now() - this.env.now();
+    const expiry: CredentialExpiry = { issuedBefore, issuedBeforeTime: epoch + issuedBefore, node: e.node, entry };
+    this.expiries.push(expiry);
+    if (this.app) this.deliverExpiry(expiry);
+  }
+
+  private deliverExpiry(expiry: CredentialExpiry): void {
+    try {
+      this.app?.expireCredentials?.({ ...expiry });
+    } catch (e) {
+      this.trace.record(this.clock.now(), 'server.error', { subject: `token-expiry (fault entry ${expiry.entry})`, message: errorMessage(e) });
+    }
+  }
+
   // ---- restart -----------------------------------------------------------------------------
 
   /**
@@ -402,13 +502,20 @@ export class RealServerHost {
       } else if (!conn.serverDone) conn.sendRefusal(0);
     }
     this.listener.dropConnections();
+    // A dead process's port refuses the TCP handshake: HTTP libraries see ECONNREFUSED and
+    // do not send the request again. Upgrades on the WebSocket port are still accepted and
+    // refused after the handshake, so that a reconnect storm is in the trace.
+    this.listener.refuse(undefined, true);
     if (opts.state === 'lose') this.app = undefined;
     const generation = this.generation;
     this.later(opts.downtime, () => {
+      this.listener.refuse(undefined, false);
       if (generation !== this.generation) return;
       this.down = false;
-      if (!this.app) this.app = this.build();
-      else {
+      if (!this.app) {
+        this.app = this.build();
+        for (const e of this.expiries) this.deliverExpiry(e);
+      } else {
         try {
           this.app.recover?.();
         } catch (e) {

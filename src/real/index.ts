@@ -7,17 +7,22 @@
  */
 export { RealServer, RealServerError, isLoopback, type RealServerOptions, type RealServerUrls } from './server.js';
 export { defaultLimits, maxTimerMs, realScheduleProblems, type RealLimits } from './limits.js';
-export { realFaultProblems, unrealisable } from './faults.js';
+export { realFaultProblems, realScenarioProblems, unrealisable, unrealisableEntry } from './faults.js';
 export {
   judgeTrace,
   scenarioFromTrace,
   snapshotRequirements,
+  requestAttemptRequirements,
+  deviceEventRequirements,
   checkResultOf,
   TraceJudgeError,
   type TraceJudgement,
   type JudgedRun,
 } from './judge.js';
-export { checkReal, type RealCheckOptions } from './check-real.js';
+export { checkReal, defaultParallel, type RealCheckOptions } from './check-real.js';
+export { realTimeScenario, applyProfile, afterHealBound, profiles, type ProfileName } from './profile.js';
+export { expandScenarioPaths, ScenarioPathError, type ScenarioPath } from './scenario-paths.js';
+export { ApiListener } from './listener.js';
 export { openTraceFile, RealTrace, TraceFileError, TraceFileExists, TraceNotKept, type TraceFile } from './trace-file.js';
 export { createRealClientWorld, Gate, MemoryStorage, type RealClientConfig, type RealClientWorld } from './client-env.js';
 export {

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import {
   aggregateRuns,
   exitCodeOf,
+  inconclusiveOf,
   verdictLetters,
   type ClientCheckResult,
   type RunRecord,
@@ -12,6 +13,8 @@ import { judge, notExercised, type Finding } from '../conformance/requirement.js
 import type { ResolvedScenario } from '../conformance/scenario.js';
 import type { NetworkConfig } from '../sim/link.js';
 import type { TraceEvent } from '../sim/trace.js';
+import { faultWindows, tolerance } from '../conformance/trace-query.js';
+import { collapseStackRetries } from './stack-retries.js';
 
 /**
  * Requirements whose checker reads what the client's user saw (`client.snapshot`) and
@@ -25,6 +28,57 @@ export const snapshotRequirements: Record<string, readonly string[]> = {
   'live-support': ['LIVE-3', 'LIVE-7', 'LIVE-9', 'LIVE-12'],
   'meal-log': ['MEAL-2', 'MEAL-4', 'MEAL-16'],
 };
+
+/**
+ * Requirements that ask for an HTTP request within a bound (a poll, a page, a retry). Over
+ * real sockets a dead server's or an offline device's API port refuses the connect, as the
+ * network does, and a refused connect reaches nobody — lockstep included: a failure of
+ * these inside such a window (or within `T` after it) cannot tell a client that never
+ * tried from one whose attempts were refused, so it is reported not exercised.
+ */
+export const requestAttemptRequirements: Record<string, readonly string[]> = {
+  chat: ['CHAT-5', 'CHAT-13', 'CHAT-18'],
+  'event-sync': ['SYNC-4', 'SYNC-8'],
+  'live-support': ['LIVE-8'],
+  'meal-log': ['MEAL-8', 'MEAL-11'],
+};
+
+/**
+ * Requirements about what a client does when the device comes back online. Over real
+ * sockets lockstep cuts the client off from its side, but cannot make the device tell
+ * the app that it is online again: a real trace cannot exercise them.
+ */
+export const deviceEventRequirements: Record<string, readonly string[]> = {
+  chat: ['CHAT-16'],
+  'meal-log': ['MEAL-14'],
+};
+
+/** Real-socket limits applied to a real trace's findings (see {@link requestAttemptRequirements}, {@link deviceEventRequirements}). */
+function realModeFindings(findings: Finding[], events: readonly TraceEvent[], protocol: string, T: number): Finding[] {
+  const refusing = faultWindows(events).filter((w) => w.kind === 'server-restart' || w.kind === 'client-offline');
+  const attempts = new Set(requestAttemptRequirements[protocol] ?? []);
+  const device = new Set(deviceEventRequirements[protocol] ?? []);
+  const offline = refusing.some((w) => w.kind === 'client-offline');
+  return findings.map((f): Finding => {
+    if (device.has(f.requirement) && offline && f.verdict !== 'not-exercised')
+      return {
+        requirement: f.requirement,
+        ...notExercised(
+          `over real sockets lockstep takes the device offline from its side only: it cannot make the device tell the app that it is online again, which this requirement is about (the checker found: ${f.evidence})`,
+        ),
+      };
+    if (f.verdict !== 'fail' || !attempts.has(f.requirement) || f.at === undefined) return f;
+    const w = refusing.find((x) => f.at! >= x.start && f.at! <= x.end + T);
+    if (!w) return f;
+    const why = w.kind === 'server-restart' ? 'the server was down' : 'the device was offline';
+    return {
+      requirement: f.requirement,
+      ...notExercised(
+        `${why} from ${(w.start / 1000).toFixed(3)} s${Number.isFinite(w.end) ? ` to ${(w.end / 1000).toFixed(3)} s` : ''}: the client's API port refused connections, as the network does, and a refused connect leaves no trace — whether the client tried in time cannot be told (the checker found: ${f.evidence})`,
+      ),
+    };
+  });
+}
 
 /** A problem with a trace given to `judge` (exit 2). */
 export class TraceJudgeError extends Error {
@@ -83,24 +137,27 @@ export function scenarioFromTrace(events: readonly TraceEvent[], protocol: Proto
  * the requirements and the network tolerance; otherwise they come from the trace.
  */
 export function judgeTrace(
-  events: readonly TraceEvent[],
+  recorded: readonly TraceEvent[],
   protocol: ProtocolDefinition,
   source: string,
   scenario?: ResolvedScenario,
 ): TraceJudgement {
-  const start = events.find((e) => e.ev === 'sim.start');
+  const start = recorded.find((e) => e.ev === 'sim.start');
   if (!start)
     throw new TraceJudgeError(
-      `${source}: expected a lockstep trace starting with a sim.start step, found ${events.length === 0 ? 'no steps' : `"${events[0]!.ev}" first`}`,
+      `${source}: expected a lockstep trace starting with a sim.start step, found ${recorded.length === 0 ? 'no steps' : `"${recorded[0]!.ev}" first`}`,
     );
   if (typeof start.protocol === 'string' && start.protocol !== protocol.name) {
     throw new TraceJudgeError(`${source}: the trace was recorded for protocol ${start.protocol}, but --protocol is ${protocol.name}`);
   }
+  const real = start.mode === 'real';
+  // Over real sockets, a library's one silent retry of a refused upgrade is the same attempt.
+  const { events, notes: retryNotes } = real ? collapseStackRetries(recorded) : { events: recorded, notes: [] };
   const sc = scenario ?? scenarioFromTrace(events, protocol, source);
   const end = events.find((e) => e.ev === 'sim.end')?.t ?? events[events.length - 1]?.t ?? 0;
   const healAt = events.find((e) => e.ev === 'sim.heal')?.t ?? end;
   const ctx = { events, scenario: sc, healAt, endAt: end };
-  const notes: string[] = [];
+  const notes: string[] = [...retryNotes];
   const snapshots = events.some((e) => e.ev === 'client.snapshot');
   const actions = events.some((e) => e.ev === 'client.action');
   const needSnapshots = new Set(snapshotRequirements[protocol.name] ?? []);
@@ -127,7 +184,7 @@ export function judgeTrace(
       }
       return judge(r, ctx);
     });
-  return { scenario: sc, findings, healAt, endAt: end, notes };
+  return { scenario: sc, findings: real ? realModeFindings(findings, events, protocol.name, tolerance(sc)) : findings, healAt, endAt: end, notes };
 }
 
 /** One judged run, for {@link checkResultOf}. */
@@ -146,12 +203,17 @@ export interface JudgedRun {
   wallMs: number;
 }
 
-/** A check result (for the requirement table and the reports) from judged runs, aggregated as `lockstep check` aggregates. */
+/**
+ * A check result (for the requirement table and the reports) from judged runs, aggregated
+ * as `lockstep check` aggregates, with its inconclusive rule: exit 3 when nothing failed but
+ * a MUST client requirement was never exercised (unless `allowNotExercised` names it).
+ */
 export function checkResultOf(
   protocol: ProtocolDefinition,
   client: string,
   judged: readonly JudgedRun[],
   wallMs: number,
+  allowNotExercised: readonly string[] = [],
 ): ClientCheckResult {
   const runs: RunRecord[] = [];
   const failedBefore = new Set<string>();
@@ -178,13 +240,17 @@ export function checkResultOf(
     });
   }
   const requirements = aggregateRuns(protocol.requirements, runs);
+  // The inconclusive rule of `lockstep check`: a client that never exercised a MUST
+  // requirement has not shown it meets it — a do-nothing client must not pass.
+  const inconclusive = inconclusiveOf(requirements, allowNotExercised);
   return {
     protocol: protocol.name,
     client,
     scenarios: outcomes,
     requirements,
     runs,
-    exitCode: exitCodeOf(requirements, outcomes, false),
+    inconclusive,
+    exitCode: exitCodeOf(requirements, outcomes, false, inconclusive),
     wallMs,
   };
 }

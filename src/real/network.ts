@@ -4,6 +4,7 @@ import { appliesTo, LinkRules, type Dir, type Envelope, type HoldRule } from '..
 import type { Random } from '../sim/random.js';
 import type { Trace } from '../sim/trace.js';
 import { hostTimers, type WallClock } from './clock.js';
+import { RealLiveRules } from './live-rules.js';
 
 /** One item travelling a {@link Pipe}: a traced envelope, or an internal frame (a protocol pong) with none. */
 export interface PipeItem {
@@ -45,6 +46,8 @@ export class Pipe {
  * or stalled — and traces the same `net.*` steps.
  */
 export class RealNetwork extends LinkRules {
+  /** The real-world fault rules in force (idle-timeout, flapping, message-too-big, slow-consumer, the HTTP edge kinds). */
+  readonly live = new RealLiveRules();
   private readonly pipes = new Set<Pipe>();
   private readonly pending = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
@@ -75,6 +78,7 @@ export class RealNetwork extends LinkRules {
   /** Cancels everything still on its way (the run ended). */
   shutdown(): void {
     this.closed = true;
+    this.live.clear();
     for (const h of this.pending) hostTimers.clearTimeout(h);
     this.pending.clear();
     for (const p of this.pipes) hostTimers.clearTimeout(p.timer);

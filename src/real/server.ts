@@ -5,12 +5,16 @@ import type { ProtocolDefinition } from '../conformance/protocol.js';
 import type { ResolvedScenario, ScenarioAction } from '../conformance/scenario.js';
 import { canonicalJson } from '../sim/canonical-json.js';
 import { Random } from '../sim/random.js';
+import { real } from '../sim/real-globals.js';
 import type { TraceListener } from '../sim/trace.js';
 import { SimHttpRequest } from '../sim/transport/http-types.js';
 import { redactToken } from '../sim/transport/websocket.js';
 import { hostTimers, WallClock } from './clock.js';
-import { healAllReal, RealFaultEngine, realFaultProblems } from './faults.js';
+import { healAllReal, RealFaultEngine, realScenarioProblems } from './faults.js';
+import { tokenExpiryProblems } from './token-expiry-support.js';
+import { parseStartInstant } from '../sim/world-clock.js';
 import { RealServerHost, type Exchange } from './host.js';
+import { ApiListener } from './listener.js';
 import { parseJsonObject } from './json-body.js';
 import { defaultLimits, realScheduleProblems, type RealLimits } from './limits.js';
 import { RealNetwork } from './network.js';
@@ -187,6 +191,12 @@ export class RealServer {
   private readonly counters = new Map<string, { ws: number; http: number }>();
   private readonly faults: RealFaultEngine;
   private readonly app: http.Server;
+  /**
+   * Each client's own API port (its `LOCKSTEP_BASE_URL`): closed while its device is
+   * offline or the server is down, so that its connects are refused as the network
+   * refuses them.
+   */
+  private readonly apiOf = new Map<string, ApiListener>();
   private readonly control: http.Server;
   private readonly httpSockets = new Set<Duplex>();
   private readonly controlSockets = new Set<Duplex>();
@@ -207,6 +217,11 @@ export class RealServer {
   private closed = false;
   private resolveStarted!: () => void;
   private resolveEnded!: () => void;
+
+  /** Epoch ms of the scenario's `start` (the server's clock at t = 0), if it has one. */
+  private get startEpoch(): number | undefined {
+    return this.o.scenario.start === undefined ? undefined : parseStartInstant(this.o.scenario.start);
+  }
 
   private constructor(private readonly o: RealServerOptions) {
     const sc = o.scenario;
@@ -233,8 +248,13 @@ export class RealServer {
         dropConnections: () => {
           for (const sock of this.httpSockets) sock.destroy();
           this.httpSockets.clear();
+          for (const l of this.apiOf.values()) l.dropConnections();
+        },
+        refuse: (node, on) => {
+          for (const [n, l] of this.apiOf) if (node === undefined || n === node) l.refuse(on);
         },
       },
+      this.startEpoch,
     );
     for (const n of sc.clients) this.host.knownNodes.add(n);
     this.faults = new RealFaultEngine(sc.faults, { clock: this.clock, trace: this.trace, net: this.net, host: this.host });
@@ -244,8 +264,28 @@ export class RealServer {
       list.push({ action, id });
       this.actionsOf.set(node, list);
     });
-    this.app = http.createServer((req, res) => this.guard('an API request', res, () => this.onRequest(req, res)));
-    this.app.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    this.app = http.createServer();
+    this.wireApi(this.app);
+    this.app.on('connection', (s: Duplex) => {
+      this.httpSockets.add(s);
+      s.on('close', () => this.httpSockets.delete(s));
+    });
+    for (const node of sc.clients)
+      this.apiOf.set(
+        node,
+        new ApiListener(o.host ?? '127.0.0.1', (server) => this.wireApi(server), (e) => this.internalError(`the API port of ${node}`, e)),
+      );
+    this.control = http.createServer((req, res) => this.guard('a control request', res, () => this.onControl(req, res)));
+    this.control.on('connection', (s: Duplex) => {
+      this.controlSockets.add(s);
+      s.on('close', () => this.controlSockets.delete(s));
+    });
+  }
+
+  /** Routes a listener's requests and upgrades into the fault layer and the application. */
+  private wireApi(server: http.Server): void {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.guard('an API request', res, () => this.onRequest(req, res)));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       try {
         this.onUpgrade(req, socket, head);
       } catch (e) {
@@ -254,21 +294,19 @@ export class RealServer {
           socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       }
     });
-    this.app.on('connection', (s: Duplex) => {
-      this.httpSockets.add(s);
-      s.on('close', () => this.httpSockets.delete(s));
-    });
-    this.app.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (this.clock.started && !this.endedFlag)
         this.trace.record(this.clock.now(), 'server.log', { msg: 'http.malformed-request', reason: err.code ?? err.message });
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
-    this.control = http.createServer((req, res) => this.guard('a control request', res, () => this.onControl(req, res)));
-    this.control.on('connection', (s: Duplex) => {
-      this.controlSockets.add(s);
-      s.on('close', () => this.controlSockets.delete(s));
-    });
+  }
+
+  /** The URLs of one client: its own API port, the shared WebSocket port, the control endpoint. */
+  urlsOf(node: string): RealServerUrls {
+    const l = this.apiOf.get(node);
+    if (!l || !this.bound) return this.urls;
+    return { ...this.urls, baseUrl: `http://${urlHost(this.bound.host)}:${l.port}` };
   }
 
   /** Validates the options, binds both listeners and returns the running server (started at once unless `startWhen: 'clients'`). */
@@ -281,14 +319,16 @@ export class RealServer {
     }
     const source = o.scenario.file ?? o.scenario.name;
     const problems = [
-      ...realFaultProblems(o.scenario.faults, `${source}: faults`),
+      ...realScenarioProblems(o.scenario, source),
       ...realScheduleProblems(o.scenario, o.timed ?? true, source),
+      ...tokenExpiryProblems(o.protocol, o.scenario, source),
     ];
     if (problems.length) throw new RealServerError(problems.join('\n'));
     const server = new RealServer(o);
     try {
       server.bound = { host, port: o.port ?? 0, controlPort: o.controlPort ?? 0 };
       await server.listenApp();
+      for (const l of server.apiOf.values()) await l.listen(0);
       const controlPort = await new Promise<number>((resolve, reject) => {
         server.control.once('error', reject);
         server.control.listen(o.controlPort ?? 0, host, () => {
@@ -352,10 +392,11 @@ export class RealServer {
     if (this.clock.started || this.closed) return;
     const sc = this.o.scenario;
     const timed = this.o.timed ?? true;
-    this.clock.start();
+    // sim.start comes first in the trace and the world is built at t = 0 (the clock still
+    // reads 0 while it is built): the run's clock starts once it stands.
     this.trace.record(0, 'sim.start', {
       seed: sc.seed,
-      startTime: new Date(this.clock.epoch).toISOString(),
+      startTime: new Date(this.startEpoch ?? real.dateNow()).toISOString(),
       clients: sc.clients,
       origin: this.urls.baseUrl,
       mode: 'real',
@@ -365,7 +406,7 @@ export class RealServer {
       duration: timed ? sc.duration : undefined,
       heal: timed ? sc.heal : undefined,
     });
-    this.host.boot();
+    this.host.boot(() => this.clock.start());
     this.faults.start();
     for (const list of this.actionsOf.values()) for (const { action } of list) this.later(action.at, () => this.wake());
     if (timed) {
@@ -430,7 +471,11 @@ export class RealServer {
         s.close(() => resolve());
         s.closeAllConnections?.();
       });
-    await Promise.all([closeServer(this.app, this.httpSockets), closeServer(this.control, this.controlSockets)]);
+    await Promise.all([
+      closeServer(this.app, this.httpSockets),
+      closeServer(this.control, this.controlSockets),
+      ...[...this.apiOf.values()].map((l) => l.close()),
+    ]);
   }
 
   private nextId(node: string, kind: 'ws' | 'http'): string {
@@ -698,7 +743,7 @@ export class RealServer {
       node,
       clients: sc.clients,
       scenario: sc.name,
-      baseUrl: this.urls.baseUrl,
+      baseUrl: this.urlsOf(node).baseUrl,
       wsUrl: this.urls.wsUrl,
       controlUrl: this.urls.controlUrl,
       started: this.clock.started,

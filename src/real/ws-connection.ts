@@ -66,6 +66,10 @@ export class RealWsConnection {
   opened = false;
   /** The server process is going down: close frames are written at once. */
   restarting = false;
+  /** Run time at which the last frame (or the 101) arrived at either end: what an idle timeout counts from. */
+  lastFrameAt = 0;
+  /** Bytes of the application's frames sent and not yet written to the client's socket. */
+  private unwritten = 0;
   private upN = 0;
   private downN = 0;
   private receiver: Receiver | undefined;
@@ -144,14 +148,27 @@ export class RealWsConnection {
       binary: binary || undefined,
     });
     const bytes = binary ? data.byteLength : Buffer.byteLength(data);
+    this.unwritten += bytes;
     this.k.net.send(this.down, {
       envelope: this.envelope('ws.frame', dir, bytes, binary ? undefined : data, n),
       deliver: () => {
+        this.unwritten -= bytes;
         if (!this.writable()) return;
         this.sender!.send(binary ? Buffer.from(data) : data, { binary, fin: true, mask: false, compress: false });
+        this.lastFrameAt = this.now();
         this.k.trace.record(this.now(), 'ws.recv', { id: this.id, dir, n });
       },
     });
+    this.k.net.live.sent(this);
+  }
+
+  /**
+   * Bytes the application sent that the client has not read: frames the layer still holds
+   * (a partition, a delay spike, a hold, a half-open path) and bytes its socket could not
+   * hand to the kernel because the client does not read (`writableLength`).
+   */
+  get unreadToClient(): number {
+    return this.unwritten + (this.socket.destroyed ? 0 : this.socket.writableLength);
   }
 
   /** @internal A close frame from the application (its own, or the echo of the client's). */
@@ -203,6 +220,19 @@ export class RealWsConnection {
     this.destroyTcp(true);
   }
 
+  /**
+   * `idle-timeout`: the intermediary forgot the connection. The client's TCP connection is
+   * dropped (1006, no close frame); what either end sends from now on vanishes, and the
+   * server is not told: its end is half-open until its own heartbeat notices.
+   */
+  forgotten(reason: string): void {
+    this.k.trace.record(this.now(), 'ws.reset', { id: this.id, reason, side: 'client' });
+    this.k.net.kill(this.up);
+    this.k.net.kill(this.down);
+    this.clientClosed(1006, false, reason);
+    this.destroyTcp(true);
+  }
+
   /** `ws-half-open`: the given directions go silent; both ends believe the connection open. */
   halfOpen(direction: 'both' | 'to-server' | 'to-client'): void {
     this.k.trace.record(this.now(), 'ws.half-open', { id: this.id, direction });
@@ -244,6 +274,7 @@ export class RealWsConnection {
     this.socket.setNoDelay(true);
     this.socket.setTimeout(0);
     this.opened = true;
+    this.lastFrameAt = this.now();
     this.sender = new Sender(this.socket);
     this.sender.onerror = () => {
       // a write on a dying socket: its 'close' follows
@@ -260,6 +291,7 @@ export class RealWsConnection {
       if (this.parsing) this.receiver!.write(chunk);
     });
     if (this.head.length > 0) receiver.write(this.head);
+    this.k.net.live.opened(this);
   }
 
   private writeRefusal(status: number): void {
@@ -303,6 +335,9 @@ export class RealWsConnection {
     this.k.net.send(this.up, {
       envelope: this.envelope('ws.frame', 'to-server', data.length, isBinary ? undefined : (payload as string), n),
       deliver: () => {
+        this.lastFrameAt = this.now();
+        // A limit of the server's socket library (message-too-big): the application never sees the frame.
+        if (!this.serverDone && this.server && this.k.net.live.refuses(this, data.length, n)) return;
         this.k.trace.record(this.now(), 'ws.recv', { id: this.id, dir: 'to-server', n });
         if (!this.serverDone) (this.server as unknown as ServerEnd | undefined)?.message(payload, isBinary);
       },
@@ -330,9 +365,13 @@ export class RealWsConnection {
 
   private onPing(data: Buffer): void {
     // Protocol-level pings (OkHttp, URLSession) are answered by the stack, not the application.
+    // Both cross the intermediary: they keep an idle timeout at bay, as on a real network.
+    this.lastFrameAt = this.now();
     this.k.net.send(this.down, {
       deliver: () => {
-        if (this.writable()) this.sender!.pong(data, false);
+        if (!this.writable()) return;
+        this.sender!.pong(data, false);
+        this.lastFrameAt = this.now();
       },
     });
   }

@@ -4,13 +4,20 @@ import { resolveScenario } from '../../src/conformance/scenario.js';
 import { RealServer, type RealServerOptions } from '../../src/real/server.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
-type ServerOpts = Omit<Partial<RealServerOptions>, 'protocol'> & { network?: unknown; server?: unknown; protocol?: string };
+type ServerOpts = Omit<Partial<RealServerOptions>, 'protocol'> & {
+  network?: unknown;
+  server?: unknown;
+  protocol?: string;
+  /** The scenario's `start` and `clock` fields. */
+  start?: string;
+  clock?: unknown;
+};
 
 /** A protocol's server (default chat) over real sockets with `faults` (started at once, never ending by itself). */
 export async function chatServer(faults: unknown[] = [], opts: ServerOpts = {}): Promise<RealServer> {
-  const { network, server, protocol = 'chat', ...rest } = opts;
+  const { network, server, protocol = 'chat', start, clock, ...rest } = opts;
   const scenario = resolveScenario(
-    { protocol, faults, network: network ?? { link: { latency: 1 } }, ...(server ? { server } : {}) },
+    { protocol, faults, network: network ?? { link: { latency: 1 } }, ...(server ? { server } : {}), ...(start ? { start } : {}), ...(clock ? { clock } : {}) },
     'test',
     protocols,
   );
