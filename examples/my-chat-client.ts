@@ -34,6 +34,14 @@ export function createClient(env: ClientEnv) {
   const outbox: { clientMessageId: string; conversation: string; content: string }[] = JSON.parse(env.storage.getItem('outbox') ?? '[]');
   let sending = false;
   let counter = Number(env.storage.getItem('outbox-counter') ?? '0');
+  // A full storage (QuotaExceededError) must not take the app down: the outbox stays in memory.
+  const save = (key: string, value: string): void => {
+    try {
+      env.storage.setItem(key, value);
+    } catch {
+      // kept in memory; the next write tries again
+    }
+  };
 
   const path = (c: string) => `/api/v1/consultations/${encodeURIComponent(c)}`;
 
@@ -121,7 +129,7 @@ export function createClient(env: ClientEnv) {
         if (!r.ok) break;
         merge([((await r.json()) as { message: Message }).message]);
         outbox.shift();
-        env.storage.setItem('outbox', JSON.stringify(outbox));
+        save('outbox', JSON.stringify(outbox));
       }
     } catch {
       // offline or timed out: try again shortly, with the same clientMessageId
@@ -158,8 +166,8 @@ export function createClient(env: ClientEnv) {
       if (conversation === null) return;
       unauthorized = false;
       outbox.push({ clientMessageId: `${env.node}-${++counter}`, conversation, content: text });
-      env.storage.setItem('outbox', JSON.stringify(outbox));
-      env.storage.setItem('outbox-counter', String(counter));
+      save('outbox', JSON.stringify(outbox));
+      save('outbox-counter', String(counter));
       if (!socket) connect();
       void flush();
     },

@@ -15,6 +15,12 @@ export interface ChatClientConfig {
   outboxRetry: number;
   /** Waits before the 1st, 2nd, … retry of a failed catch-up load (the last one repeats). */
   catchUpBackoff: readonly number[];
+  /** A socket that stayed open this long is stable: only then does the reconnect count reset (CHAT-8). */
+  stableAfter: number;
+  /** A handshake still pending after this long is given up as a failed connect (CHAT-5). */
+  connectTimeout: number;
+  /** The longest `Retry-After` honoured (a longer one is capped: polling must go on, CHAT-18). */
+  maxRetryAfter: number;
 }
 
 /** The reference configuration. */
@@ -27,6 +33,9 @@ export const defaultChatConfig: ChatClientConfig = {
   requestTimeout: 5000,
   outboxRetry: 3000,
   catchUpBackoff: chatTiming.backoff,
+  stableAfter: chatTiming.stableAfter,
+  connectTimeout: 5000,
+  maxRetryAfter: chatTiming.adaptive.slow,
 };
 
 /** A message waiting in the outbox (persisted). */
@@ -45,11 +54,14 @@ export type ChatEvent =
   | { type: 'send'; text: string }
   | { type: 'ws-open'; socket: number }
   | { type: 'ws-frame'; socket: number; frame: ChatServerFrame }
+  /** A frame that does not decode (not JSON, or a message that breaks the wire format). */
+  | { type: 'ws-bad-frame'; socket: number }
   | { type: 'ws-closed'; socket: number }
   | { type: 'get-ok'; request: number; messages: ChatMessage[] }
-  | { type: 'get-failed'; request: number; status?: number }
+  /** `retryAfter`: the answer's `Retry-After`, in ms, when it carried one. */
+  | { type: 'get-failed'; request: number; status?: number; retryAfter?: number }
   | { type: 'post-ok'; clientMessageId: string; message: ChatMessage }
-  | { type: 'post-failed'; clientMessageId: string; status?: number }
+  | { type: 'post-failed'; clientMessageId: string; status?: number; retryAfter?: number }
   | { type: 'timer'; key: string }
   | { type: 'online' }
   | { type: 'offline' }
@@ -96,6 +108,12 @@ export class ChatMachine {
   /** The latest catch-up load asked for: only its failure is retried (an older one was superseded). */
   private latestLoad: number | undefined;
   private attempts = 0;
+  /** The status of the last failed GET (200: the body did not parse; none: a network error). */
+  protected lastGetStatus: number | undefined;
+  /** Consecutive failed sends (picks the next retry's wait). */
+  private sendFailures = 0;
+  /** No request before this virtual time: a `Retry-After` in force (CHAT-20). */
+  private quietUntil = -Infinity;
   private awaitingPong = false;
   private lastSendAt = -Infinity;
   private outboxInFlight: string | undefined;
@@ -178,16 +196,21 @@ export class ChatMachine {
         return this.onOpen(e.socket);
       case 'ws-frame':
         return this.onFrame(e.socket, e.frame);
+      case 'ws-bad-frame':
+        return this.onBadFrame(e.socket);
       case 'ws-closed':
         if (this.socket?.id === e.socket) this.socketFailed();
         return;
       case 'get-ok':
         return this.onGet(e.request, e.messages, undefined);
       case 'get-failed':
+        this.lastGetStatus = e.status;
+        this.respectRetryAfter(e.retryAfter);
         return this.onGet(e.request, undefined, e.status);
       case 'post-ok':
         return this.onPosted(e.clientMessageId, e.message);
       case 'post-failed':
+        this.respectRetryAfter(e.retryAfter);
         return this.onPostFailed(e.clientMessageId, e.status);
       case 'timer':
         return this.onTimer(e.key);
@@ -222,7 +245,7 @@ export class ChatMachine {
     if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'conversation closed' });
     this.socket = undefined;
     this.stopPolling();
-    for (const key of ['reconnect', 'ping', 'pong-timeout', 'catch-up']) this.cmd({ type: 'cancel-timer', key });
+    for (const key of ['reconnect', 'ping', 'pong-timeout', 'catch-up', 'stable', 'connect-timeout']) this.cmd({ type: 'cancel-timer', key });
     this.awaitingPong = false;
     this.clearMessages();
   }
@@ -239,18 +262,36 @@ export class ChatMachine {
     const id = ++this.socketCounter;
     this.socket = { id, conversation, state: 'connecting' };
     this.cmd({ type: 'connect', socket: id, conversation });
+    // A stalled handshake is a failed connect after a few seconds, not after the platform's
+    // 30–60 s: the source's Test Case 2 expects the answer polled 3–6 s after the failure.
+    this.cmd({ type: 'set-timer', key: 'connect-timeout', ms: this.config.connectTimeout });
   }
 
   private onOpen(id: number): void {
     const s = this.socket;
     if (!s || s.id !== id) return this.staleSocketOpened(id);
     s.state = 'open';
-    this.attempts = 0;
+    this.cmd({ type: 'cancel-timer', key: 'connect-timeout' });
     this.cmd({ type: 'cancel-timer', key: 'reconnect' });
+    this.stabilize();
     this.endFallback();
     this.load(s.conversation);
     this.flushOutbox();
     this.startHeartbeat();
+  }
+
+  /**
+   * Resets the reconnect count only once the socket proved stable — open for
+   * `stableAfter` (reconnecting-websocket's `minUptime`) — so that a backend that accepts
+   * and drops at once (flapping) still meets the full backoff (CHAT-8).
+   */
+  protected stabilize(): void {
+    this.cmd({ type: 'set-timer', key: 'stable', ms: this.config.stableAfter });
+  }
+
+  /** Starts the backoff over (a stable socket, or a return online or to the foreground). */
+  protected resetAttempts(): void {
+    this.attempts = 0;
   }
 
   /** A socket this client no longer wants (of a conversation left, or superseded) opened: close it. */
@@ -284,12 +325,19 @@ export class ChatMachine {
     if (frame.type === 'message') this.merge([frame.message], false);
   }
 
+  /** A frame of the current socket does not decode: a runtime error, so fall back (fallback § WebSocket Runtime Errors, "Message decode failure"). */
+  protected onBadFrame(id: number): void {
+    const s = this.socket;
+    if (!s || s.id !== id) return;
+    this.cmd({ type: 'disconnect', socket: s.id, code: 4002, reason: 'undecodable frame' });
+    this.socketFailed();
+  }
+
   /** The socket closed, errored, failed to connect or failed its heartbeat. */
   private socketFailed(): void {
     this.socket = undefined;
     this.awaitingPong = false;
-    this.cmd({ type: 'cancel-timer', key: 'ping' });
-    this.cmd({ type: 'cancel-timer', key: 'pong-timeout' });
+    for (const key of ['ping', 'pong-timeout', 'stable', 'connect-timeout']) this.cmd({ type: 'cancel-timer', key });
     if (this.authError) return;
     this.startPolling();
     this.scheduleReconnect();
@@ -346,6 +394,10 @@ export class ChatMachine {
   private poll(key: string): void {
     const loop = this.loops.get(key);
     if (!loop || loop.inFlight !== undefined) return;
+    if (this.now < this.quietUntil) {
+      this.cmd({ type: 'set-timer', key, ms: this.quietUntil - this.now });
+      return;
+    }
     const request = ++this.requestCounter;
     loop.inFlight = request;
     this.loads.set(request, { conversation: loop.conversation, loop: key });
@@ -359,6 +411,11 @@ export class ChatMachine {
       // A fresh load supersedes any retry still waiting for the previous one.
       this.catchUpFailures = 0;
       this.cmd({ type: 'cancel-timer', key: 'catch-up' });
+    }
+    if (this.now < this.quietUntil) {
+      // A Retry-After is in force: the load waits for it, as a retry would.
+      this.cmd({ type: 'set-timer', key: 'catch-up', ms: this.quietUntil - this.now });
+      return;
     }
     const request = ++this.requestCounter;
     this.latestLoad = request;
@@ -430,6 +487,16 @@ export class ChatMachine {
       }
       case 'outbox-retry':
         return this.flushOutbox();
+      case 'stable':
+        if (this.socket?.state === 'open') this.resetAttempts();
+        return;
+      case 'connect-timeout': {
+        const s = this.socket;
+        if (!s || s.state !== 'connecting') return;
+        this.cmd({ type: 'disconnect', socket: s.id, code: 1000, reason: 'connect timeout' });
+        this.socketFailed();
+        return;
+      }
       case 'catch-up':
         if (this.catchUpOwed && this.conversation && !this.authError && this.loops.size === 0) this.load(this.conversation, true);
         return;
@@ -458,12 +525,17 @@ export class ChatMachine {
     if (this.outboxInFlight !== undefined || this.authError || !this.online) return;
     const first = this.outbox[0];
     if (!first) return;
+    if (this.now < this.quietUntil) {
+      this.cmd({ type: 'set-timer', key: 'outbox-retry', ms: this.quietUntil - this.now });
+      return;
+    }
     this.outboxInFlight = first.clientMessageId;
     this.cmd({ type: 'post', entry: { ...first } });
   }
 
   private onPosted(cmid: string, message: ChatMessage): void {
     if (this.outboxInFlight === cmid) this.outboxInFlight = undefined;
+    this.sendFailures = 0;
     this.outbox = this.outbox.filter((e) => e.clientMessageId !== cmid);
     this.persist();
     if (message.conversationId === this.conversation) this.merge([message], false);
@@ -472,7 +544,7 @@ export class ChatMachine {
 
   private onPostFailed(cmid: string, status: number | undefined): void {
     if (this.outboxInFlight === cmid) this.outboxInFlight = undefined;
-    if (this.unauthorized(status)) return this.authFailed();
+    if (this.unauthorized(status)) return this.sendUnauthorized(cmid);
     if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429) {
       // The server will never accept it: drop it rather than retry forever.
       this.outbox = this.outbox.filter((e) => e.clientMessageId !== cmid);
@@ -485,7 +557,23 @@ export class ChatMachine {
   /** A send failed for a reason that may pass: retry it later under the same clientMessageId (CHAT-12). */
   protected scheduleSendRetry(cmid: string): void {
     void cmid; // the entry keeps its id, so the server can recognise a retry of a send it stored
-    this.cmd({ type: 'set-timer', key: 'outbox-retry', ms: this.config.outboxRetry });
+    // Backed off like the catch-up load (3, 4, 8, 16, 32 s): a long REST outage is not hammered.
+    const waits = this.config.catchUpBackoff;
+    const wait = Math.max(this.config.outboxRetry, waits[Math.min(this.sendFailures, waits.length - 1)] ?? 0);
+    this.sendFailures++;
+    this.cmd({ type: 'set-timer', key: 'outbox-retry', ms: wait });
+  }
+
+  /** A 429 or 503 said when to come back: no request before then, capped at `maxRetryAfter` (CHAT-20). */
+  protected respectRetryAfter(ms: number | undefined): void {
+    if (ms === undefined || ms <= 0) return;
+    this.quietUntil = Math.max(this.quietUntil, this.now + Math.min(ms, this.config.maxRetryAfter));
+  }
+
+  /** A send was refused with 401: the auth error stops everything, the entry waits in the outbox (CHAT-14). */
+  protected sendUnauthorized(cmid: string): void {
+    void cmid;
+    this.authFailed();
   }
 
   /** Whether an answer means the token was rejected: everything stops until the user acts (CHAT-14). */
@@ -498,7 +586,8 @@ export class ChatMachine {
     this.stopPolling();
     if (this.socket) this.cmd({ type: 'disconnect', socket: this.socket.id, code: 1000, reason: 'unauthorized' });
     this.socket = undefined;
-    for (const key of ['reconnect', 'ping', 'pong-timeout', 'outbox-retry', 'catch-up']) this.cmd({ type: 'cancel-timer', key });
+    for (const key of ['reconnect', 'ping', 'pong-timeout', 'outbox-retry', 'catch-up', 'stable', 'connect-timeout'])
+      this.cmd({ type: 'cancel-timer', key });
   }
 
   /** Adds messages to the list (`foreign`: even those of another conversation), deduped and ordered. */

@@ -9,7 +9,7 @@ import {
   type OutboxEntry,
 } from './client-machine.js';
 import type { ChatSnapshot } from './snapshot.js';
-import { chatPaths, parseMessageList, parseSendAck, parseServerFrame, type ChatDriver } from './wire.js';
+import { chatPaths, decodeServerFrame, parseMessageList, parseSendAck, type ChatDriver } from './wire.js';
 
 const OUTBOX_KEY = 'chat.outbox';
 
@@ -30,27 +30,28 @@ export interface ChatClientOptions {
  */
 export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}): ChatDriver {
   const saved = readOutbox(env);
+  // The counter restarts when the storage was lost; a fresh launch id keeps the new
+  // clientMessageIds apart from those the server already stored (else a new message
+  // would be taken for a retry of an old one and dropped).
+  const launch = saved.launch ?? Math.floor(env.random() * 36 ** 6).toString(36);
   const Machine = options.Machine ?? ChatMachine;
   const machine = new Machine(
     { ...defaultChatConfig, ...options.config },
     saved.outbox,
     saved.counter,
     env.isOnline(),
-    env.node,
+    `${env.node}-${launch}`,
   );
   machine.epoch = env.Date.now() - env.performance.now();
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {
     open: (socket) => feed({ type: 'ws-open', socket }),
     message: (socket, data) => {
-      let frame;
-      try {
-        frame = parseServerFrame(data);
-      } catch (err) {
-        env.log('ignored a malformed frame', { socket, reason: (err as Error).message });
-        return;
-      }
-      feed({ type: 'ws-frame', socket, frame });
+      const d = decodeServerFrame(data);
+      if ('frame' in d) return feed({ type: 'ws-frame', socket, frame: d.frame });
+      if ('unknown' in d) return env.log('ignored a frame of an unknown type', { socket, reason: d.unknown });
+      env.log('a frame did not decode: falling back', { socket, reason: d.bad });
+      feed({ type: 'ws-bad-frame', socket });
     },
     closed: (socket) => feed({ type: 'ws-closed', socket }),
   });
@@ -90,7 +91,12 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
       case 'cancel-timer':
         return timers.cancel(c.key);
       case 'persist-outbox':
-        env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter }));
+        try {
+          env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter, launch }));
+        } catch (err) {
+          // Quota exceeded: the outbox lives on in memory; only an app restart before it is sent loses it.
+          env.log('could not store the outbox', { reason: (err as Error).name });
+        }
         return;
     }
   };
@@ -101,8 +107,15 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
     try {
       const signal = AbortSignal.any([abort.signal, env.timeoutSignal(defaultChatConfig.requestTimeout)]);
       const r = await env.fetch(chatPaths.messages(conversation), { headers, signal });
-      if (!r.ok) return feed({ type: 'get-failed', request, status: r.status });
-      feed({ type: 'get-ok', request, messages: parseMessageList(await r.json()) });
+      if (!r.ok) return feed({ type: 'get-failed', request, status: r.status, retryAfter: retryAfterOf(r) });
+      // A body that is not the list (a captive portal's HTML, a cut-off answer) is a failed poll, never a crash.
+      let messages;
+      try {
+        messages = parseMessageList(await r.json());
+      } catch {
+        return feed({ type: 'get-failed', request, status: r.status });
+      }
+      feed({ type: 'get-ok', request, messages });
     } catch {
       feed({ type: 'get-failed', request });
     } finally {
@@ -118,7 +131,7 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
         body: JSON.stringify({ content: entry.content, clientMessageId: entry.clientMessageId }),
         signal: env.timeoutSignal(10_000),
       });
-      if (!r.ok) return feed({ type: 'post-failed', clientMessageId: entry.clientMessageId, status: r.status });
+      if (!r.ok) return feed({ type: 'post-failed', clientMessageId: entry.clientMessageId, status: r.status, retryAfter: retryAfterOf(r) });
       feed({ type: 'post-ok', clientMessageId: entry.clientMessageId, message: parseSendAck(await r.json()) });
     } catch {
       feed({ type: 'post-failed', clientMessageId: entry.clientMessageId });
@@ -144,13 +157,25 @@ export function createChatClient(env: ClientEnv, options: ChatClientOptions = {}
   };
 }
 
-function readOutbox(env: ClientEnv): { outbox: OutboxEntry[]; counter: number } {
+function readOutbox(env: ClientEnv): { outbox: OutboxEntry[]; counter: number; launch?: string } {
   const raw = env.storage.getItem(OUTBOX_KEY);
   if (!raw) return { outbox: [], counter: 0 };
   try {
-    const v = JSON.parse(raw) as { outbox?: OutboxEntry[]; counter?: number };
-    return { outbox: Array.isArray(v.outbox) ? v.outbox : [], counter: typeof v.counter === 'number' ? v.counter : 0 };
+    const v = JSON.parse(raw) as { outbox?: OutboxEntry[]; counter?: number; launch?: unknown };
+    return {
+      outbox: Array.isArray(v.outbox) ? v.outbox : [],
+      counter: typeof v.counter === 'number' ? v.counter : 0,
+      launch: typeof v.launch === 'string' ? v.launch : undefined,
+    };
   } catch {
     return { outbox: [], counter: 0 };
   }
+}
+
+/** An answer's `Retry-After` in ms (delta-seconds or an HTTP date), or `undefined`. */
+function retryAfterOf(r: Response): number | undefined {
+  const v = r.headers.get('retry-after');
+  if (v === null) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The chat requirement catalogue (docs/protocols/chat.md, "Requirements"): CHAT-1 …
- * CHAT-19, each with exactly one checker (one file each under `requirements/`, over the
+ * CHAT-20, each with exactly one checker (one file each under `requirements/`, over the
  * shared trace model of `requirements/model.ts`). Checkers read the finished trace only:
  * the client's snapshots (what its user saw), actions, sockets and HTTP exchanges, the
  * server's logs and the fault windows. They never throw on a trace they do not understand:
@@ -24,6 +24,7 @@ import { checkPollRate } from './requirements/poll-rate.js';
 import { checkPollingContinues } from './requirements/polling-continues.js';
 import { checkNoPollWhileHealthy, checkStopsPollingOnRecovery } from './requirements/polls-while-healthy.js';
 import { checkRetriesAfterOnline } from './requirements/retries-after-online.js';
+import { checkRetryAfter } from './requirements/retry-after.js';
 import { checkSentOnce } from './requirements/sent-once.js';
 import { checkUsesWebSocket } from './requirements/uses-websocket.js';
 
@@ -32,7 +33,7 @@ export { chatHealthWindow } from './requirements/model.js';
 const fallbackDoc = 'chat-websocket-polling-fallback.md';
 const syncDoc = 'chat-backend-sync-optimization.md';
 
-/** CHAT-1 … CHAT-19, as in docs/protocols/chat.md. */
+/** CHAT-1 … CHAT-20, as in docs/protocols/chat.md. */
 export const chatRequirements: Requirement[] = [
   {
     id: 'CHAT-1',
@@ -185,5 +186,13 @@ export const chatRequirements: Requirement[] = [
     text: 'A message the user sends is shown at once: within T of the send the visible list has one more entry with its text (optimistic update).',
     source: `${fallbackDoc} § 2 Message Sending with Streaming ("User message saved locally (optimistic update)")`,
     check: checkOptimistic,
+  },
+  {
+    id: 'CHAT-20',
+    level: 'SHOULD',
+    kind: 'safety',
+    text: 'After a 429 or 503 answer with Retry-After, the client sends no request to that path until the wait has passed (a wait over 10 s may be capped at 10 s).',
+    source: `RFC 9110 § 10.2.3 Retry-After ("how long the user agent ought to wait"); ${fallbackDoc} § Polling Errors ("Polling is the last resort": capped at the slowest interval)`,
+    check: checkRetryAfter,
   },
 ];

@@ -4,28 +4,113 @@
  * response and a list of effects (log, push, arm a timer). `server.ts` is the thin
  * adapter that performs the effects on the simulated network (docs/protocols/chat.md).
  */
+import type { Random } from '../../sim/random.js';
 import type { ChatMessage, ChatServerFrame } from './wire.js';
 import { conversationOf } from './wire.js';
 import { chatServerDefaults, type ChatServerOptions } from './server-options.js';
 
 /** Options resolved to what the decisions need. */
 export interface ChatServerConfig {
+  /** The configuration was drawn from the server's random stream (no options were given). */
+  drawn: boolean;
   aiDelay: { min: number; max: number };
   /** Virtual ms from which every token is rejected. */
   revokeAt?: number;
   /** Whether a token is one the server knows (revocation aside). */
   knows(token: string): boolean;
+  /** Resolution of the timestamps the server assigns, in ms: 1, or 1000 for a clock of whole seconds (messages of one second tie). */
+  timestampResolution: number;
+  /** Order of messages with equal timestamps in a list answer: the order they were stored in, or the reverse (the spec leaves ties open). */
+  tieOrder: 'stored' | 'reversed';
+  /** Processing time of an HTTP request: every request takes `base` ms, and a `slowShare` of them `slow` ms instead. */
+  latency: { base: { min: number; max: number }; slowShare: number; slow: { min: number; max: number } };
+  /** How long the server takes to answer a ping (well inside the 5 s the heartbeat allows). */
+  pongDelay: { min: number; max: number };
 }
 
-/** Fills in defaults. */
-export function resolveChatConfig(options: ChatServerOptions = {}): ChatServerConfig {
+const none = { min: 0, max: 0 };
+
+/** The draws a world and per-request latencies need (a seeded stream of the run). */
+export type WorldRandom = Pick<Random, 'int' | 'chance'>;
+
+/**
+ * Fills in defaults. With no options at all (`{}`, as property runs build the server) and
+ * a `random` stream, the world is **drawn** instead (docs/protocols/chat.md, "What property
+ * runs draw"): see {@link drawChatConfig}.
+ */
+export function resolveChatConfig(options: ChatServerOptions = {}, random?: WorldRandom): ChatServerConfig {
+  if (random && Object.keys(options).length === 0) return drawChatConfig(random);
   const d = options.aiDelay ?? chatServerDefaults.aiDelay;
   const tokens = options.tokens ? new Set(options.tokens) : undefined;
   return {
+    drawn: false,
     aiDelay: typeof d === 'number' ? { min: d, max: d } : { min: d.min, max: d.max },
     revokeAt: options.revokeAt,
     knows: tokens ? (t) => tokens.has(t) : (t) => t.startsWith(chatServerDefaults.tokenPrefix),
+    timestampResolution: 1,
+    tieOrder: 'stored',
+    latency: { base: none, slowShare: 0, slow: none },
+    pongDelay: none,
   };
+}
+
+/**
+ * A server world drawn from the run's seed, every dimension within what the spec permits:
+ * the AI answers after 2 s, after 0.3–5 s, or after 5–45 s (long enough to span switches,
+ * restarts and reconnects); in 30 % of the worlds timestamps have whole seconds, so
+ * messages tie; ties are listed in storage order or reversed; requests are answered at
+ * once, after 0–120 ms, or after 0–120 ms with 15 % of them taking 0.8–7 s (answers that
+ * land after the user switched or the socket came back); pongs come at once or after up
+ * to 2 s.
+ */
+export function drawChatConfig(r: WorldRandom): ChatServerConfig {
+  const ai = r.int(0, 99);
+  const aiDelay = ai < 40 ? { min: 2000, max: 2000 } : ai < 75 ? { min: 300, max: 5000 } : { min: 5000, max: 45_000 };
+  const timestampResolution = r.chance(0.3) ? 1000 : 1;
+  const tieOrder = r.chance(0.5) ? 'reversed' : 'stored';
+  const lat = r.int(0, 99);
+  const latency =
+    lat < 35
+      ? { base: none, slowShare: 0, slow: none }
+      : { base: { min: 0, max: 120 }, slowShare: lat < 70 ? 0 : 0.15, slow: { min: 800, max: 7000 } };
+  const pongDelay = r.chance(0.3) ? { min: 0, max: 2000 } : none;
+  return {
+    drawn: true,
+    aiDelay,
+    knows: (t) => t.startsWith(chatServerDefaults.tokenPrefix),
+    timestampResolution,
+    tieOrder,
+    latency,
+    pongDelay,
+  };
+}
+
+/** What the drawn world was, for the `server.world` log entry. */
+export function describeChatConfig(c: ChatServerConfig): Record<string, unknown> {
+  return {
+    aiDelay: c.aiDelay,
+    timestampResolution: c.timestampResolution,
+    tieOrder: c.tieOrder,
+    latency: c.latency,
+    pongDelay: c.pongDelay,
+  };
+}
+
+/** The RFC 3339 timestamp the server assigns at wall-clock `epochMs`, at the configured resolution. */
+export function stampOf(config: Pick<ChatServerConfig, 'timestampResolution'>, epochMs: number): string {
+  const r = config.timestampResolution;
+  return new Date(Math.floor(epochMs / r) * r).toISOString();
+}
+
+/** Draws from `range` (no draw when it is a single value, so a fixed setting consumes no randomness). */
+export function drawIn(random: ChatRandom, range: { min: number; max: number }): number {
+  return range.min === range.max ? range.min : random.int(range.min, range.max);
+}
+
+/** How long the server takes to answer one HTTP request. */
+export function requestLatency(config: Pick<ChatServerConfig, 'latency'>, random: WorldRandom): number {
+  const { base, slowShare, slow } = config.latency;
+  return random.chance(slowShare) ? drawIn(random, slow) : drawIn(random, base);
 }
 
 /** An AI answer the responder is still "processing". */
@@ -50,6 +135,11 @@ export interface ChatServerState {
   readonly byClientMessageId: Map<string, ChatMessage>;
   /** AI replies not yet stored, ordered by `dueAt` (ties: arming order). */
   readonly pending: PendingReply[];
+  /**
+   * Whose tokens expired (a `token-expiry` fault): `'*'` for every node, else node names.
+   * Tokens are the harness's, issued before the run, so every expiry covers them for good.
+   */
+  readonly expired: Set<string>;
 }
 
 /** A fresh state. `generation` is the server's restart count (ids of later incarnations get a prefix). */
@@ -60,6 +150,7 @@ export function createChatState(generation = 0): ChatServerState {
     conversations: new Map(),
     byClientMessageId: new Map(),
     pending: [],
+    expired: new Set(),
   };
 }
 
@@ -92,6 +183,8 @@ export interface ChatRequest {
   /** The token the request carries on the channel the spec prescribes, if any. */
   token: string | undefined;
   body: string;
+  /** The client node that sent it (whose credentials may have expired). */
+  node?: string;
 }
 
 /** An HTTP answer; `body` is sent as JSON. */
@@ -107,19 +200,52 @@ export interface ChatOutcome<R> {
   effects: ChatEffect[];
 }
 
-export type AuthVerdict = { ok: true } | { ok: false; reason: 'missing token' | 'unknown token' | 'token revoked' };
+export type AuthVerdict = { ok: true } | { ok: false; reason: 'missing token' | 'unknown token' | 'token revoked' | 'token expired' };
 
-/** Whether `token` is accepted at virtual time `now`. Revocation applies from `revokeAt` on (inclusive). */
-export function authorize(config: ChatServerConfig, token: string | undefined, now: number): AuthVerdict {
+/**
+ * Whether `token` is accepted at virtual time `now`. Revocation applies from `revokeAt` on
+ * (inclusive); an expiry (`expired`, from `token-expiry`) for the sender's node or for all.
+ */
+export function authorize(
+  config: ChatServerConfig,
+  token: string | undefined,
+  now: number,
+  expired?: { state: Pick<ChatServerState, 'expired'>; node: string | undefined },
+): AuthVerdict {
   if (!token) return { ok: false, reason: 'missing token' };
   if (config.revokeAt !== undefined && now >= config.revokeAt) return { ok: false, reason: 'token revoked' };
+  if (expired && isExpired(expired.state, expired.node)) return { ok: false, reason: 'token expired' };
   if (!config.knows(token)) return { ok: false, reason: 'unknown token' };
   return { ok: true };
+}
+
+/** Whether the tokens of `node` have expired. */
+export function isExpired(state: Pick<ChatServerState, 'expired'>, node: string | undefined): boolean {
+  return state.expired.has('*') || (node !== undefined && state.expired.has(node));
+}
+
+/** A `token-expiry` fault: the tokens of `node` (or of every node) are refused from now on. */
+export function expireTokens(state: ChatServerState, node: string | undefined): ChatEffect[] {
+  state.expired.add(node ?? '*');
+  return [{ type: 'log', event: 'auth.expired', fields: { node: node ?? '*' } }];
 }
 
 /** The messages of a conversation, ordered by timestamp. */
 export function listMessages(state: ChatServerState, conversation: string): readonly ChatMessage[] {
   return state.conversations.get(conversation) ?? [];
+}
+
+/** A list answer: timestamp order, ties in storage order or reversed. */
+export function listAnswer(list: readonly ChatMessage[], tieOrder: ChatServerConfig['tieOrder']): readonly ChatMessage[] {
+  if (tieOrder === 'stored') return list;
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < list.length;) {
+    let j = i + 1;
+    while (j < list.length && list[j]!.timestamp === list[i]!.timestamp) j++;
+    for (let k = j - 1; k >= i; k--) out.push(list[k]!);
+    i = j;
+  }
+  return out;
 }
 
 /** AI replies still pending, in the order they will be stored. */
@@ -148,15 +274,40 @@ export function handleHttp(
 ): ChatOutcome<ChatResponse> {
   const route = conversationOf(req.path);
   if (!route) return rejected(req, 404, 'not_found', `no chat endpoint at ${req.path}`);
-  const auth = authorize(config, req.token, clock.now);
+  const auth = authorize(config, req.token, clock.now, { state, node: req.node });
   if (!auth.ok) return rejected(req, 401, 'unauthorized', auth.reason);
   if (route.kind === 'ws') return rejected(req, 426, 'upgrade_required', `${req.path} only accepts WebSocket upgrades`);
-  if (req.method === 'GET') return { result: { status: 200, body: { messages: listMessages(state, route.conversation) } }, effects: [] };
+  if (req.method === 'GET')
+    return {
+      result: { status: 200, body: { messages: listAnswer(listMessages(state, route.conversation), config.tieOrder) } },
+      effects: [],
+    };
   if (req.method !== 'POST')
     return rejected(req, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use GET or POST`, { allow: 'GET, POST' });
   const body = parseSendBody(req.body);
   if (typeof body === 'string') return rejected(req, 400, 'bad_request', body);
   return sendMessage(state, config, route.conversation, body, clock, random);
+}
+
+/**
+ * A message the client sent over its socket (the source's "WebSocket connected → Send via
+ * WebSocket"): `{"type":"message","content","clientMessageId"}`, stored as a `POST` would
+ * store it (idempotent on `clientMessageId`) and pushed to every socket of the
+ * conversation — the push is the sender's acknowledgement; a repeat is answered by sending
+ * the stored message to the sender's socket alone. `message.stored` names the socket.
+ */
+export function sendOverSocket(
+  state: ChatServerState,
+  config: ChatServerConfig,
+  socket: string,
+  conversation: string,
+  body: { content: string; clientMessageId: string },
+  clock: ChatClock,
+  random: ChatRandom,
+): ChatOutcome<ChatServerFrame | undefined> {
+  const out = sendMessage(state, config, conversation, body, clock, random, socket);
+  if (out.result.status === 201) return { result: undefined, effects: out.effects };
+  return { result: { type: 'message', message: (out.result.body as { message: ChatMessage }).message }, effects: out.effects };
 }
 
 /** Validates a send body; returns it, or the reason it is not one. Reasons never quote the JSON parser (its wording varies by engine). */
@@ -197,6 +348,7 @@ export function sendMessage(
   body: { content: string; clientMessageId: string },
   clock: ChatClock,
   random: ChatRandom,
+  socket?: string,
 ): ChatOutcome<ChatResponse> {
   const key = `${conversation}\u0000${body.clientMessageId}`;
   const existing = state.byClientMessageId.get(key);
@@ -221,9 +373,8 @@ export function sendMessage(
     clientMessageId: body.clientMessageId,
   };
   state.byClientMessageId.set(key, message);
-  const effects = store(state, message);
-  const { min, max } = config.aiDelay;
-  const delay = min === max ? min : random.int(min, max);
+  const effects = store(state, message, undefined, socket);
+  const delay = drawIn(random, config.aiDelay);
   const reply: PendingReply = { replyTo: message.id, conversation, content: message.content, dueAt: clock.now + delay };
   insertPending(state, reply);
   effects.push(
@@ -251,8 +402,9 @@ export function completeReply(state: ChatServerState, replyTo: string, clock: Ch
 /** Decides a WebSocket upgrade: accept (and for which conversation) or refuse with a status. */
 export function handleUpgrade(
   config: ChatServerConfig,
-  req: { id: string; path: string; token: string | undefined },
+  req: { id: string; path: string; token: string | undefined; node?: string },
   now: number,
+  state?: Pick<ChatServerState, 'expired'>,
 ): ChatOutcome<{ accept: true; conversation: string } | { accept: false; status: number }> {
   const route = conversationOf(req.path);
   const refuse = (status: number, reason: string) => ({
@@ -260,13 +412,22 @@ export function handleUpgrade(
     effects: [{ type: 'log' as const, event: 'upgrade.rejected', fields: { request: req.id, path: req.path, status, reason } }],
   });
   if (!route || route.kind !== 'ws') return refuse(404, `no chat WebSocket endpoint at ${req.path}`);
-  const auth = authorize(config, req.token, now);
+  const auth = authorize(config, req.token, now, state ? { state, node: req.node } : undefined);
   if (!auth.ok) return refuse(401, auth.reason);
   return { result: { accept: true, conversation: route.conversation }, effects: [] };
 }
 
-/** Decides a client frame: `{"type":"ping"}` is answered with a pong; anything else is ignored and logged. */
-export function handleFrame(socket: string, data: string | Uint8Array, binary: boolean): ChatOutcome<ChatServerFrame | undefined> {
+/**
+ * Decides a client frame: `{"type":"ping"}` is answered with a pong; a message frame
+ * (`{"type":"message","content","clientMessageId"}`) is stored as by a `POST` (see
+ * {@link sendOverSocket}) when `send` is given; anything else is ignored and logged.
+ */
+export function handleFrame(
+  socket: string,
+  data: string | Uint8Array,
+  binary: boolean,
+  send?: (body: { content: string; clientMessageId: string }) => ChatOutcome<ChatServerFrame | undefined>,
+): ChatOutcome<ChatServerFrame | undefined> {
   const ignore = (reason: string) => ({
     result: undefined,
     effects: [
@@ -286,6 +447,11 @@ export function handleFrame(socket: string, data: string | Uint8Array, binary: b
   }
   const type = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { type?: unknown }).type : undefined;
   if (type === 'ping') return { result: { type: 'pong' }, effects: [] };
+  if (type === 'message' && send) {
+    const body = parseSendBody(data);
+    if (typeof body === 'string') return ignore(`bad message frame: ${body}`);
+    return send(body);
+  }
   return ignore(type === undefined ? 'no "type"' : `unknown frame type ${JSON.stringify(type)}`);
 }
 
@@ -298,7 +464,7 @@ function nextMessageId(state: ChatServerState): string {
 }
 
 /** Inserts by timestamp (after equal ones), logs `message.stored` and asks for a push. */
-function store(state: ChatServerState, message: ChatMessage, replyTo?: string): ChatEffect[] {
+function store(state: ChatServerState, message: ChatMessage, replyTo?: string, socket?: string): ChatEffect[] {
   let list = state.conversations.get(message.conversationId);
   if (!list) state.conversations.set(message.conversationId, (list = []));
   let i = list.length;
@@ -316,6 +482,7 @@ function store(state: ChatServerState, message: ChatMessage, replyTo?: string): 
         content: message.content,
         timestamp: message.timestamp,
         replyTo,
+        ...(socket ? { socket } : {}),
       },
     },
     { type: 'push', message },

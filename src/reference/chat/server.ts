@@ -13,6 +13,7 @@
  * - `ai.scheduled` `{replyTo, conversation, dueAt}`; `ai.rearmed` `{replies, generation}` after a restart that kept state
  * - `request.rejected` `{request, method, path, status, reason}`; `upgrade.rejected` `{request, path, status, reason}`
  * - `frame.ignored` `{socket, reason, data}`; `auth.revoked` `{revokeAt, sockets}` at `revokeAt`, naming the sockets it closed with 4001
+ * - `server.world` `{aiDelay, timestampResolution, tieOrder, latency, pongDelay}` at start, when the world was drawn (no options)
  */
 import type { SimTimer } from '../../sim/clock.js';
 import type { ServerApp, ServerEnv, ServerFactory } from '../../sim/server-host.js';
@@ -21,11 +22,17 @@ import type { ServerSocket } from '../../sim/transport/server-socket.js';
 import {
   completeReply,
   createChatState,
+  describeChatConfig,
+  drawIn,
+  expireTokens,
   handleFrame,
   handleHttp,
   handleUpgrade,
   pendingReplies,
+  requestLatency,
   resolveChatConfig,
+  sendOverSocket,
+  stampOf,
   type ChatEffect,
   type ChatServerConfig,
   type ChatServerState,
@@ -48,13 +55,16 @@ export interface ChatServerInstance extends ServerApp {
 
 /**
  * Builds the chat reference server. Options are validated at once (a bad option throws a
- * `ChatServerOptionsError`). The returned factory is called again after a restart that
- * loses state; a restart that keeps state calls `recover()`, which re-arms the AI replies
- * still pending and the revocation.
+ * `ChatServerOptionsError`). With no options at all (as property runs build it) each run
+ * draws its server world from the run's seed (`server-core.ts`, `drawChatConfig`). The
+ * returned factory is called again after a restart that loses state (the same world); a
+ * restart that keeps state calls `recover()`, which re-arms the AI replies still pending
+ * and the revocation.
  */
 export function createChatServer(options: ChatServerOptions = {}): ServerFactory {
-  const config = resolveChatConfig(parseChatServerOptions(options as Record<string, unknown>, 'createChatServer options'));
-  return (env) => createChatServerApp(env, config);
+  const parsed = parseChatServerOptions(options as Record<string, unknown>, 'createChatServer options');
+  const fixed = Object.keys(parsed).length > 0 ? resolveChatConfig(parsed) : undefined;
+  return (env) => createChatServerApp(env, fixed ?? resolveChatConfig({}, env.random.stream('world')));
 }
 
 /** The adapter: one server incarnation on `env`. */
@@ -62,10 +72,18 @@ export function createChatServerApp(env: ServerEnv, config: ChatServerConfig): C
   const state = createChatState(env.generation);
   const replyTimers = new Map<string, SimTimer>();
   const socketConversation = new WeakMap<ServerSocket, string>();
+  const socketNode = new WeakMap<ServerSocket, string>();
   let revokeTimer: SimTimer | undefined;
   let revoked = false;
 
-  const clock = () => ({ now: env.now(), timestamp: new env.Date().toISOString() });
+  const clock = () => ({ now: env.now(), timestamp: stampOf(config, env.Date.now()) });
+  // Own streams, so that latency draws never move the AI delays drawn from `env.random`.
+  const latencyRandom = env.random.stream(`latency/${env.generation}`);
+  if (config.drawn && env.generation === 0) env.log('server.world', describeChatConfig(config));
+
+  /** Answers after the drawn processing time; the decision (a store, a read) was taken on arrival. */
+  const answer = <T>(value: T, ms: number): T | Promise<T> =>
+    ms <= 0 ? value : new Promise<T>((resolve) => env.setTimeout(() => resolve(value), ms));
 
   const perform = (effects: ChatEffect[]): void => {
     for (const e of effects) {
@@ -123,15 +141,15 @@ export function createChatServerApp(env: ServerEnv, config: ChatServerConfig): C
       const out = handleHttp(
         state,
         config,
-        { id: req.id, method: req.method, path: req.path, token: bearer(req), body: req.body },
+        { id: req.id, method: req.method, path: req.path, token: bearer(req), body: req.body, node: req.node },
         clock(),
         env.random,
       );
       perform(out.effects);
-      return jsonResponse(out.result.status, out.result.body, out.result.headers);
+      return answer(jsonResponse(out.result.status, out.result.body, out.result.headers), requestLatency(config, latencyRandom));
     },
     upgrade(req: SimHttpRequest) {
-      const out = handleUpgrade(config, { id: req.id, path: req.path, token: req.token }, env.now());
+      const out = handleUpgrade(config, { id: req.id, path: req.path, token: req.token, node: req.node }, env.now(), state);
       perform(out.effects);
       if (!out.result.accept) return out.result.status;
     },
@@ -139,11 +157,29 @@ export function createChatServerApp(env: ServerEnv, config: ChatServerConfig): C
       // `upgrade` accepted it a moment ago, so the path is a chat socket path.
       const route = conversationOf(req.path);
       if (route) socketConversation.set(socket, route.conversation);
+      socketNode.set(socket, req.node);
+      const send = route
+        ? (body: { content: string; clientMessageId: string }) =>
+            sendOverSocket(state, config, socket.id, route.conversation, body, clock(), env.random)
+        : undefined;
       socket.on('message', (data, binary) => {
-        const out = handleFrame(socket.id, data, binary);
+        const out = handleFrame(socket.id, data, binary, send);
         perform(out.effects);
-        if (out.result) socket.send(JSON.stringify(out.result));
+        if (!out.result) return;
+        const frame = JSON.stringify(out.result);
+        const delay = drawIn(latencyRandom, config.pongDelay);
+        if (delay <= 0) socket.send(frame);
+        else env.setTimeout(() => socket.send(frame), delay);
       });
+    },
+    expireCredentials(expiry) {
+      // The harness's tokens were issued before the run, so every expiry covers them: from
+      // now on 401, and the node's open sockets are closed as at a revocation (4001).
+      perform(expireTokens(state, expiry.node));
+      for (const s of env.sockets()) {
+        if (!socketConversation.has(s) || (expiry.node !== undefined && socketNode.get(s) !== expiry.node)) continue;
+        s.close(chatRevokedCloseCode, 'token expired');
+      }
     },
     recover() {
       // The kernel cancelled every server timer at the restart: re-arm what is still due.

@@ -1,7 +1,11 @@
 import type { ClientVariant } from '../../conformance/protocol.js';
+import { backoffResetOnOpen } from './zoo/backoff-reset-on-open.js';
+import { cleanCloseIsFinal } from './zoo/clean-close-is-final.js';
+import { crashesOnHtmlBody } from './zoo/crashes-on-html-body.js';
 import { duplicatePoller } from './zoo/duplicate-poller.js';
 import { fastPoller } from './zoo/fast-poller.js';
 import { fixedPollInterval } from './zoo/fixed-poll-interval.js';
+import { ignoresRetryAfter } from './zoo/ignores-retry-after.js';
 import { givesUpAfterMaxRetries } from './zoo/gives-up-after-max-retries.js';
 import { leaksOldConversation } from './zoo/leaks-old-conversation.js';
 import { neverStopsPolling } from './zoo/never-stops-polling.js';
@@ -12,6 +16,7 @@ import { noHeartbeat } from './zoo/no-heartbeat.js';
 import { noOptimisticUpdate } from './zoo/no-optimistic-update.js';
 import { ordersByArrival } from './zoo/orders-by-arrival.js';
 import { outboxResends } from './zoo/outbox-resends.js';
+import { outboxRetriesOn401 } from './zoo/outbox-retries-on-401.js';
 import { pollingOnly } from './zoo/polling-only.js';
 import { pollsWhileHealthy } from './zoo/polls-while-healthy.js';
 import { reconnectsOverOpenSocket } from './zoo/reconnects-over-open-socket.js';
@@ -43,4 +48,9 @@ export const chatVariants: Record<string, ClientVariant> = {
   'sleeps-before-first-poll': sleepsBeforeFirstPoll,
   'no-catch-up-on-reconnect': noCatchUpOnReconnect,
   'fixed-poll-interval': fixedPollInterval,
+  'backoff-reset-on-open': backoffResetOnOpen,
+  'ignores-retry-after': ignoresRetryAfter,
+  'clean-close-is-final': cleanCloseIsFinal,
+  'crashes-on-html-body': crashesOnHtmlBody,
+  'outbox-retries-on-401': outboxRetriesOn401,
 };

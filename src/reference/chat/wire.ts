@@ -68,6 +68,28 @@ export function parseServerFrame(data: unknown): ChatServerFrame {
   throw new TypeError(`unknown chat frame type ${JSON.stringify(v?.type)}`);
 }
 
+/**
+ * Decodes a server frame for a client: a frame, `unknown` (valid JSON of a type this client
+ * does not know: ignored, so a server may add types) or `bad` (not JSON, or a message
+ * frame that breaks the wire format: a decode failure, which the source treats as a
+ * runtime error of the socket).
+ */
+export function decodeServerFrame(data: unknown): { frame: ChatServerFrame } | { unknown: string } | { bad: string } {
+  if (typeof data !== 'string') return { bad: 'chat frames are JSON text' };
+  let v: { type?: unknown } | null;
+  try {
+    v = JSON.parse(data) as { type?: unknown } | null;
+  } catch {
+    return { bad: 'not JSON' };
+  }
+  if (v?.type !== 'pong' && v?.type !== 'message') return { unknown: `unknown chat frame type ${JSON.stringify(v?.type)}` };
+  try {
+    return { frame: parseServerFrame(data) };
+  } catch (err) {
+    return { bad: (err as Error).message };
+  }
+}
+
 /** Parses the body of a messages listing. */
 export function parseMessageList(v: unknown): ChatMessage[] {
   const list = (v as { messages?: unknown })?.messages;
@@ -94,6 +116,14 @@ export const chatTiming = {
   backoff: [2000, 4000, 8000, 16000, 32000],
   pingInterval: 15_000,
   pongTimeout: 5_000,
+  /** A socket open this long is stable: the reconnect count resets (CHAT-8; reconnecting-websocket's `minUptime`). */
+  stableAfter: 10_000,
+  /** A reset after a socket that stayed open at least this long is accepted too (CHAT-8). */
+  stableMin: 5_000,
+  /** A socket still connecting this long after its connect counts as failed (CHAT-5: a poll follows within 3 s + T, Test Case 2's 3–6 s). */
+  connectBound: 3_000,
+  /** The longest `Retry-After` a client must honour (a longer one may be capped at it: CHAT-20). */
+  maxRetryAfter: 10_000,
   /** Liveness bound after heal (CHAT-10). */
   deliveryBound: 65_000,
   /** Share of an interval a timer may deviate by (jitter, timer slack): ±10 %. */

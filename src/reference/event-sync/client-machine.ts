@@ -48,9 +48,9 @@ export type SyncClientEvent =
   | { type: 'ws-open'; socket: number }
   | { type: 'ws-frame'; socket: number; frame: SyncServerFrame }
   | { type: 'ws-malformed'; socket: number; reason: string }
-  | { type: 'ws-closed'; socket: number }
+  | { type: 'ws-closed'; socket: number; code?: number }
   | { type: 'page-ok'; request: number; page: RestPage }
-  | { type: 'page-failed'; request: number; status?: number; reason?: string }
+  | { type: 'page-failed'; request: number; status?: number; reason?: string; retryAfter?: number }
   | { type: 'timer'; key: string }
   | { type: 'online' };
 
@@ -131,6 +131,8 @@ export class EventSyncMachine {
   private skipped = 0;
   private authError = false;
   private again = false;
+  /** A `Retry-After` is running: no page is asked for until its `hold-rest` timer fires. */
+  private restHeld = false;
   private lastProgress: { processed: number; total: number } | null = null;
   private cmds: SyncCommand[] = [];
 
@@ -192,11 +194,11 @@ export class EventSyncMachine {
         return;
       }
       case 'ws-closed':
-        return this.onClosed(e.socket);
+        return this.onClosed(e.socket, e.code);
       case 'page-ok':
         return this.onPage(e.request, e.page);
       case 'page-failed':
-        return this.onPageFailed(e.request, e.status, e.reason);
+        return this.onPageFailed(e.request, e.status, e.reason, e.retryAfter);
       case 'timer':
         return this.onTimer(e.key);
       case 'online':
@@ -321,15 +323,21 @@ export class EventSyncMachine {
     }
   }
 
-  private onClosed(socket: number): void {
+  /**
+   * The stream's socket closed: whatever the code — 1001 going away, 1009 a frame too big,
+   * 1011, 1012 restart, 1013 try again later, 4001 — a stream that had not completed
+   * failed, and the sync goes on over REST at once (§ Fallback Strategy: "If it fails
+   * for any reason, sync continues via REST"). None of them is final for the sync.
+   */
+  protected onClosed(socket: number, code?: number): void {
     const flow = this.streamFlow(socket);
     if (!flow) return;
     flow.socket = undefined;
-    if (flow.phase === 'stream') this.streamFailed(flow, 'the socket closed');
+    if (flow.phase === 'stream') this.streamFailed(flow, code === undefined ? 'the socket closed' : `the socket closed (${code})`);
   }
 
   /** Any stream failure: close the socket, fall back to REST from the resume point. */
-  private streamFailed(flow: SyncFlow, reason: string): void {
+  protected streamFailed(flow: SyncFlow, reason: string): void {
     this.cmd({ type: 'log', msg: 'stream failed', fields: { reason } });
     this.dropSocket(flow, 4000, 'stream failed');
     this.startRest(flow);
@@ -360,6 +368,11 @@ export class EventSyncMachine {
 
   /** Asks for the page at the flow's `pageSince`. */
   protected requestPage(flow: SyncFlow): void {
+    if (this.restHeld) {
+      // The server asked for a pause (Retry-After): the page waits for the hold to end.
+      flow.waiting = true;
+      return;
+    }
     flow.waiting = false;
     flow.request = ++this.requestCounter;
     this.cmd({ type: 'get-page', request: flow.request, since: flow.pageSince });
@@ -390,18 +403,27 @@ export class EventSyncMachine {
     return !page.hasMore;
   }
 
-  private onPageFailed(request: number, status: number | undefined, reason: string | undefined): void {
+  /** A page failed: 401 stops syncing; anything else is retried, not before a `Retry-After` the answer carried. */
+  protected onPageFailed(request: number, status: number | undefined, reason: string | undefined, retryAfter: number | undefined): void {
     const flow = this.flows.find((f) => f.request === request);
     if (!flow) return;
     flow.request = undefined;
-    this.cmd({ type: 'log', msg: 'page failed', fields: { status, reason } });
+    this.cmd({ type: 'log', msg: 'page failed', fields: { status, reason, retryAfter } });
     if (status === 401) return this.authFailed();
-    this.pageFailed(flow);
+    if (retryAfter !== undefined && retryAfter > 0) this.holdRest(retryAfter);
+    this.pageFailed(flow, retryAfter ?? 0);
   }
 
-  private pageFailed(flow: SyncFlow): void {
+  /** A 429 or 503 with `Retry-After`: no page request of any sync before it has passed (RFC 9110 § 10.2.3). */
+  private holdRest(ms: number): void {
+    this.restHeld = true;
+    this.cmd({ type: 'set-timer', key: 'hold-rest', ms });
+  }
+
+  /** Schedules the retry of a failed page: the backoff delay, or the server's `Retry-After` when longer. */
+  private pageFailed(flow: SyncFlow, retryAfter = 0): void {
     const delays = this.config.restRetry;
-    const delay = delays[Math.min(flow.attempts, delays.length - 1)]!;
+    const delay = Math.max(delays[Math.min(flow.attempts, delays.length - 1)]!, retryAfter);
     flow.attempts++;
     flow.waiting = true;
     this.cmd({ type: 'set-timer', key: `retry#${flow.id}`, ms: delay });
@@ -490,7 +512,8 @@ export class EventSyncMachine {
     this.dropSocket(flow, 1000, 'sync complete');
   }
 
-  private end(flow: SyncFlow, code: number, reason: string): void {
+  /** Ends `flow`: its socket, its page request and its timers; the sync is no longer running. */
+  protected end(flow: SyncFlow, code: number, reason: string): void {
     this.dropSocket(flow, code, reason);
     if (flow.request !== undefined) this.cmd({ type: 'abort', request: flow.request });
     this.cmd({ type: 'cancel-timer', key: `retry#${flow.id}` });
@@ -509,6 +532,15 @@ export class EventSyncMachine {
   protected onTimer(key: string): void {
     if (key === 'resync') {
       if (this.flows.length === 0 && !this.authError) this.start();
+      return;
+    }
+    if (key === 'hold-rest') {
+      this.restHeld = false;
+      for (const f of this.flows) {
+        if (!f.waiting) continue;
+        this.cmd({ type: 'cancel-timer', key: `retry#${f.id}` });
+        this.requestPage(f);
+      }
       return;
     }
     const [kind, id] = key.split('#');

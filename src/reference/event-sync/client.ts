@@ -49,7 +49,17 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
   const create = options.createMachine ?? ((config, state) => new EventSyncMachine(config, state));
   const machine = create({ ...defaultSyncClientConfig, ...options.config }, persisted.state);
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
-  const sockets = new SocketTable(env, {
+  // The socket table reports a close without its code: a listener added before its own
+  // handler (listeners run in the order added) notes the code of the close being reported.
+  let closeCode: number | undefined;
+  const Base = env.WebSocket;
+  const WebSocket = class extends Base {
+    constructor(...args: ConstructorParameters<typeof Base>) {
+      super(...args);
+      this.addEventListener('close', (e) => void (closeCode = (e as CloseEvent).code));
+    }
+  } as typeof Base;
+  const sockets = new SocketTable({ WebSocket }, {
     open: (socket) => feed({ type: 'ws-open', socket }),
     message: (socket, data) => {
       let frame;
@@ -60,15 +70,18 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
       }
       feed({ type: 'ws-frame', socket, frame });
     },
-    closed: (socket) => feed({ type: 'ws-closed', socket }),
+    closed: (socket) => feed({ type: 'ws-closed', socket, code: closeCode }),
   });
   const requests = new Map<number, AbortController>();
   const authorization = `Bearer ${env.token}`;
   let disposed = false;
 
+  const writes = new WriteQueue(env);
+
   const feed = (event: SyncClientEvent): void => {
     if (disposed) return;
     for (const c of machine.handle(event)) execute(c);
+    writes.flush();
   };
 
   const execute = (c: SyncCommand): void => {
@@ -91,15 +104,14 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
       case 'cancel-timer':
         return timers.cancel(c.key);
       case 'store':
-        env.storage.setItem(syncStorageKeys.chunk(chunks), JSON.stringify(c.events));
-        env.storage.setItem(syncStorageKeys.chunks, String(++chunks));
+        writes.put(syncStorageKeys.chunk(chunks), JSON.stringify(c.events));
+        writes.put(syncStorageKeys.chunks, String(++chunks));
         return;
       case 'save-checkpoint':
-        env.storage.setItem(syncStorageKeys.checkpoint, c.checkpoint);
+        writes.put(syncStorageKeys.checkpoint, c.checkpoint);
         return;
       case 'save-resume':
-        if (c.resume) env.storage.setItem(syncStorageKeys.resume, JSON.stringify(c.resume));
-        else env.storage.removeItem(syncStorageKeys.resume);
+        writes.put(syncStorageKeys.resume, c.resume ? JSON.stringify(c.resume) : null);
         return;
       case 'log':
         env.log(c.msg, c.fields);
@@ -113,7 +125,7 @@ export function createEventSyncClient(env: ClientEnv, options: EventSyncClientOp
     try {
       const signal = AbortSignal.any([abort.signal, env.timeoutSignal(syncTiming.requestTimeout)]);
       const r = await env.fetch(restPageUrl(since), { headers: { authorization }, signal });
-      if (!r.ok) return feed({ type: 'page-failed', request, status: r.status });
+      if (!r.ok) return feed({ type: 'page-failed', request, status: r.status, retryAfter: retryAfterMs(r, env.Date.now()) });
       let page;
       try {
         page = parseRestPage(await r.json());
@@ -165,4 +177,56 @@ function readPersisted(env: ClientEnv): { state: PersistedSyncState; chunks: num
     }
   }
   return { state: { checkpoint, resume, storedIds }, chunks };
+}
+
+/**
+ * Writes to `env.storage` in order, never out of it: a write the storage refuses (its
+ * quota is used up) waits, with every write after it, until a later attempt succeeds (at
+ * each later write and after each event the client handles). What storage holds is
+ * therefore always the state of some earlier moment — the checkpoint is never written
+ * before the store chunks it covers — and a restart finds an older checkpoint at worst,
+ * never one ahead of the stored events (docs/protocols/event-sync.md, "Storage failures").
+ */
+class WriteQueue {
+  private readonly pending: { key: string; value: string | null }[] = [];
+  private refused = false;
+
+  constructor(private readonly env: ClientEnv) {}
+
+  /** Writes `value` under `key` (`null` removes it), after every write still pending. */
+  put(key: string, value: string | null): void {
+    this.pending.push({ key, value });
+    this.flush();
+  }
+
+  /** Retries the pending writes in order; stops at the first the storage refuses. */
+  flush(): void {
+    while (this.pending.length > 0) {
+      const w = this.pending[0]!;
+      try {
+        if (w.value === null) this.env.storage.removeItem(w.key);
+        else this.env.storage.setItem(w.key, w.value);
+      } catch (e) {
+        // Logged once per refusal spell, not at every retry.
+        if (!this.refused) this.env.log('storage write refused', { key: w.key, error: (e as Error).name, pending: this.pending.length });
+        this.refused = true;
+        return;
+      }
+      this.refused = false;
+      this.pending.shift();
+    }
+  }
+}
+
+/**
+ * The wait a `429` or `503` asks for in its `Retry-After` header (RFC 9110 § 10.2.3): whole
+ * seconds, or an HTTP date measured against the device's clock; `undefined` without one.
+ */
+export function retryAfterMs(r: Response, now: number): number | undefined {
+  if (r.status !== 429 && r.status !== 503) return undefined;
+  const v = r.headers.get('retry-after')?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -37,7 +37,23 @@ export interface InjectionRule {
   chance: number;
   times: number;
   clamp?: boolean;
+  /**
+   * With `batch: 'any'`: the drawn point may also be the handshake (before
+   * `sync.stream.start`, drawn as batch -1) or the moment between the `isLast` batch and
+   * `sync.stream.complete` (drawn as batch = the stream's batch count).
+   */
+  phases?: boolean;
 }
+
+/** What event payloads look like: distinct per entity (`plain`), a few shared by many events (`shared`), or rich shared ones with nesting and escaped text (`rich`). */
+export type PayloadStyle = 'plain' | 'shared' | 'rich';
+
+/**
+ * How the frames of a stream are paced: every `batchInterval` (`steady`), a gap drawn per
+ * frame in 0–2 × `batchInterval` (`jittery`), a long query before the first batch
+ * (`slow-first`), or one long gap at a batch drawn per stream (`hiccup`).
+ */
+export type StreamPace = { kind: 'steady' } | { kind: 'jittery' } | { kind: 'slow-first'; ms: number } | { kind: 'hiccup'; ms: number };
 
 /** Options resolved to what the decisions need. */
 export interface EventSyncServerConfig {
@@ -54,6 +70,16 @@ export interface EventSyncServerConfig {
   revokeAt?: number;
   knows(token: string): boolean;
   inject: Partial<Record<InjectionKind, InjectionRule>>;
+  /** Payload shapes (default `plain`). */
+  payloads?: PayloadStyle;
+  /** Invalid events take every invalid form of § 2.2 (`all`), or the two classic ones (default). */
+  invalidForms?: 'classic' | 'all';
+  /** Batches hold `batchSize` events (default), or 1–`batchSize` drawn per batch (`varied`). */
+  batchShape?: 'fixed' | 'varied';
+  /** Frame pacing (default `steady`). */
+  pace?: StreamPace;
+  /** Query time of a REST page, drawn per request in [min, max] ms (default: none). */
+  pageDelay?: { min: number; max: number };
 }
 
 function knowsFor(options: EventSyncServerOptions): (token: string) => boolean {
@@ -68,6 +94,10 @@ function knowsFor(options: EventSyncServerOptions): (token: string) => boolean {
  * invalid events, batches of 5–40 events 20–120 ms apart, sometimes writes during the
  * run, each stream failing with a database error (15 %), a malformed frame (8 %) or a
  * stall (8 %) at a drawn batch, and in half the worlds a third of the REST pages cut short.
+ * Then the dimensions added later (drawn after those, so the draws above stay as they
+ * were): payload shapes, the invalid forms, varied batch lengths, frame pacing, REST page
+ * latency, injections at the handshake or before `complete`, tiny logs, write bursts
+ * and, rarely, a token revocation.
  */
 export function resolveEventSyncConfig(options: EventSyncServerOptions, random?: Random): EventSyncServerConfig {
   const d = eventSyncServerDefaults;
@@ -101,21 +131,46 @@ function drawConfig(r: Random): EventSyncServerConfig {
   const append = r.chance(0.5) ? { every: r.int(300, 2000), count: r.int(1, 3), until: 50_000 } : undefined;
   // Drawn last, so that the draws above stay what they were before short pages existed.
   const shortPages = r.chance(0.5) ? 1 / 3 : 0;
+  // Every draw below came later still (docs/protocols/event-sync.md, "What property runs draw").
+  const payloads = (['plain', 'shared', 'rich'] as const)[r.int(0, 2)]!;
+  const invalidForms = r.chance(0.5) ? 'all' : 'classic';
+  const batchShape = r.chance(0.4) ? 'varied' : 'fixed';
+  const paceKind = (['steady', 'steady', 'jittery', 'slow-first', 'hiccup'] as const)[r.int(0, 4)]!;
+  const pace: StreamPace =
+    paceKind === 'slow-first'
+      ? { kind: paceKind, ms: r.int(800, 4000) }
+      : paceKind === 'hiccup'
+        ? { kind: paceKind, ms: r.int(3000, 8000) }
+        : { kind: paceKind };
+  const pageDelay = r.chance(0.4) ? (r.chance(0.25) ? { min: 500, max: r.int(1500, 6000) } : { min: 0, max: r.int(50, 400) }) : undefined;
+  const phases = r.chance(0.5);
+  const tiny = r.chance(0.08) ? r.int(0, 6) : undefined;
+  const bursts =
+    append === undefined && r.chance(0.25)
+      ? Array.from({ length: r.int(1, 3) }, () => ({ at: r.int(2000, 50_000), count: r.int(20, 150) })).sort((a, b) => a.at - b.at)
+      : undefined;
+  const revokeAt = r.chance(0.04) ? r.int(40_000, 58_000) : undefined;
   return {
     drawn: true,
-    events,
+    events: tiny ?? events,
     ties,
     invalid,
     batchSize,
     batchInterval,
     shortPages,
-    append,
+    append: append ?? bursts,
+    revokeAt,
     knows: knowsFor({}),
     inject: {
-      dbError: { batch: 'any', chance: 0.15, times: Infinity },
-      malformed: { batch: 'any', chance: 0.08, times: Infinity },
-      stall: { batch: 'any', chance: 0.08, times: Infinity },
+      dbError: { batch: 'any', chance: 0.15, times: Infinity, phases },
+      malformed: { batch: 'any', chance: 0.08, times: Infinity, phases },
+      stall: { batch: 'any', chance: 0.08, times: Infinity, phases },
     },
+    payloads,
+    invalidForms,
+    batchShape,
+    pace,
+    pageDelay,
   };
 }
 
@@ -124,7 +179,13 @@ export function describeConfig(c: EventSyncServerConfig): Record<string, unknown
   const inject: Record<string, unknown> = {};
   for (const k of injectionKinds) {
     const i = c.inject[k];
-    if (i) inject[k] = { batch: i.batch, chance: i.chance, times: Number.isFinite(i.times) ? i.times : undefined };
+    if (i)
+      inject[k] = {
+        batch: i.batch,
+        chance: i.chance,
+        times: Number.isFinite(i.times) ? i.times : undefined,
+        phases: i.phases || undefined,
+      };
   }
   return {
     drawn: c.drawn || undefined,
@@ -134,7 +195,13 @@ export function describeConfig(c: EventSyncServerConfig): Record<string, unknown
     batchInterval: c.batchInterval,
     shortPages: c.shortPages || undefined,
     append: c.append,
+    revokeAt: c.revokeAt,
     inject: Object.keys(inject).length ? inject : undefined,
+    payloads: c.payloads,
+    invalidForms: c.invalidForms,
+    batchShape: c.batchShape,
+    pace: c.pace,
+    pageDelay: c.pageDelay,
   };
 }
 
@@ -162,6 +229,8 @@ export interface EventLog {
   /** Draws which appended events are invalid. */
   readonly random: Random;
   readonly invalid: number;
+  readonly payloads: PayloadStyle;
+  readonly invalidForms: 'classic' | 'all';
 }
 
 const DAY = 86_400_000;
@@ -194,14 +263,11 @@ function push(log: EventLog, ms: number, valid: boolean): LogEntry {
   const second = Math.floor(ms / 1000) * 1000;
   const timestamp = stampOf(second);
   const type = syncEventTypes[n % syncEventTypes.length]!;
-  const entity = `${type.startsWith('stack') ? 'stack' : 'task'}-${(n % 97) + 1}`;
+  const payload = payloadOf(log.payloads, type, n);
   // Invalid events keep a position (id, timestamp) but cannot be applied. Ids, timestamps,
   // types and entities need no JSON escaping, so the event is written directly.
-  const json = valid
-    ? `{"id":"${id}","timestamp":"${timestamp}","type":"${type}","payload":{"entity":"${entity}"}}`
-    : n % 2
-      ? `{"id":"${id}","timestamp":"${timestamp}","type":"task.archived.v2","payload":{"entity":"${entity}"}}`
-      : `{"id":"${id}","timestamp":"${timestamp}","type":"${type}","payload":null}`;
+  const head = `{"id":"${id}","timestamp":"${timestamp}"`;
+  const json = valid ? `${head},"type":"${type}","payload":${payload}}` : invalidJson(log.invalidForms, head, type, payload, n);
   const entry: LogEntry = { id, timestamp, ms: second, valid, json };
   const i = log.entries.length;
   log.entries.push(entry);
@@ -211,12 +277,34 @@ function push(log: EventLog, ms: number, valid: boolean): LogEntry {
 }
 
 /**
+ * The payload of event `n`: `plain` payloads name one of 97 entities; `shared` ones one of
+ * three, so that many events carry the same payload under different ids; `rich` ones add
+ * nesting, a list, `null` and text that needs JSON escapes (the same for many events).
+ */
+function payloadOf(style: PayloadStyle, type: string, n: number): string {
+  const kind = type.startsWith('stack') ? 'stack' : 'task';
+  if (style === 'plain') return `{"entity":"${kind}-${(n % 97) + 1}"}`;
+  if (style === 'shared') return `{"entity":"${kind}-${(n % 3) + 1}"}`;
+  return `{"entity":"${kind}-${(n % 3) + 1}","title":"Caf\\u00e9 \\"ready\\" \\u2713 \\\\ \\ud83d\\ude80","tags":["a","b"],"meta":{"owner":null,"rank":${n % 2}}}`;
+}
+
+/** An invalid event (§ 2.2): an unknown type, or a payload that is not an object — `null` and (with `all`) missing, a list, a string. */
+function invalidJson(forms: 'classic' | 'all', head: string, type: string, payload: string, n: number): string {
+  const form = forms === 'all' ? n % 5 : n % 2;
+  if (form === 1) return `${head},"type":"task.archived.v2","payload":${payload}}`;
+  if (form === 0) return `${head},"type":"${type}","payload":null}`;
+  if (form === 2) return `${head},"type":"${type}"}`;
+  if (form === 3) return `${head},"type":"${type}","payload":[${payload}]}`;
+  return `${head},"type":"${type}","payload":"${type}"}`;
+}
+
+/**
  * Builds the initial log: `events` events whose timestamps (whole seconds, 1–5 s apart)
  * end before `nowMs`; runs of 1–`ties` consecutive events share a timestamp; each event
  * is invalid with probability `invalid`.
  */
 export function createEventLog(
-  config: Pick<EventSyncServerConfig, 'events' | 'ties' | 'invalid'>,
+  config: Pick<EventSyncServerConfig, 'events' | 'ties' | 'invalid' | 'payloads' | 'invalidForms'>,
   nowMs: number,
   random: Random,
 ): EventLog {
@@ -227,6 +315,8 @@ export function createEventLog(
     nextId: 1,
     random: random.stream('append'),
     invalid: config.invalid,
+    payloads: config.payloads ?? 'plain',
+    invalidForms: config.invalidForms ?? 'classic',
   };
   let ms = Math.floor((nowMs - DAY - config.events * 5000) / 1000) * 1000;
   let left = 0;
@@ -289,12 +379,16 @@ export interface LogLine {
   fields: Record<string, unknown>;
 }
 
-export type AuthVerdict = { ok: true } | { ok: false; reason: 'missing token' | 'unknown token' | 'token revoked' };
+export type AuthVerdict = { ok: true } | { ok: false; reason: 'missing token' | 'unknown token' | 'token revoked' | 'token expired' };
 
-/** Whether `token` is accepted at virtual time `now` (revocation applies from `revokeAt` on). */
-export function authorize(config: EventSyncServerConfig, token: string | undefined, now: number): AuthVerdict {
+/**
+ * Whether `token` is accepted at virtual time `now` (revocation applies from `revokeAt`
+ * on); `expired`: a `token-expiry` fault expired the credentials of the requesting node.
+ */
+export function authorize(config: EventSyncServerConfig, token: string | undefined, now: number, expired = false): AuthVerdict {
   if (!token) return { ok: false, reason: 'missing token' };
   if (config.revokeAt !== undefined && now >= config.revokeAt) return { ok: false, reason: 'token revoked' };
+  if (expired) return { ok: false, reason: 'token expired' };
   if (!config.knows(token)) return { ok: false, reason: 'unknown token' };
   return { ok: true };
 }
@@ -316,6 +410,8 @@ export interface SyncRequest {
   query: URLSearchParams;
   token: string | undefined;
   dup: boolean;
+  /** The token was issued before a credential expiry that applies to the requesting node. */
+  expired?: boolean;
 }
 
 /** An HTTP answer; `body` is sent as JSON (or, when a string, as is). */
@@ -343,12 +439,12 @@ export function handleHttp(
   now: number,
 ): { response: SyncResponse; logs: LogLine[] } {
   if (req.path === syncPaths.stream) {
-    const auth = authorize(config, req.token, now);
+    const auth = authorize(config, req.token, now, req.expired);
     if (!auth.ok) return rejected(req, 401, 'unauthorized', auth.reason);
     return rejected(req, 426, 'upgrade_required', `${req.path} only accepts WebSocket upgrades`);
   }
   if (req.path !== syncPaths.events) return rejected(req, 404, 'not_found', `no event-sync endpoint at ${req.path}`);
-  const auth = authorize(config, req.token, now);
+  const auth = authorize(config, req.token, now, req.expired);
   if (!auth.ok) return rejected(req, 401, 'unauthorized', auth.reason);
   if (req.method !== 'GET')
     return rejected(req, 405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use GET`, { allow: 'GET' });
@@ -411,10 +507,34 @@ export function pageLength(config: Pick<EventSyncServerConfig, 'shortPages'>, si
 // ---------------------------------------------------------------------------------------
 // Streams
 
+/** Events of the stream's next batch: `batchSize`, or with `varied` batches 1–`batchSize` drawn per (socket, batch). */
+export function batchLength(config: Pick<EventSyncServerConfig, 'batchSize' | 'batchShape'>, socket: string, batchIndex: number): number {
+  if (config.batchShape !== 'varied' || config.batchSize <= 1) return config.batchSize;
+  return 1 + (fnv1a32(`batch|${socket}|${batchIndex}`) % config.batchSize);
+}
+
+/** How many batches a stream of `events` events on `socket` is sent in. */
+export function batchCount(config: Pick<EventSyncServerConfig, 'batchSize' | 'batchShape'>, socket: string, events: number): number {
+  if (config.batchShape !== 'varied') return Math.ceil(events / config.batchSize);
+  let n = 0;
+  for (let left = events; left > 0; n++) left -= batchLength(config, socket, n);
+  return n;
+}
+
+/** Virtual ms before the stream's next step (the database read time of the next batch), as the world's {@link StreamPace} says. */
+export function frameDelay(config: Pick<EventSyncServerConfig, 'batchInterval' | 'pace'>, s: StreamSession): number {
+  const pace = config.pace ?? { kind: 'steady' };
+  const i = config.batchInterval;
+  if (pace.kind === 'jittery') return fnv1a32(`pace|${s.socket}|${s.batchIndex}`) % (2 * i + 1);
+  if (pace.kind === 'slow-first') return s.batchIndex === 0 ? pace.ms : i;
+  if (pace.kind === 'hiccup') return s.batchIndex === fnv1a32(`hiccup|${s.socket}`) % 4 ? pace.ms : i;
+  return i;
+}
+
 /** A failure injected into one stream. */
 export interface Injection {
   kind: InjectionKind;
-  /** Before this batch (0-based). */
+  /** Before this batch (0-based); -1: before `sync.stream.start`; the batch count: between the `isLast` batch and `complete`. */
   batch: number;
 }
 
@@ -429,6 +549,8 @@ export interface StreamSession {
   next: number;
   batchIndex: number;
   injection?: Injection;
+  /** `sync.stream.start` was sent. */
+  started: boolean;
   state: 'streaming' | 'complete' | 'failed' | 'stalled';
 }
 
@@ -448,7 +570,11 @@ export function drawInjection(
     const left = budget[kind] ?? rule.times;
     if (left <= 0 || !random.chance(rule.chance)) continue;
     const lastBatch = Math.max(0, batches - 1);
-    let batch = rule.batch === 'any' ? random.int(0, lastBatch) : rule.batch;
+    let batch = rule.batch === 'any' ? (rule.phases ? random.int(-1, batches) : random.int(0, lastBatch)) : rule.batch;
+    if (rule.phases && batch === batches && batches > 0) {
+      budget[kind] = left - 1;
+      return { kind, batch };
+    }
     if (rule.clamp) batch = Math.min(batch, lastBatch);
     if (batch > lastBatch) continue;
     budget[kind] = left - 1;
@@ -478,13 +604,14 @@ export function handleStreamFrame(
   const pos = since === null ? null : parseCursor(since)!;
   const start = indexAfter(log, pos);
   const end = log.entries.length;
-  const batches = Math.ceil((end - start) / config.batchSize);
+  const batches = batchCount(config, socket, end - start);
   const injection = inject(batches);
-  const session: StreamSession = { socket, since, start, end, next: start, batchIndex: 0, injection, state: 'streaming' };
+  const started = injection?.batch !== -1;
+  const session: StreamSession = { socket, since, start, end, next: start, batchIndex: 0, injection, started, state: 'streaming' };
   const total = end - start;
   return {
     session,
-    frames: [`{"type":"sync.stream.start","totalEvents":${total}}`],
+    frames: started ? [`{"type":"sync.stream.start","totalEvents":${total}}`] : [],
     logs: [
       {
         event: 'stream.request',
@@ -495,13 +622,20 @@ export function handleStreamFrame(
           batches,
           first: total ? cursorOf(log.entries[start]!) : undefined,
           last: total ? cursorOf(log.entries[end - 1]!) : undefined,
-          injection: injection ? `${injection.kind} before batch ${injection.batch}` : undefined,
+          injection: injection ? `${injection.kind} ${injectionPoint(injection.batch, batches)}` : undefined,
         },
       },
     ],
   };
 }
 
+function injectionPoint(batch: number, batches: number): string {
+  if (batch < 0) return 'before start';
+  if (batch >= batches && batches > 0) return 'before complete';
+  return `before batch ${batch}`;
+}
+
+/** A `sync.stream.error` frame. */
 export function errorFrame(error: string, code: string): string {
   return JSON.stringify({ type: 'sync.stream.error', error, code });
 }
@@ -518,7 +652,7 @@ export function streamStep(
 ): { frames: string[]; logs: LogLine[]; more: boolean } {
   if (s.state !== 'streaming') return { frames: [], logs: [], more: false };
   const inj = s.injection;
-  if (inj && inj.batch === s.batchIndex) {
+  if (inj && inj.batch === (s.started ? s.batchIndex : -1)) {
     if (inj.kind === 'dbError') {
       s.state = 'failed';
       return {
@@ -542,7 +676,7 @@ export function streamStep(
       more: false,
     };
   }
-  const to = Math.min(s.end, s.next + config.batchSize);
+  const to = Math.min(s.end, s.next + batchLength(config, s.socket, s.batchIndex));
   const isLast = to >= s.end;
   const frames: string[] = [];
   if (to > s.next) {
@@ -552,7 +686,8 @@ export function streamStep(
     s.batchIndex++;
     s.next = to;
   }
-  if (!isLast) return { frames, logs: [], more: true };
+  // An injection drawn between the `isLast` batch and `complete` strikes at the next step.
+  if (!isLast || (inj && inj.batch === s.batchIndex && to > s.start)) return { frames, logs: [], more: true };
   s.state = 'complete';
   const last = log.entries[s.end - 1];
   const newCheckpoint = s.end > s.start && last ? cursorOf(last) : s.since;

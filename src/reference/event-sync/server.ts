@@ -20,11 +20,11 @@
  * - `checkpoint.issued` `{checkpoint, via, count, digest}`: every checkpoint handed out
  *   (`sync.stream.complete`, last REST page) with what a store synced up to it holds
  *   (the valid events at or before it: their number and digest)
- * - `request.rejected`, `upgrade.rejected`, `frame.ignored`, `auth.revoked`
+ * - `request.rejected`, `upgrade.rejected`, `frame.ignored`, `auth.revoked`, `auth.expired` `{node, entry, sockets}`
  */
 import type { SimTimer } from '../../sim/clock.js';
 import type { ServerApp, ServerEnv, ServerFactory } from '../../sim/server-host.js';
-import type { SimHttpRequest } from '../../sim/transport/http-types.js';
+import type { SimHttpRequest, SimHttpResponse } from '../../sim/transport/http-types.js';
 import type { ServerSocket } from '../../sim/transport/server-socket.js';
 import {
   appendEvents,
@@ -33,6 +33,7 @@ import {
   createEventLog,
   describeConfig,
   drawInjection,
+  frameDelay,
   handleHttp,
   handleStreamFrame,
   resolveEventSyncConfig,
@@ -126,8 +127,16 @@ export function createEventSyncServerApp(
   const { config, log } = db;
   const streams = new Map<ServerSocket, { session: StreamSession; timer?: SimTimer; abandon?: SimTimer }>();
   const injections = env.random.stream(`inject/${env.generation}`);
+  const pageTimes = env.random.stream(`pages/${env.generation}`);
   let appendTimer: SimTimer | undefined;
   let revokeTimer: SimTimer | undefined;
+  // Token expiries (`token-expiry`): every token of this protocol was issued before the
+  // run, so an expiry rejects the tokens of its node (or of every node) from then on. A
+  // process that lost its state hears of each again from the kernel.
+  const expiredNodes = new Set<string>();
+  let allExpired = false;
+  const isExpired = (node: string): boolean => allExpired || expiredNodes.has(node);
+  const open = new Set<ServerSocket>();
 
   const perform = (logs: LogLine[]): void => {
     for (const l of logs) env.log(l.event, l.fields);
@@ -148,7 +157,7 @@ export function createEventSyncServerApp(
     const out = streamStep(log, config, s.session);
     perform(out.logs);
     for (const f of out.frames) socket.send(f);
-    if (out.more) s.timer = env.setTimeout(() => step(socket), config.batchInterval);
+    if (out.more) s.timer = env.setTimeout(() => step(socket), frameDelay(config, s.session));
     else if (s.session.state !== 'complete') {
       // A failed stream: the client is expected to close it; close it ourselves if it does not.
       s.abandon = env.setTimeout(function abandonStream() {
@@ -214,32 +223,41 @@ export function createEventSyncServerApp(
     );
   };
 
+  /** Decides and answers an HTTP request now. */
+  const answer = (req: SimHttpRequest): SimHttpResponse => {
+    const out = handleHttp(
+      log,
+      config,
+      {
+        id: req.id,
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        token: bearerOf(req.headers.get('authorization')),
+        dup: req.duplicate,
+        expired: isExpired(req.node),
+      },
+      env.now(),
+    );
+    perform(out.logs);
+    const r = out.response;
+    return {
+      status: r.status,
+      headers: { 'content-type': 'application/json', ...r.headers },
+      body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
+    };
+  };
+
   armAppends();
   if (config.revokeAt !== undefined && config.revokeAt >= env.now()) armRevocation();
 
   return {
     db,
     http(req: SimHttpRequest) {
-      const out = handleHttp(
-        log,
-        config,
-        {
-          id: req.id,
-          method: req.method,
-          path: req.path,
-          query: req.query,
-          token: bearerOf(req.headers.get('authorization')),
-          dup: req.duplicate,
-        },
-        env.now(),
-      );
-      perform(out.logs);
-      const r = out.response;
-      return {
-        status: r.status,
-        headers: { 'content-type': 'application/json', ...r.headers },
-        body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
-      };
+      const delay = config.pageDelay && req.path === syncPaths.events ? pageTimes.int(config.pageDelay.min, config.pageDelay.max) : 0;
+      if (delay === 0) return answer(req);
+      // The page's query time: the page is read (and logged) when it is answered.
+      return new Promise<SimHttpResponse>((resolve) => env.setTimeout(() => resolve(answer(req)), delay));
     },
     upgrade(req: SimHttpRequest) {
       const refuse = (status: number, reason: string): number => {
@@ -249,10 +267,11 @@ export function createEventSyncServerApp(
       if (req.path !== syncPaths.stream || variant === 'no-stream') return refuse(404, `no event-sync WebSocket endpoint at ${req.path}`);
       // A browser cannot set headers on a WebSocket upgrade: it may send the token as `access_token` instead.
       const token = bearerOf(req.headers.get('authorization')) ?? (req.query.get('access_token') || undefined);
-      const auth = authorize(config, token, env.now());
+      const auth = authorize(config, token, env.now(), isExpired(req.node));
       if (!auth.ok) return refuse(401, auth.reason);
     },
     connection(socket: ServerSocket) {
+      open.add(socket);
       socket.on('message', (data) => {
         stop(socket);
         const out = handleStreamFrame(log, config, socket.id, data, (batches) => drawInjection(config, db.budget, batches, injections));
@@ -260,14 +279,28 @@ export function createEventSyncServerApp(
         for (const f of out.frames) socket.send(f);
         if (out.session) {
           streams.set(socket, { session: out.session });
-          streams.get(socket)!.timer = env.setTimeout(() => step(socket), config.batchInterval);
+          streams.get(socket)!.timer = env.setTimeout(() => step(socket), frameDelay(config, out.session));
         }
       });
-      socket.on('close', () => stop(socket));
+      socket.on('close', () => {
+        open.delete(socket);
+        stop(socket);
+      });
+    },
+    expireCredentials(expiry) {
+      if (expiry.node === undefined) allExpired = true;
+      else expiredNodes.add(expiry.node);
+      const sockets = [...open].filter((s) => isExpired(s.node));
+      env.log('auth.expired', { node: expiry.node, entry: expiry.entry, sockets: sockets.map((s) => s.id) });
+      for (const s of sockets) {
+        stop(s);
+        s.close(syncRevokedCloseCode, 'token expired');
+      }
     },
     recover() {
       // The kernel cancelled every timer and closed every socket at the restart.
       streams.clear();
+      open.clear();
       armAppends();
       armRevocation();
     },

@@ -12,6 +12,10 @@ import { restOnly } from './zoo/rest-only.js';
 import { sinceAsTimestamp } from './zoo/since-as-timestamp.js';
 import { fallbackFromStreamStart } from './zoo/fallback-from-stream-start.js';
 import { stopsAtShortPage } from './zoo/stops-at-short-page.js';
+import { givesUpOn1013 } from './zoo/gives-up-on-1013.js';
+import { ignoresRetryAfter } from './zoo/ignores-retry-after.js';
+import { reconnectsOn1009 } from './zoo/reconnects-on-1009.js';
+import { retriesRefusedToken } from './zoo/retries-refused-token.js';
 import { streamAndRestTogether } from './zoo/stream-and-rest-together.js';
 
 /**
@@ -33,4 +37,8 @@ export const eventSyncVariants: Record<string, ClientVariant> = {
   'progress-only-at-end': progressOnlyAtEnd,
   'since-as-timestamp': sinceAsTimestamp,
   'fallback-from-stream-start': fallbackFromStreamStart,
+  'reconnects-on-1009': reconnectsOn1009,
+  'gives-up-on-1013': givesUpOn1013,
+  'retries-refused-token': retriesRefusedToken,
+  'ignores-retry-after': ignoresRetryAfter,
 };

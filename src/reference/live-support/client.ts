@@ -119,7 +119,14 @@ const SAVED_KEY = 'live-support.client';
 
 function save(env: ClientEnv, v: Saved): void {
   const text = JSON.stringify(v);
-  if (env.storage.getItem(SAVED_KEY) !== text) env.storage.setItem(SAVED_KEY, text);
+  if (env.storage.getItem(SAVED_KEY) === text) return;
+  try {
+    env.storage.setItem(SAVED_KEY, text);
+  } catch (err) {
+    // A full quota (or a private mode that refuses writes): the app works on; only a
+    // refreshed tab will not come back as it was, which no requirement asks of it.
+    env.log('could not save the view for a refreshed tab', { reason: (err as Error).name });
+  }
 }
 
 function readSaved(env: ClientEnv): Saved | undefined {
@@ -203,7 +210,14 @@ function createWidgetShell(
       const r = await fetchWithin(env, liveTiming.requestTimeout, livePaths.chats(email));
       if (r.status === 404) return feed({ type: 'poll-done', request, chats: [], status: 404 });
       if (!r.ok) return feed({ type: 'poll-done', request, chats: undefined, status: r.status });
-      feed({ type: 'poll-done', request, chats: parseChatList(await r.json()), status: r.status });
+      let chats;
+      try {
+        chats = parseChatList(await r.json());
+      } catch {
+        // A captive portal's sign-in page, or a body cut short: the loop goes on.
+        return feed({ type: 'poll-done', request, chats: undefined, status: r.status, malformed: true });
+      }
+      feed({ type: 'poll-done', request, chats, status: r.status });
     } catch {
       feed({ type: 'poll-done', request, chats: undefined });
     }
@@ -249,7 +263,20 @@ function createDashboardShell(
 ): DashboardShell {
   const machine = make(config, env.isOnline());
   const timers = new NamedTimers<DashboardTimerKey>(env, (key) => feed({ type: 'timer', key }));
-  const sockets = new SocketTable(env, {
+  // The socket table reports a close without its event: a listener added when the socket
+  // is made runs before the table's `onclose` (listeners run in the order they were added)
+  // and keeps the code for the `closed` report that follows at once.
+  let lastClose: { code: number; wasClean: boolean } | undefined;
+  const Base = env.WebSocket;
+  const WebSocketWithCloseCode = class extends Base {
+    constructor(...args: ConstructorParameters<typeof Base>) {
+      super(...args);
+      this.addEventListener('close', (e) => {
+        lastClose = { code: (e as CloseEvent).code, wasClean: (e as CloseEvent).wasClean };
+      });
+    }
+  } as typeof Base;
+  const sockets = new SocketTable({ WebSocket: WebSocketWithCloseCode }, {
     open: (socket) => feed({ type: 'ws-open', socket }),
     message: (socket, data) => {
       let frame;
@@ -261,7 +288,11 @@ function createDashboardShell(
       }
       feed({ type: 'ws-frame', socket, frame });
     },
-    closed: (socket) => feed({ type: 'ws-closed', socket }),
+    closed: (socket) => {
+      const e = lastClose;
+      lastClose = undefined;
+      feed({ type: 'ws-closed', socket, code: e?.code, wasClean: e?.wasClean });
+    },
   });
   const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
   let disposed = false;

@@ -14,12 +14,18 @@ export interface DashboardConfig {
   backoff: readonly number[];
   /** No frame for this long on an open socket: it is dead (close it and reconnect). */
   silence: number;
+  /** A socket open this long is stable: the backoff starts over. */
+  stable: number;
 }
 
 /** The reference configuration. */
-export const defaultDashboardConfig: DashboardConfig = { backoff: liveTiming.dashboardBackoff, silence: liveTiming.dashboardSilence };
+export const defaultDashboardConfig: DashboardConfig = {
+  backoff: liveTiming.dashboardBackoff,
+  silence: liveTiming.dashboardSilence,
+  stable: liveTiming.dashboardStable,
+};
 
-type TimerKey = 'reconnect' | 'silence';
+type TimerKey = 'reconnect' | 'silence' | 'stable';
 
 /** What happens to the dashboard: user actions, socket events, timers, answers, lifecycle. */
 export type DashboardEvent =
@@ -29,7 +35,8 @@ export type DashboardEvent =
   | { type: 'replace'; chat: string; text: string }
   | { type: 'ws-open'; socket: number }
   | { type: 'ws-frame'; socket: number; frame: DashboardServerFrame }
-  | { type: 'ws-closed'; socket: number }
+  /** The socket closed (or failed to connect): its close code and whether the closing handshake completed, when known. */
+  | { type: 'ws-closed'; socket: number; code?: number; wasClean?: boolean }
   | { type: 'timer'; key: TimerKey }
   | { type: 'request-done'; request: number; status?: number }
   | { type: 'online' }
@@ -50,7 +57,8 @@ export type DashboardCommand =
  * The dashboard's decisions, with no I/O: connect `/ws/dashboard`, subscribe to
  * `chat_updates`, show the customers of each broadcast whose `dashboard_user_id` is the
  * agent's own (ignoring a broadcast older than the one shown), reconnect with backoff
- * (1, 2, 4, 8, 16, 30 s, …), and treat 10 s without a frame as a dead socket. Agent
+ * (1, 2, 4, 8, 16, 30 s, …) that starts over only once a socket stayed open 10 s, and
+ * treat 10 s without a frame as a dead socket. Agent
  * sends and replacements are REST calls; their effect arrives with the next broadcast.
  */
 export class DashboardMachine {
@@ -62,7 +70,8 @@ export class DashboardMachine {
   protected socket: { id: number; state: 'connecting' | 'open'; subscribed: boolean } | undefined;
   private socketCounter = 0;
   private requestCounter = 0;
-  private attempts = 0;
+  /** Consecutive connection attempts since the backoff last started over. */
+  protected attempts = 0;
   /** The customers shown. */
   protected users: ShownUser[] = [];
   /** Chat id → ids of the agent's messages in it, from the last broadcast shown. */
@@ -120,6 +129,7 @@ export class DashboardMachine {
         this.socket = undefined;
         this.cmd({ type: 'cancel-timer', key: 'reconnect' });
         this.cmd({ type: 'cancel-timer', key: 'silence' });
+        this.cmd({ type: 'cancel-timer', key: 'stable' });
         this.users = [];
         this.agentMessages.clear();
         this.lastTimestamp = undefined;
@@ -138,12 +148,14 @@ export class DashboardMachine {
       case 'ws-frame':
         return this.onFrame(e.socket, e.frame);
       case 'ws-closed':
-        if (this.socket?.id === e.socket) this.socketFailed();
+        if (this.socket?.id === e.socket) this.onClosed(e.code, e.wasClean);
         return;
       case 'timer':
         if (e.key === 'reconnect') {
           if (this.wanted && !this.socket) this.open();
-        } else if (this.socket?.state === 'open') {
+        } else if (e.key === 'stable') {
+          this.onStable();
+        } else if (this.socket) {
           this.cmd({ type: 'disconnect', socket: this.socket.id, code: 4000, reason: `no frame within ${this.config.silence} ms` });
           this.socketFailed();
         }
@@ -168,18 +180,35 @@ export class DashboardMachine {
     const id = ++this.socketCounter;
     this.socket = { id, state: 'connecting', subscribed: false };
     this.cmd({ type: 'connect', socket: id });
+    // A handshake that stalls counts as silence too: without this the platform's 30 s
+    // handshake timeout plus backoff overruns LIVE-11's "at least every 30 s".
+    this.cmd({ type: 'set-timer', key: 'silence', ms: this.config.silence });
   }
 
-  private onOpen(id: number): void {
+  /** Socket `id` opened: subscribe, watch for silence, and start the stability timer. */
+  protected onOpen(id: number): void {
     const s = this.socket;
     if (!s || s.id !== id) {
       this.cmd({ type: 'disconnect', socket: id, code: 1000, reason: 'stale socket' });
       return;
     }
     s.state = 'open';
-    this.attempts = 0;
     this.cmd({ type: 'ws-send', socket: id, data: JSON.stringify({ type: 'subscribe', channel: chatUpdatesChannel }) });
     this.cmd({ type: 'set-timer', key: 'silence', ms: this.config.silence });
+    // The backoff starts over only once this socket proves stable: one that the network
+    // drops right after `open` must not reset it (a flapping backend would get a
+    // reconnect every second forever).
+    this.cmd({ type: 'set-timer', key: 'stable', ms: this.config.stable });
+  }
+
+  /** The socket stayed open `stable` ms: the decision to start the backoff over. */
+  protected onStable(): void {
+    if (this.socket?.state === 'open') this.attempts = 0;
+  }
+
+  /** The current socket closed, with `code` (a server's 1000/1001/1012, 1006 for a loss, …): the decision what follows — reconnect, whatever the code. */
+  protected onClosed(_code: number | undefined, _wasClean: boolean | undefined): void {
+    this.socketFailed();
   }
 
   /** A frame arrived on socket `id`: the decision what to show. */
@@ -215,6 +244,7 @@ export class DashboardMachine {
   protected socketFailed(): void {
     this.socket = undefined;
     this.cmd({ type: 'cancel-timer', key: 'silence' });
+    this.cmd({ type: 'cancel-timer', key: 'stable' });
     if (!this.wanted) return;
     const b = this.config.backoff;
     const delay = b[Math.min(this.attempts, b.length - 1)]!;

@@ -3,7 +3,6 @@ import { createLiveSupportClient } from './client.js';
 import { liveSupportPropertyModel } from './property-model.js';
 import { liveSupportRequirements } from './requirements.js';
 import { LiveSupportSnapshotSchema } from './snapshot.js';
-import type { LiveServerVariant } from './server-core.js';
 import { createLiveSupportServer, parseLiveServerOptions } from './server.js';
 import { liveSupportServerVariants, liveSupportVariants } from './variants.js';
 import type { LiveSupportDriver } from './wire.js';
@@ -58,11 +57,18 @@ export const liveSupportProtocol: ProtocolDefinition = {
   },
   defaults: { duration: 30_000, heal: 5_000, clients: ['w1', 'd1'], network: { link: { latency: { kind: 'uniform', min: 10, max: 80 } } } },
   server: (variant, options) => {
-    if (variant !== 'reference' && !(variant in liveSupportServerVariants))
-      throw new Error(`live-support has no server variant "${variant}"`);
-    return createLiveSupportServer(parseLiveServerOptions(options, 'server.options'), variant as LiveServerVariant);
+    const parsed = parseLiveServerOptions(options, 'server.options');
+    if (variant === 'reference') return createLiveSupportServer(parsed);
+    const v = liveSupportServerVariants[variant];
+    if (!v)
+      throw new Error(
+        `live-support has no server variant "${variant}" (expected reference, ${Object.keys(liveSupportServerVariants).join(', ')})`,
+      );
+    return createLiveSupportServer(parsed, v.decisions);
   },
-  serverVariants: liveSupportServerVariants,
+  serverVariants: Object.fromEntries(
+    Object.entries(liveSupportServerVariants).map(([k, v]) => [k, { description: v.description, breaks: v.breaks }]),
+  ),
   reference: (env) => createLiveSupportClient(env),
   variants: liveSupportVariants,
   property: liveSupportPropertyModel,

@@ -1,78 +1,158 @@
 import type * as fc from 'fast-check';
-import { faultPlanArbitrary, networkFaultArbitraries } from '../../conformance/fault-arbitraries.js';
+import {
+  faultPlanArbitrary,
+  networkFaultArbitraries,
+  realWorldFaultArbitraries,
+  worldConditionArbitraries,
+} from '../../conformance/fault-arbitraries.js';
 import type { PropertyModel } from '../../conformance/protocol.js';
 import type { ScenarioAction } from '../../conformance/scenario.js';
+import type { FaultEntry } from '../../sim/faults/plan.js';
 import { liveTiming } from './wire.js';
 
 const DURATION = 45_000;
 const HEAL = 5_000;
 
-/** The cast of a property run: two widgets (customers of two agents), one dashboard per agent. */
-const widgets = {
-  w1: { email: 'alice@example.com', chats: ['chat-a1', 'chat-a2'], dashboard: 'd1' },
-  w2: { email: 'carol@example.com', chats: ['chat-c1', 'chat-c2'], dashboard: 'd2' },
+/** The default customers (server-options.ts): email, owner, chats. */
+const customers = {
+  alice: { email: 'alice@example.com', agent: 'agent-1', chats: ['chat-a1', 'chat-a2'] },
+  bob: { email: 'bob@example.com', agent: 'agent-1', chats: ['chat-b1'] },
+  carol: { email: 'carol@example.com', agent: 'agent-2', chats: ['chat-c1', 'chat-c2'] },
+  dave: { email: 'dave@example.com', agent: 'agent-2', chats: ['chat-d1'] },
 } as const;
-const dashboards = { d1: { user: 'agent-1', widget: 'w1' }, d2: { user: 'agent-2', widget: 'w2' } } as const;
-type WidgetNode = keyof typeof widgets;
-type DashboardNode = keyof typeof dashboards;
+type CustomerName = keyof typeof customers;
+const agents = ['agent-1', 'agent-2'] as const;
+
+/**
+ * The casts a run draws: which customer each widget starts as (and may change to), and
+ * which agent each dashboard is. Two agents with one customer each; the same again with
+ * the single-chat customers; two widgets of one customer and two dashboards of its agent;
+ * two customers of one agent, both of whose dashboards watch them.
+ */
+const casts = [
+  { w1: ['alice', 'bob'], w2: ['carol', 'dave'], d1: 'agent-1', d2: 'agent-2' },
+  { w1: ['bob', 'alice'], w2: ['dave', 'carol'], d1: 'agent-1', d2: 'agent-2' },
+  { w1: ['alice', 'bob'], w2: ['alice', 'carol'], d1: 'agent-1', d2: 'agent-1' },
+  { w1: ['alice', 'carol'], w2: ['bob', 'dave'], d1: 'agent-1', d2: 'agent-1' },
+] as const satisfies readonly { w1: readonly CustomerName[]; w2: readonly CustomerName[]; d1: string; d2: string }[];
+
+const widgetNodes = ['w1', 'w2'] as const;
+const dashboardNodes = ['d1', 'd2'] as const;
+type WidgetNode = (typeof widgetNodes)[number];
+type DashboardNode = (typeof dashboardNodes)[number];
 const clients = ['w1', 'w2', 'd1', 'd2'];
+
+/** How a message's text is drawn: unique, the same text as the one before, a stock phrase, or text that tests encoding and length. */
+const textStyles = ['unique', 'unique', 'unique', 'repeat', 'stock', 'unicode', 'quotes', 'long', 'padded'] as const;
+type TextStyle = (typeof textStyles)[number];
 
 interface Raw {
   at: number;
   node: WidgetNode | DashboardNode;
-  what: 'send' | 'switch' | 'unmount-mount' | 'restart' | 'agent-send' | 'agent-replace';
+  what:
+    | 'send'
+    | 'switch'
+    | 'new-chat'
+    | 'other-email'
+    | 'unmount-mount'
+    | 'restart'
+    | 'agent-send'
+    | 'agent-replace'
+    | 'reopen'
+    | 'switch-agent';
   /** Move a switch or unmount to just after a poll tick, while that poll is in flight (the race LIVE-2 is about). */
   align: boolean;
-  /** ms after the tick (aligned), or the remount gap. */
+  /** ms after the tick (aligned), the remount or reopen gap, or which candidate chat an agent picks. */
   offset: number;
+  text: TextStyle;
 }
 
-/** Which chat a widget shows over time: `[from, chat | null]`, in order. */
-type Timeline = [number, string | null][];
+/** Which (email, chat) a widget shows over time: `[from, view | null]`, in order. */
+type Timeline = [number, { email: string; chat: string } | null][];
 
-function chatAt(timeline: Timeline, t: number): string | null {
-  let chat: string | null = null;
-  for (const [from, c] of timeline) if (from <= t) chat = c;
-  return chat;
+function viewAt(timeline: Timeline, t: number): { email: string; chat: string } | null {
+  let view: Timeline[number][1] = null;
+  for (const [from, v] of timeline) if (from <= t) view = v;
+  return view;
 }
 
-/** Builds the concrete actions from the drawn ones: widget timelines first, then the agents acting on their customer's current chat. */
-function build(raw: Raw[]): ScenarioAction[] {
+/** Draws the texts of one node's messages: repeats, stock phrases, escapes, length. */
+function texter(prefix: string): (style: TextStyle) => string {
+  let n = 0;
+  let last = `${prefix} 0`;
+  return (style) => {
+    n++;
+    const text =
+      style === 'repeat'
+        ? last
+        : style === 'stock'
+          ? ['ok', 'thanks!', 'Any update?'][n % 3]!
+          : style === 'unicode'
+            ? `Grüße ${n} — 👋 «ok» 你好`
+            : style === 'quotes'
+              ? `say "hi" \\o/ <b>${n}</b> & 'bye'`
+              : style === 'long'
+                ? `${prefix} ${n} `.padEnd(600, 'lorem ipsum ')
+                : style === 'padded'
+                  ? `  ${prefix} ${n}\n\t `
+                  : `${prefix} ${n}`;
+    last = text;
+    return text;
+  };
+}
+
+/** Builds the concrete actions from the drawn ones: widget timelines first, then the agents acting on a chat of their customers that a widget shows. */
+function build(raw: Raw[], castIndex: number): ScenarioAction[] {
+  const cast = casts[castIndex]!;
   const actions: ScenarioAction[] = [];
   const timelines = new Map<string, Timeline>();
-  for (const [node, w] of Object.entries(widgets)) {
-    actions.push({ at: 0, node, do: 'mountWidget', args: { email: w.email, chat: w.chats[0] } });
-    const timeline: Timeline = [[0, w.chats[0]]];
-    let chat: string = w.chats[0];
+  for (const node of widgetNodes) {
+    const pool = cast[node];
+    let who: CustomerName = pool[0];
+    let email: string = customers[who].email;
+    let chat: string = customers[who].chats[0];
+    actions.push({ at: 0, node, do: 'mountWidget', args: { email, chat } });
+    const timeline: Timeline = [[0, { email, chat }]];
     let phase = 0; // when the current polling effect started (polls at phase + k·2 s)
     let last = 0;
-    let n = 0;
+    const text = texter(`${who} message`);
     for (const r of raw.filter((x) => x.node === node).sort((a, b) => a.at - b.at)) {
       let at = r.at;
-      if (r.align && (r.what === 'switch' || r.what === 'unmount-mount')) {
+      if (r.align && r.what !== 'send' && r.what !== 'restart') {
         const P = liveTiming.pollInterval;
         at = phase + Math.ceil((at - phase) / P) * P + 1 + (r.offset % 15);
       }
       at = Math.max(at, last + 1);
       if (at > DURATION - 2000) continue;
       if (r.what === 'send') {
-        actions.push({ at, node, do: 'customerSend', args: { text: `${w.email.split('@')[0]} message ${++n}` } });
-      } else if (r.what === 'switch') {
-        chat = chat === w.chats[0] ? w.chats[1] : w.chats[0];
+        actions.push({ at, node, do: 'customerSend', args: { text: text(r.text) } });
+      } else if (r.what === 'switch' || r.what === 'new-chat') {
+        // A chat the customer does not have yet is created by its first send.
+        const own: readonly string[] = customers[who].chats;
+        const next = r.what === 'new-chat' ? `${own[0]}-new` : (own.find((c) => c !== chat) ?? `${own[0]}-new`);
+        chat = next === chat ? own[0]! : next;
         actions.push({ at, node, do: 'switchChat', args: { chat } });
-        timeline.push([at, chat]);
+        timeline.push([at, { email, chat }]);
+        phase = at;
+      } else if (r.what === 'other-email') {
+        // A mounted widget remounted for another customer: every dependency changes.
+        who = pool.find((c) => c !== who) ?? who;
+        email = customers[who].email;
+        chat = customers[who].chats[r.offset % customers[who].chats.length]!;
+        actions.push({ at, node, do: 'mountWidget', args: { email, chat } });
+        timeline.push([at, { email, chat }]);
         phase = at;
       } else if (r.what === 'unmount-mount') {
         const back = at + 300 + (r.offset % 2500);
         actions.push({ at, node, do: 'unmountWidget', args: {} });
-        actions.push({ at: back, node, do: 'mountWidget', args: { email: w.email, chat } });
-        timeline.push([at, null], [back, chat]);
+        actions.push({ at: back, node, do: 'mountWidget', args: { email, chat } });
+        timeline.push([at, null], [back, { email, chat }]);
         phase = back;
         at = back;
       } else {
         actions.push({ at, node, do: 'restart', args: {} });
-        actions.push({ at: at + 1, node, do: 'mountWidget', args: { email: w.email, chat } });
-        timeline.push([at, null], [at + 1, chat]);
+        actions.push({ at: at + 1, node, do: 'mountWidget', args: { email, chat } });
+        timeline.push([at, null], [at + 1, { email, chat }]);
         phase = at + 1;
         at = at + 1;
       }
@@ -80,65 +160,125 @@ function build(raw: Raw[]): ScenarioAction[] {
     }
     timelines.set(node, timeline);
   }
-  for (const [node, d] of Object.entries(dashboards)) {
-    actions.push({ at: 0, node, do: 'connectDashboard', args: { dashboardUserId: d.user } });
-    const w = widgets[d.widget];
+  // The chat an agent acts in: one of its customers' chats a widget shows (or showed last), else its first customer's first chat.
+  const chatFor = (agent: string, at: number, pick: number): string => {
+    const shown: string[] = [];
+    for (const timeline of timelines.values()) {
+      const v = viewAt(timeline, at) ?? [...timeline].reverse().find(([from, x]) => from <= at && x !== null)?.[1];
+      const owner = Object.values(customers).find((c) => c.email === v?.email)?.agent;
+      if (v && owner === agent) shown.push(v.chat);
+    }
+    if (shown.length > 0) return shown[pick % shown.length]!;
+    return Object.values(customers).find((c) => c.agent === agent)!.chats[0];
+  };
+  for (const node of dashboardNodes) {
+    const me: string = cast[node];
+    const other = agents.find((a) => a !== me)!;
+    actions.push({ at: 0, node, do: 'connectDashboard', args: { dashboardUserId: me } });
     let last = 0;
-    let n = 0;
+    /** Until when the dashboard acts as `other` (switch-agent), or is closed (reopen). */
+    let awayUntil = 0;
+    let away: 'other' | 'closed' = 'other';
+    const text = texter(`${me} answer`);
     for (const r of raw.filter((x) => x.node === node).sort((a, b) => a.at - b.at)) {
       const at = Math.max(r.at, last + 1);
       if (at > DURATION - 2000) continue;
-      // The agent answers in the chat its customer has open (or had open last).
-      const timeline = timelines.get(d.widget)!;
-      const chat = chatAt(timeline, at) ?? [...timeline].reverse().find(([, c]) => c !== null)?.[1] ?? w.chats[0];
-      if (r.what === 'agent-send') actions.push({ at, node, do: 'agentSend', args: { chat, text: `${d.user} answer ${++n}` } });
-      else if (r.what === 'agent-replace')
-        actions.push({ at, node, do: 'agentReplace', args: { chat, text: `${d.user} correction ${++n}` } });
-      else {
+      const as = at < awayUntil ? (away === 'closed' ? undefined : other) : me;
+      if (r.what === 'agent-send' || r.what === 'agent-replace') {
+        if (as === undefined) continue;
+        const chat = chatFor(as, at, r.offset);
+        if (r.what === 'agent-send') actions.push({ at, node, do: 'agentSend', args: { chat, text: text(r.text) } });
+        else actions.push({ at, node, do: 'agentReplace', args: { chat, text: `${text(r.text)} (corrected)` } });
+        last = at;
+      } else if ((r.what === 'reopen' || r.what === 'switch-agent') && at >= awayUntil) {
+        const back = Math.min(at + 500 + (r.offset % 6000), DURATION - 1500);
+        if (r.what === 'reopen') actions.push({ at, node, do: 'disconnectDashboard', args: {} });
+        else actions.push({ at, node, do: 'connectDashboard', args: { dashboardUserId: other } });
+        actions.push({ at: back, node, do: 'connectDashboard', args: { dashboardUserId: me } });
+        away = r.what === 'reopen' ? 'closed' : 'other';
+        awayUntil = back;
+        last = at;
+      } else if (r.what === 'restart' && at >= awayUntil) {
         actions.push({ at, node, do: 'restart', args: {} });
-        actions.push({ at: at + 1, node, do: 'connectDashboard', args: { dashboardUserId: d.user } });
+        actions.push({ at: at + 1, node, do: 'connectDashboard', args: { dashboardUserId: me } });
         last = at + 1;
-        continue;
       }
-      last = at;
     }
   }
   return actions.sort((a, b) => a.at - b.at);
 }
 
+/** User actions and faults are drawn apart; both sometimes snap to this grid, so that faults strike a handshake, a poll or a send in flight. */
+const ANCHOR = 5000;
+const anchors = Math.floor((DURATION - 3000) / ANCHOR);
+
 /**
- * How property runs draw live-support scenarios: two customers' widgets (mount, send,
- * switch chat, unmount and remount, restart) and their agents' dashboards (send,
- * replace, restart), for 45 s plus a 5 s heal, with faults of every kind. Switches and unmounts are
- * often placed just after a poll tick, while that poll is in flight.
+ * How property runs draw live-support scenarios: a drawn cast of two widgets (mount,
+ * send, switch chat or to a new chat, remount for another customer, unmount and remount,
+ * restart) and two dashboards (send, replace, close and reopen, switch agent and back,
+ * restart), messages of drawn texts (repeats, stock phrases, escapes, long), for 45 s plus
+ * a 5 s heal, with faults of every kind, some placed a drawn phase after an anchor.
+ * Switches and unmounts are often placed just after a poll tick, while that poll is in
+ * flight (docs/protocols/live-support.md, "What property runs draw").
  */
 export const liveSupportPropertyModel: PropertyModel = {
   duration: DURATION,
   heal: HEAL,
   clients,
   network: { link: { latency: { kind: 'uniform', min: 10, max: 80 } } },
-  actions: (f: typeof fc) =>
-    f
-      .array(
-        f.oneof(
-          f.record({
-            at: f.integer({ min: 1000, max: DURATION - 3000 }),
-            node: f.constantFrom<WidgetNode>('w1', 'w2'),
-            what: f.constantFrom<Raw['what']>('send', 'send', 'switch', 'switch', 'unmount-mount', 'restart'),
-            align: f.boolean(),
-            offset: f.integer({ min: 0, max: 9999 }),
-          }),
-          f.record({
-            at: f.integer({ min: 1000, max: DURATION - 3000 }),
-            node: f.constantFrom<DashboardNode>('d1', 'd2'),
-            what: f.constantFrom<Raw['what']>('agent-send', 'agent-send', 'agent-replace', 'agent-replace', 'restart'),
-            align: f.constant(false),
-            offset: f.constant(0),
-          }),
+  actions: (f: typeof fc) => {
+    const at = f.oneof(
+      f.integer({ min: 1000, max: DURATION - 3000 }),
+      f.integer({ min: 1, max: anchors }).map((k) => k * ANCHOR),
+    );
+    const text = f.constantFrom(...textStyles);
+    return f
+      .tuple(
+        f.array(
+          f.oneof(
+            f.record({
+              at,
+              node: f.constantFrom<WidgetNode>('w1', 'w2'),
+              what: f.constantFrom<Raw['what']>(
+                'send',
+                'send',
+                'send',
+                'switch',
+                'switch',
+                'new-chat',
+                'other-email',
+                'unmount-mount',
+                'restart',
+              ),
+              align: f.boolean(),
+              offset: f.integer({ min: 0, max: 9999 }),
+              text,
+            }),
+            f.record({
+              at,
+              node: f.constantFrom<DashboardNode>('d1', 'd2'),
+              what: f.constantFrom<Raw['what']>(
+                'agent-send',
+                'agent-send',
+                'agent-send',
+                'agent-replace',
+                'agent-replace',
+                'reopen',
+                'switch-agent',
+                'restart',
+              ),
+              align: f.constant(false),
+              offset: f.integer({ min: 0, max: 9999 }),
+              text,
+            }),
+          ),
+          { maxLength: 12 },
         ),
-        { maxLength: 12 },
+        f.integer({ min: 0, max: casts.length - 1 }),
       )
-      .map(build),
+      .map(([raw, cast]) => build(raw, cast));
+  },
+  world: (f: typeof fc) => worldConditionArbitraries(f, { duration: DURATION, maxWindow: 30_000, clients }).conditions,
   faults: (f: typeof fc) => {
     const node = f.constantFrom<string | undefined>(undefined, undefined, ...clients);
     const at = f.integer({ min: 0, max: DURATION - 2000 });
@@ -150,7 +290,32 @@ export const liveSupportPropertyModel: PropertyModel = {
       restartStates: ['keep', 'lose'],
       node,
     });
-    return faultPlanArbitrary(
+    // Proxies, edges and servers as they fail in the field: idle timeouts, server closes
+    // with any code, flapping upgrades, reset requests, captive portals and cut bodies,
+    // rate limits, frame-size limits, slow-consumer kicks (the widget's polls and sends,
+    // the agent's REST calls and the dashboard's socket alike).
+    const real = realWorldFaultArbitraries(f, { duration: DURATION, maxWindow: 30_000, node });
+    // The saved role and view (env.storage): a full quota, or data lost across a restart.
+    const storage = worldConditionArbitraries(f, { duration: DURATION, maxWindow: 30_000, clients, node }).faults;
+    // The agents' tokens (the only credentials: the widget's endpoints are public) stop being accepted.
+    const tokenExpiry = f.record({ kind: f.constant('token-expiry' as const), at, node: f.constantFrom<string | undefined>(undefined, 'd1', 'd2') });
+    // A backend crash-looping behind a load balancer that still accepts (the source's Step 1
+    // gone wrong): in a third of the runs, on top of the plan, so that the dashboards'
+    // backoff under repeated immediate drops (LIVE-14) is judged often.
+    const crashLoop = f.oneof(
+      { arbitrary: f.constant(null), weight: 2 },
+      {
+        arbitrary: f.record({
+          kind: f.constant('flapping' as const),
+          at: f.integer({ min: 0, max: DURATION - 10_000 }),
+          duration: f.integer({ min: 5000, max: 30_000 }),
+          node: f.constantFrom<string | undefined>(undefined, 'd1', 'd2'),
+          after: f.integer({ min: 0, max: 3000 }),
+        }),
+        weight: 1,
+      },
+    );
+    const plan = faultPlanArbitrary(
       f,
       [
         ...shared,
@@ -170,8 +335,45 @@ export const liveSupportPropertyModel: PropertyModel = {
           reorder: f.constantFrom(0, 0.5),
           drop: f.constantFrom(0, 0.3),
         }),
+        ...real,
+        ...storage,
+        tokenExpiry as fc.Arbitrary<FaultEntry>,
       ],
       DURATION,
+    ).chain((drawn) =>
+      f
+        .array(f.option(f.record({ anchor: f.integer({ min: 0, max: anchors }), offset: f.integer({ min: 0, max: 2500 }) }), { freq: 2 }), {
+          minLength: 4,
+          maxLength: 4,
+        })
+        .map((moves) => drawn.flatMap((e, i) => crash(anchor(e, moves[i] ?? null)))),
     );
+    return f.tuple(plan, crashLoop).map(([entries, loop]) => {
+      if (!loop) return entries;
+      const e: Record<string, unknown> = { ...loop };
+      if (e.node === undefined) delete e.node;
+      if ((e.at as number) + (e.duration as number) > DURATION) e.duration = DURATION - (e.at as number);
+      return [...entries, ...crash(e as unknown as FaultEntry)];
+    });
   },
 };
+
+/**
+ * A flapping window drops only the sockets that open inside it: it comes with the crash
+ * that starts it (the open sockets reset at its start), as a crash-looping backend does,
+ * so that the dashboards reconnect into it.
+ */
+function crash(e: FaultEntry): FaultEntry[] {
+  if (e.kind !== 'flapping') return [e];
+  return [e, { kind: 'ws-reset', at: e.at, ...(e.node !== undefined ? { node: e.node } : {}) }];
+}
+
+/** Moves a fault entry to `offset` ms after an anchor (0: the launch, when the dashboards connect), keeping its window inside the fault phase. */
+function anchor(e: FaultEntry, move: { anchor: number; offset: number } | null): FaultEntry {
+  if (!move) return e;
+  const at = Math.min(DURATION - 2000, move.anchor * ANCHOR + move.offset);
+  const out: Record<string, unknown> = { ...e, at };
+  const d = out.duration as number | undefined;
+  if (d !== undefined && at + d > DURATION) out.duration = DURATION - at;
+  return out as unknown as FaultEntry;
+}

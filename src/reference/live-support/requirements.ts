@@ -1,6 +1,6 @@
 /**
  * The live-support requirement catalogue (docs/protocols/live-support.md,
- * "Requirements"): LIVE-1 … LIVE-13, each with exactly one checker in `requirements/`.
+ * "Requirements"): LIVE-1 … LIVE-14, each with exactly one checker in `requirements/`.
  * Checkers read the finished trace only (the model in `requirements/model.ts`): what the
  * user did, what crossed the wire, what the server logged and sent, and what the user saw.
  * They never throw on a trace they do not understand, and a requirement the trace gave no
@@ -13,6 +13,7 @@ import { checkImmediateBroadcast } from './requirements/immediate-broadcast.js';
 import { checkKeepsPolling } from './requirements/keeps-polling.js';
 import { checkOwnUsersOnly } from './requirements/own-customers.js';
 import { checkPollRate } from './requirements/poll-rate.js';
+import { checkReconnectRate } from './requirements/reconnect-rate.js';
 import { checkReconnects } from './requirements/reconnects.js';
 import { checkSendIndependent } from './requirements/send-independent.js';
 import { checkNoStaleUpdate } from './requirements/stale-update.js';
@@ -21,7 +22,7 @@ import { checkAgentMessageShown, checkCustomerMessageShown, checkReplacementShow
 
 const doc = 'live-support-chat-polling-fixes.md';
 
-/** LIVE-1 … LIVE-13, as in docs/protocols/live-support.md. */
+/** LIVE-1 … LIVE-14, as in docs/protocols/live-support.md. */
 export const liveSupportRequirements: Requirement[] = [
   {
     id: 'LIVE-1',
@@ -128,5 +129,13 @@ export const liveSupportRequirements: Requirement[] = [
     text: "A widget shows only its current chat's messages once its first poll answer has arrived.",
     source: `${doc} § Fix 1 (the effect depends on currentChatId; "Compare message IDs")`,
     check: checkCurrentChatOnly,
+  },
+  {
+    id: 'LIVE-14',
+    level: 'MUST',
+    kind: 'safety',
+    text: 'A dashboard whose sockets keep dropping right after they open backs off: while they end within 5 s of opening, at most 10 connection attempts in any 30 s.',
+    source: `${doc} § How to Test, Step 1 (Restart Backend: every open dashboard reconnects at once), § Benefits ("More Reliable", "Efficient")`,
+    check: checkReconnectRate,
   },
 ];

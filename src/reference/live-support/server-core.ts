@@ -7,12 +7,34 @@
 import { liveServerDefaults, defaultCustomers, type CustomerSeed, type LiveServerOptions } from './server-options.js';
 import { chatUpdatesChannel, routeOf, type DashboardServerFrame, type LiveChat, type LiveMessage, type LiveUser } from './wire.js';
 
-/** The server variants: the reference and the two documented broadcast bugs. */
-export type LiveServerVariant = 'reference' | 'broadcast-only-on-timer' | 'broadcast-blocks-send';
+/** What started a broadcast (`broadcast.start`'s `trigger`). */
+export type BroadcastTrigger = 'timer' | 'widget-message' | 'agent-message' | 'agent-replace' | 'subscribe';
+
+/**
+ * The decisions a faulty server variant (zoo/*-server.ts) may replace; the reference's
+ * are {@link broadcastAtOnce} and {@link answerAtOnce} (the source's Fix 3).
+ */
+export interface LiveServerDecisions {
+  /** A message was stored or replaced: the broadcast that follows (its effects; none for a server that waits for its cycle). */
+  broadcastOnChange(
+    state: LiveServerState,
+    trigger: Extract<BroadcastTrigger, 'widget-message' | 'agent-message' | 'agent-replace'>,
+    extra: { message: string; request: string },
+  ): LiveEffect[];
+  /** How a send or replacement is answered, given the broadcasts it started (each resolves with whether it succeeded). */
+  answer(response: LiveResponse, broadcasts: readonly Promise<boolean>[]): LiveResponse | Promise<LiveResponse>;
+}
+
+/** Fix 3: trigger the broadcast at once, as a task of its own. */
+export const broadcastAtOnce: LiveServerDecisions['broadcastOnChange'] = (state, trigger, extra) => startBroadcast(state, trigger, extra);
+
+/** Fix 3: the send is answered without waiting for its broadcast ("non-blocking"), whatever becomes of it ("non-critical"). */
+export const answerAtOnce: LiveServerDecisions['answer'] = (response) => response;
 
 /** Options resolved to what the decisions need. */
 export interface LiveServerConfig {
-  variant: LiveServerVariant;
+  /** The reference's decisions, or a faulty variant's in their place. */
+  decisions: LiveServerDecisions;
   customers: readonly Required<CustomerSeed>[];
   seedMessages: number;
   broadcastInterval: number;
@@ -20,20 +42,16 @@ export interface LiveServerConfig {
   broadcastFailRate: number;
   broadcastLimit: number;
   messageLimit: number;
-  /** Broadcast at once on every send (false: only the background cycle, the source's "before"). */
-  immediateBroadcast: boolean;
-  /** Answer a send only after its broadcast completed, and 500 when it failed (the bug Fix 3 removed). */
-  blockingBroadcast: boolean;
   /** Whether a dashboard token is one the server knows. */
   knows(token: string): boolean;
 }
 
-/** Fills in defaults. */
-export function resolveLiveConfig(options: LiveServerOptions = {}, variant: LiveServerVariant = 'reference'): LiveServerConfig {
+/** Fills in defaults; `decisions` replaces reference decisions (a faulty server variant). */
+export function resolveLiveConfig(options: LiveServerOptions = {}, decisions: Partial<LiveServerDecisions> = {}): LiveServerConfig {
   const d = liveServerDefaults;
   const tokens = options.tokens ? new Set(options.tokens) : undefined;
   return {
-    variant,
+    decisions: { broadcastOnChange: broadcastAtOnce, answer: answerAtOnce, ...decisions },
     customers: (options.customers ?? defaultCustomers).map((c) => ({
       email: c.email,
       name: c.name ?? c.email.split('@')[0]!,
@@ -46,8 +64,6 @@ export function resolveLiveConfig(options: LiveServerOptions = {}, variant: Live
     broadcastFailRate: options.broadcastFailRate ?? d.broadcastFailRate,
     broadcastLimit: options.broadcastLimit ?? d.broadcastLimit,
     messageLimit: options.messageLimit ?? d.messageLimit,
-    immediateBroadcast: variant !== 'broadcast-only-on-timer',
-    blockingBroadcast: variant === 'broadcast-blocks-send',
     knows: tokens ? (t) => tokens.has(t) : (t) => t.startsWith(d.tokenPrefix),
   };
 }
@@ -83,6 +99,20 @@ export interface LiveServerState {
   activity: number;
   readonly customers: Map<string, CustomerRecord>;
   readonly chats: Map<string, ChatRecord>;
+  /**
+   * Credential expiries the server was told of (`token-expiry`): the nodes whose tokens no
+   * longer count (`undefined`: every node). The dashboards' tokens are all issued before
+   * the run (there is no sign-in endpoint), so an expiry covers every token of its node.
+   */
+  readonly expired: (string | undefined)[];
+}
+
+/** The close code of a dashboard socket whose token stopped being accepted. */
+export const authCloseCode = 4001;
+
+/** Whether the token of `node` expired (see {@link LiveServerState.expired}). */
+export function tokenExpired(state: LiveServerState, node: string | undefined): boolean {
+  return state.expired.some((n) => n === undefined || n === node);
 }
 
 /** The moment a decision is taken: virtual ms and the wall-clock timestamp (RFC 3339 with ms). */
@@ -112,6 +142,8 @@ export interface LiveRequest {
   /** The bearer token, if any. */
   token: string | undefined;
   body: string;
+  /** The client node that sent it (whose token may have expired). */
+  node?: string;
 }
 
 /** An HTTP answer; `body` is sent as JSON. */
@@ -138,6 +170,7 @@ export function createLiveState(config: LiveServerConfig, generation: number, cl
     activity: 0,
     customers: new Map(),
     chats: new Map(),
+    expired: [],
   };
   const effects: LiveEffect[] = [];
   config.customers.forEach((c, index) => {
@@ -227,7 +260,7 @@ const rejected = (
 /** Starts broadcast number n: logs `broadcast.start` and asks the adapter to run it. */
 export function startBroadcast(
   state: LiveServerState,
-  trigger: 'timer' | 'widget-message' | 'agent-message' | 'agent-replace' | 'subscribe',
+  trigger: BroadcastTrigger,
   extra: { message?: string; request?: string; socket?: string } = {},
 ): LiveEffect[] {
   const n = state.nextBroadcast++;
@@ -313,6 +346,7 @@ export function handleHttp(
   const wrong = method(route.kind === 'agent-send' ? 'POST' : 'PUT');
   if (wrong) return wrong;
   if (!req.token || !config.knows(req.token)) return rejected(req, 401, 'unauthorized', req.token ? 'unknown token' : 'missing token');
+  if (tokenExpired(state, req.node)) return rejected(req, 401, 'token_expired', 'the token expired');
   const body = parseBody(req.body, true);
   if (typeof body === 'string') return rejected(req, 400, 'bad_request', body);
   const chat = state.chats.get(route.chat);
@@ -349,7 +383,7 @@ export function handleHttp(
       },
     },
   ];
-  if (config.immediateBroadcast) effects.push(...startBroadcast(state, 'agent-replace', { message: message.id, request: req.id }));
+  effects.push(...config.decisions.broadcastOnChange(state, 'agent-replace', { message: message.id, request: req.id }));
   return { result: { status: 200, body: { message } }, effects };
 }
 
@@ -368,9 +402,9 @@ function store(
   chat.messages.push(message);
   customer.activity = ++state.activity;
   effects.push(storedLog(message, chat.chat_id, chat.email, customer.dashboard_user_id, req.id));
-  // Fix 3: trigger the broadcast at once, without waiting for it (the adapter runs it).
-  if (config.immediateBroadcast)
-    effects.push(...startBroadcast(state, role === 'user' ? 'widget-message' : 'agent-message', { message: message.id, request: req.id }));
+  effects.push(
+    ...config.decisions.broadcastOnChange(state, role === 'user' ? 'widget-message' : 'agent-message', { message: message.id, request: req.id }),
+  );
   return { result: { status: 201, body: { message } }, effects };
 }
 
@@ -392,10 +426,11 @@ export function parseBody(text: string, agent: boolean): { content: string; dash
   return { content: b.content, dashboard_user_id: agent ? (b.dashboard_user_id as string) : '' };
 }
 
-/** Decides a WebSocket upgrade: `/ws/dashboard` with a known token. */
+/** Decides a WebSocket upgrade: `/ws/dashboard` with a known token that has not expired. */
 export function handleUpgrade(
+  state: LiveServerState,
   config: LiveServerConfig,
-  req: { id: string; path: string; token: string | undefined },
+  req: { id: string; path: string; token: string | undefined; node?: string },
 ): LiveOutcome<{ accept: true } | { accept: false; status: number }> {
   const refuse = (status: number, reason: string) => ({
     result: { accept: false as const, status },
@@ -403,6 +438,7 @@ export function handleUpgrade(
   });
   if (routeOf(req.path)?.kind !== 'socket') return refuse(404, `no live-support WebSocket endpoint at ${req.path}`);
   if (!req.token || !config.knows(req.token)) return refuse(401, req.token ? 'unknown token' : 'missing token');
+  if (tokenExpired(state, req.node)) return refuse(401, 'token expired');
   return { result: { accept: true }, effects: [] };
 }
 

@@ -16,10 +16,12 @@
  * - `request.rejected` `{request, method, path, status, reason}`; `upgrade.rejected` `{request, path, status, reason}`
  */
 import type { SimTimer } from '../../sim/clock.js';
+import type { ServerVariant } from '../../conformance/protocol.js';
 import type { ServerApp, ServerEnv, ServerFactory } from '../../sim/server-host.js';
 import { jsonResponse, type SimHttpRequest, type SimHttpResponse } from '../../sim/transport/http-types.js';
 import type { ServerSocket } from '../../sim/transport/server-socket.js';
 import {
+  authCloseCode,
   completeBroadcast,
   createLiveState,
   handleFrame,
@@ -27,16 +29,24 @@ import {
   handleUpgrade,
   resolveLiveConfig,
   startBroadcast,
+  tokenExpired,
   type LiveEffect,
   type LiveServerConfig,
+  type LiveServerDecisions,
   type LiveServerState,
-  type LiveServerVariant,
+  type LiveResponse,
 } from './server-core.js';
 import { parseLiveServerOptions, type LiveServerOptions } from './server-options.js';
 
 export { parseLiveServerOptions, LiveServerOptionsError, liveServerDefaults, defaultCustomers } from './server-options.js';
 export type { CustomerSeed, LiveServerOptions, LiveServerOptionProblem } from './server-options.js';
-export type { LiveServerState, LiveServerVariant } from './server-core.js';
+export type { LiveServerState, LiveServerDecisions } from './server-core.js';
+
+/** A faulty live-support server (zoo/*-server.ts), addressed with `--server NAME`: the reference with some decisions replaced. */
+export interface LiveServerVariant extends ServerVariant {
+  /** The reference decisions it replaces. */
+  decisions: Partial<LiveServerDecisions>;
+}
 
 /** A running live-support server: the {@link ServerApp} plus its state, for tests and tools. */
 export interface LiveServerInstance extends ServerApp {
@@ -44,13 +54,14 @@ export interface LiveServerInstance extends ServerApp {
 }
 
 /**
- * Builds the live-support server (`reference` or a server variant). Options are validated
- * at once (a bad option throws a `LiveServerOptionsError`). The factory is called again
- * after a restart that loses state; a restart that keeps state calls `recover()`, which
- * re-arms the background broadcast.
+ * Builds the live-support server (the reference, or a faulty variant whose `decisions`
+ * replace the reference's). Options are validated at once (a bad option throws a
+ * `LiveServerOptionsError`). The factory is called again after a restart that loses
+ * state; a restart that keeps state calls `recover()`, which re-arms the background
+ * broadcast.
  */
-export function createLiveSupportServer(options: LiveServerOptions = {}, variant: LiveServerVariant = 'reference'): ServerFactory {
-  const config = resolveLiveConfig(parseLiveServerOptions(options as Record<string, unknown>, 'createLiveSupportServer options'), variant);
+export function createLiveSupportServer(options: LiveServerOptions = {}, decisions: Partial<LiveServerDecisions> = {}): ServerFactory {
+  const config = resolveLiveConfig(parseLiveServerOptions(options as Record<string, unknown>, 'createLiveSupportServer options'), decisions);
   return (env) => createLiveSupportServerApp(env, config);
 }
 
@@ -112,19 +123,16 @@ export function createLiveSupportServerApp(env: ServerEnv, config: LiveServerCon
       const out = handleHttp(
         state,
         config,
-        { id: req.id, method: req.method, path: req.path, token: bearer(req), body: req.body },
+        { id: req.id, method: req.method, path: req.path, token: bearer(req), body: req.body, node: req.node },
         clock(),
       );
       const broadcasts = perform(out.effects);
-      const response = jsonResponse(out.result.status, out.result.body, out.result.headers);
-      if (!config.blockingBroadcast || broadcasts.length === 0) return response;
-      // broadcast-blocks-send: the answer waits for the broadcast, and a failed broadcast fails the send.
-      return Promise.all(broadcasts).then((oks) =>
-        oks.every(Boolean) ? response : jsonResponse(500, { error: 'internal_error', reason: 'WebSocket broadcast failed' }),
-      );
+      const answer = broadcasts.length === 0 ? out.result : config.decisions.answer(out.result, broadcasts);
+      const json = (r: LiveResponse): SimHttpResponse => jsonResponse(r.status, r.body, r.headers);
+      return answer instanceof Promise ? answer.then(json) : json(answer);
     },
     upgrade(req: SimHttpRequest) {
-      const out = handleUpgrade(config, { id: req.id, path: req.path, token: req.token });
+      const out = handleUpgrade(state, config, { id: req.id, path: req.path, token: req.token, node: req.node });
       perform(out.effects);
       if (!out.result.accept) return out.result.status;
     },
@@ -136,6 +144,11 @@ export function createLiveSupportServerApp(env: ServerEnv, config: LiveServerCon
         perform(out.effects);
       });
       socket.on('close', () => subscribed.delete(socket));
+    },
+    expireCredentials(expiry) {
+      // Every dashboard token is the harness's, issued before the run: the expiry covers its node's (or every node's).
+      state.expired.push(expiry.node);
+      for (const s of env.sockets()) if (tokenExpired(state, s.node)) s.close(authCloseCode, 'token expired');
     },
     recover() {
       // The kernel cancelled every server timer at the restart (pending broadcasts are lost): re-arm the cycle.

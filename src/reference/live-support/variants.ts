@@ -1,7 +1,13 @@
-import type { ClientVariant, ServerVariant } from '../../conformance/protocol.js';
+import type { ClientVariant } from '../../conformance/protocol.js';
+import type { LiveServerVariant } from './server.js';
+import { broadcastBlocksSendServer } from './zoo/broadcast-blocks-send-server.js';
+import { broadcastOnlyOnTimerServer } from './zoo/broadcast-only-on-timer-server.js';
 import { countBasedDetection } from './zoo/count-based-detection.js';
+import { dashboardBackoffResetsOnOpen } from './zoo/dashboard-backoff-resets-on-open.js';
+import { dashboardCleanCloseAsLogout } from './zoo/dashboard-clean-close-as-logout.js';
 import { dashboardCountBasedRefresh } from './zoo/dashboard-count-based-refresh.js';
 import { dashboardNeverReconnects } from './zoo/dashboard-never-reconnects.js';
+import { dashboardReconnectsOnlyOnCleanClose } from './zoo/dashboard-reconnects-only-on-clean-close.js';
 import { dashboardWaitsForOnlineEvent } from './zoo/dashboard-waits-for-online-event.js';
 import { flattensAllChats } from './zoo/flattens-all-chats.js';
 import { intervalRecreatedPerMessage } from './zoo/interval-recreated-per-message.js';
@@ -11,6 +17,7 @@ import { ownMessagesFromAckOnly } from './zoo/own-messages-from-ack-only.js';
 import { pollsEvery200ms } from './zoo/polls-every-200ms.js';
 import { skipsOlderThanNewestShown } from './zoo/skips-older-than-newest-shown.js';
 import { stopsPollingAfterError } from './zoo/stops-polling-after-error.js';
+import { widgetPollDiesOnHtmlBody } from './zoo/widget-poll-dies-on-html-body.js';
 
 /**
  * The live-support zoo: one file per realistic client bug in `zoo/` — first the source
@@ -31,18 +38,14 @@ export const liveSupportVariants: Record<string, ClientVariant> = {
   'dashboard-waits-for-online-event': dashboardWaitsForOnlineEvent,
   'dashboard-never-reconnects': dashboardNeverReconnects,
   'skips-older-than-newest-shown': skipsOlderThanNewestShown,
+  'dashboard-reconnects-only-on-clean-close': dashboardReconnectsOnlyOnCleanClose,
+  'dashboard-clean-close-as-logout': dashboardCleanCloseAsLogout,
+  'dashboard-backoff-resets-on-open': dashboardBackoffResetsOnOpen,
+  'widget-poll-dies-on-html-body': widgetPollDiesOnHtmlBody,
 };
 
-/** The live-support server variants: the document's two broadcast bugs, caught with the reference clients (`--server NAME`). */
-export const liveSupportServerVariants: Record<string, ServerVariant> = {
-  'broadcast-only-on-timer': {
-    description:
-      'no immediate broadcast on send: the dashboard learns of a message only from the 2 s background cycle (the source\u2019s Problem 3)',
-    breaks: ['LIVE-5'],
-  },
-  'broadcast-blocks-send': {
-    description:
-      'the send awaits its broadcast before answering, and answers 500 when the broadcast fails (what Fix 3\u2019s non-blocking, non-critical broadcast avoids)',
-    breaks: ['LIVE-6'],
-  },
+/** The live-support server variants (zoo/*-server.ts): the document's two broadcast bugs, caught with the reference clients (`--server NAME`). */
+export const liveSupportServerVariants: Record<string, LiveServerVariant> = {
+  'broadcast-only-on-timer': broadcastOnlyOnTimerServer,
+  'broadcast-blocks-send': broadcastBlocksSendServer,
 };

@@ -16,8 +16,12 @@ export type WidgetEvent =
   | { type: 'send'; text: string }
   /** Interval `interval` fired. */
   | { type: 'tick'; interval: number }
-  /** A poll answered: the customer's chats (`[]` for an unknown customer), or `undefined` when it failed. */
-  | { type: 'poll-done'; request: number; chats: LiveChat[] | undefined; status?: number }
+  /**
+   * A poll answered: the customer's chats (`[]` for an unknown customer), or `undefined`
+   * when it failed — `malformed` when the answer was a 2xx whose body could not be read as
+   * the chat list (a captive portal's HTML page, a truncated body).
+   */
+  | { type: 'poll-done'; request: number; chats: LiveChat[] | undefined; status?: number; malformed?: boolean }
   /** A send answered: the stored message, or `undefined` when it failed. */
   | { type: 'send-done'; request: number; message: LiveMessage | undefined; status?: number };
 
@@ -129,7 +133,8 @@ export class WidgetMachine {
       case 'tick':
         return this.onTick(e.interval);
       case 'poll-done':
-        return this.onPoll(e.request, e.chats);
+        if (e.malformed) this.log('a poll answer could not be read; the next tick polls again', { status: e.status });
+        return this.onPoll(e.request, e.chats, e.malformed === true);
       case 'send-done': {
         const run = this.sends.get(e.request);
         this.sends.delete(e.request);
@@ -147,8 +152,8 @@ export class WidgetMachine {
     if (run) this.poll(run);
   }
 
-  /** A poll answered: the decision to update the messages (or not). */
-  protected onPoll(request: number, chats: LiveChat[] | undefined): void {
+  /** A poll answered (`malformed`: a 2xx whose body could not be read): the decision to update the messages (or not). */
+  protected onPoll(request: number, chats: LiveChat[] | undefined, _malformed = false): void {
     const run = this.polls.get(request);
     this.polls.delete(request);
     if (!run || !this.isActive(run)) return;

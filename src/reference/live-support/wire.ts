@@ -202,6 +202,12 @@ export const liveTiming = {
   dashboardBackoff: [1000, 2000, 4000, 8000, 16_000, 30_000],
   /** No frame on the dashboard socket for this long (five missed broadcasts): it is dead. */
   dashboardSilence: 10_000,
+  /**
+   * A dashboard socket counts as stable once open this long; only then does the backoff
+   * start over. A socket that dies sooner (a crash-looping backend behind a load balancer
+   * that still accepts) keeps the backoff growing (LIVE-14).
+   */
+  dashboardStable: 10_000,
 } as const;
 
 export type { DashboardSnapshot, LiveSupportSnapshot, ShownMessage, ShownUser, WidgetSnapshot } from './snapshot.js';

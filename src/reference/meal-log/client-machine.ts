@@ -46,9 +46,13 @@ export type MealLogEvent =
   | { type: 'ws-frame'; socket: number; frame: MealLogServerFrame }
   | { type: 'ws-closed'; socket: number }
   | { type: 'get-ok'; request: number; meals: MealLog[] }
-  | { type: 'get-failed'; request: number; status?: number }
+  /** `unreadable`: a 2xx whose body is not a listing (a captive portal's page, a truncated body). */
+  | { type: 'get-failed'; request: number; status?: number; unreadable?: boolean }
   | { type: 'post-ok'; localId: string; mealLog: MealLog }
-  | { type: 'post-failed'; localId: string; status?: number }
+  /** `error`: no answer — the request timed out, or failed fast (a reset, no network). */
+  | { type: 'post-failed'; localId: string; status?: number; error?: 'timeout' | 'network' }
+  /** The storage refused to save the outbox (quota exceeded). */
+  | { type: 'persist-failed' }
   | { type: 'timer'; key: string }
   | { type: 'online' }
   | { type: 'offline' };
@@ -58,7 +62,8 @@ export type MealLogCommand =
   | { type: 'connect'; socket: number }
   | { type: 'disconnect'; socket: number; code: number; reason: string }
   | { type: 'ws-send'; socket: number; data: string }
-  | { type: 'get'; request: number; date: string }
+  /** `date` absent: every meal of the user (the launch load). */
+  | { type: 'get'; request: number; date?: string }
   | { type: 'abort'; request: number }
   | { type: 'post'; entry: OutboxEntry }
   | { type: 'set-timer'; key: string; ms: number }
@@ -66,7 +71,8 @@ export type MealLogCommand =
   | { type: 'persist'; outbox: OutboxEntry[]; counter: number }
   | { type: 'log'; message: string; fields?: Record<string, unknown> };
 
-type LoadKind = 'launch' | 'catch-up' | 'poll';
+/** What a listing GET is for: the launch's load, a catch-up load, or a poll of the fallback loop. */
+export type LoadKind = 'launch' | 'catch-up' | 'poll';
 
 interface Socket {
   id: number;
@@ -102,6 +108,10 @@ export type MealLogMachineClass = new (...args: ConstructorParameters<typeof Mea
  */
 export class MealLogMachine {
   protected meals = new Map<string, ShownMeal>();
+  /** The UTC day (`loggedAt`) of each meal shown: a listing asks for the day of the meal it waits on. */
+  protected days = new Map<string, string>();
+  /** The last outbox write failed: retried until one succeeds, so that a relaunch finds the meals. */
+  protected unsaved = false;
   protected socket: Socket | undefined;
   protected socketCounter = 0;
   protected requestCounter = 0;
@@ -160,6 +170,7 @@ export class MealLogMachine {
     this.cmds = [];
     for (const e of this.outbox) {
       this.meals.set(e.localId, { localId: e.localId, id: null, text: e.rawInput, status: 'uploading' });
+      this.days.set(e.localId, e.loggedAt.slice(0, 10));
       this.waitUntil.set(e.localId, now + this.config.preConnectWait);
     }
     this.connectAhead();
@@ -206,11 +217,13 @@ export class MealLogMachine {
       case 'get-ok':
         return this.onGet(e.request, e.meals);
       case 'get-failed':
-        return this.onGet(e.request, undefined);
+        return e.unreadable ? this.onListingUnreadable(e.request) : this.onGet(e.request, undefined);
       case 'post-ok':
         return this.onPosted(e.localId, e.mealLog);
       case 'post-failed':
-        return this.onPostFailed(e.localId, e.status);
+        return this.onPostFailed(e.localId, e.status, e.error);
+      case 'persist-failed':
+        return this.onPersistFailed();
       case 'timer':
         return this.onTimer(e.key);
       case 'online':
@@ -409,7 +422,7 @@ export class MealLogMachine {
     p.inFlight = request;
     p.finalizedAtStart = this.finalized;
     this.loads.set(request, { kind: 'poll', successes: this.listingSuccesses });
-    this.cmd({ type: 'get', request, date: this.today() });
+    this.cmd({ type: 'get', request, date: this.listingDateFor('poll') });
   }
 
   /** A load of today's meals that is not a poll: at launch, and when a socket is verified. */
@@ -422,7 +435,39 @@ export class MealLogMachine {
     this.cmd({ type: 'cancel-timer', key: 'load-retry' });
     const request = ++this.requestCounter;
     this.loads.set(request, { kind, successes: this.listingSuccesses });
-    this.cmd({ type: 'get', request, date: this.today() });
+    this.cmd({ type: 'get', request, date: this.listingDateFor(kind) });
+  }
+
+  /**
+   * The `date` a listing asks for. A relaunch does not know which days the meals it waits on
+   * were logged on, so the launch load asks for every meal (no `date`); the others ask for
+   * {@link listingDate}.
+   */
+  protected listingDateFor(kind: LoadKind): string | undefined {
+    return kind === 'launch' ? undefined : this.listingDate();
+  }
+
+  /**
+   * The day a listing asks for — the view's selected date: the UTC day of the meals still
+   * uploading or processing (one submitted before midnight is listed under the day before),
+   * every meal (no `date`) when they were logged on different days, today when there are
+   * none (docs/protocols/meal-log.md, "Days").
+   */
+  protected listingDate(): string | undefined {
+    const days = new Set<string>();
+    for (const m of this.meals.values()) {
+      if (isFinal(m.status)) continue;
+      const day = this.days.get(m.localId);
+      if (day !== undefined) days.add(day);
+    }
+    if (days.size > 1) return undefined;
+    return days.size === 1 ? [...days][0] : this.today();
+  }
+
+  /** A 2xx listing the client cannot read (a captive portal's page): a failed GET like any other; polling goes on. */
+  protected onListingUnreadable(request: number): void {
+    this.log('Unreadable listing answer', { request });
+    this.onGet(request, undefined);
   }
 
   protected loadInFlight(): boolean {
@@ -469,6 +514,7 @@ export class MealLogMachine {
   /** Merges meal logs from the backend into the view; a final status is never undone. */
   protected apply(list: MealLog[]): void {
     for (const m of list) {
+      this.days.set(m.localId, m.loggedAt.slice(0, 10));
       const shown = this.meals.get(m.localId);
       if (!shown) {
         this.meals.set(m.localId, { localId: m.localId, id: m.id, text: m.rawInput, status: m.status });
@@ -492,6 +538,7 @@ export class MealLogMachine {
     this.outbox.push(entry);
     this.persist();
     this.meals.set(localId, { localId, id: null, text, status: 'uploading' });
+    this.days.set(localId, entry.loggedAt.slice(0, 10));
     this.waitUntil.set(localId, this.now + this.config.preConnectWait);
     this.connectAhead();
     this.flushOutbox();
@@ -526,6 +573,7 @@ export class MealLogMachine {
     this.persist();
     this.log('Meal log uploaded successfully', { localId, id: mealLog.id });
     const shown = this.meals.get(localId);
+    this.days.set(localId, mealLog.loggedAt.slice(0, 10));
     if (shown) {
       shown.id = mealLog.id;
       if (!isFinal(shown.status)) {
@@ -537,7 +585,7 @@ export class MealLogMachine {
     this.flushOutbox();
   }
 
-  protected onPostFailed(localId: string, status: number | undefined): void {
+  protected onPostFailed(localId: string, status: number | undefined, _error?: 'timeout' | 'network'): void {
     if (this.uploadInFlight === localId) this.uploadInFlight = undefined;
     if (status === 400 || status === 404 || status === 409 || status === 422) {
       // The backend will never accept it: drop it rather than retry forever.
@@ -548,6 +596,17 @@ export class MealLogMachine {
       return this.flushOutbox();
     }
     this.retryUpload(localId);
+  }
+
+  /**
+   * The storage refused the outbox (quota exceeded): the meals stay in memory and keep
+   * uploading; the write is retried until it succeeds, so a relaunch finds what was not
+   * uploaded yet. Only a relaunch before that loses them (docs/protocols/meal-log.md, "Storage").
+   */
+  protected onPersistFailed(): void {
+    this.log('Could not save the outbox; keeping it in memory');
+    this.unsaved = true;
+    this.cmd({ type: 'set-timer', key: 'persist-retry', ms: this.config.uploadRetry });
   }
 
   /** A failed upload is retried later under the same local id, so the backend can tell a retry from a new meal. */
@@ -583,6 +642,9 @@ export class MealLogMachine {
       case 'pre-connect':
       case 'outbox-retry':
         return this.flushOutbox();
+      case 'persist-retry':
+        if (this.unsaved) this.persist();
+        return;
       case 'load-retry':
         if (this.loadOwed && !this.polling && !this.loadInFlight()) this.load(this.loadOwed);
         return;
@@ -598,6 +660,8 @@ export class MealLogMachine {
   }
 
   protected persist(): void {
+    this.unsaved = false;
+    this.cmd({ type: 'cancel-timer', key: 'persist-retry' });
     this.cmd({ type: 'persist', outbox: this.outbox.map((e) => ({ ...e })), counter: this.localCounter });
   }
 

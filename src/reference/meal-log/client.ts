@@ -29,7 +29,9 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
   const config = { ...defaultMealLogConfig, ...options.config };
   const saved = readOutbox(env);
   const Machine = options.Machine ?? MealLogMachine;
-  const machine = new Machine(config, saved.outbox, saved.counter, env.isOnline(), env.node);
+  // Local ids are unique without the storage (the source's are UUIDs): a relaunch whose storage was
+  // lost starts its counter again, and must not reuse an id the server already has.
+  const machine = new Machine(config, saved.outbox, saved.counter, env.isOnline(), `${env.node}-${launchNonce(env)}`);
   machine.epoch = env.Date.now() - env.performance.now();
   const timers = new NamedTimers(env, (key) => feed({ type: 'timer', key }));
   const sockets = new SocketTable(env, {
@@ -50,12 +52,18 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
   const headers = { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' };
   let disposed = false;
 
+  let persistFailed = false;
   const feed = (event: MealLogEvent): void => {
     if (disposed) return;
     run(machine.handle(event, env.performance.now()));
   };
   const run = (cmds: MealLogCommand[]): void => {
     for (const c of cmds) execute(c);
+    // Told after the batch, so the machine decides with every command of the step carried out.
+    if (persistFailed) {
+      persistFailed = false;
+      feed({ type: 'persist-failed' });
+    }
   };
 
   const execute = (c: MealLogCommand): void => {
@@ -81,7 +89,13 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
       case 'cancel-timer':
         return timers.cancel(c.key);
       case 'persist':
-        env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter }));
+        try {
+          env.storage.setItem(OUTBOX_KEY, JSON.stringify({ outbox: c.outbox, counter: c.counter }));
+        } catch (err) {
+          // QuotaExceededError: the storage is full (or refuses writes); the machine keeps the outbox in memory.
+          env.log('could not save the outbox', { reason: (err as Error).name });
+          persistFailed = true;
+        }
         return;
       case 'log':
         env.log(c.message, c.fields);
@@ -89,14 +103,20 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
     }
   };
 
-  const get = async (request: number, date: string): Promise<void> => {
+  const get = async (request: number, date: string | undefined): Promise<void> => {
     const abort = new AbortController();
     requests.set(request, abort);
     try {
       const signal = AbortSignal.any([abort.signal, env.timeoutSignal(config.requestTimeout)]);
       const r = await env.fetch(mealLogPaths.list(date), { headers, signal });
       if (!r.ok) return feed({ type: 'get-failed', request, status: r.status });
-      feed({ type: 'get-ok', request, meals: parseMealLogList(await r.json()) });
+      let meals;
+      try {
+        meals = parseMealLogList(await r.json());
+      } catch {
+        return feed({ type: 'get-failed', request, status: r.status, unreadable: true });
+      }
+      feed({ type: 'get-ok', request, meals });
     } catch {
       feed({ type: 'get-failed', request });
     } finally {
@@ -113,9 +133,16 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
         signal: env.timeoutSignal(config.requestTimeout),
       });
       if (!r.ok) return feed({ type: 'post-failed', localId: entry.localId, status: r.status });
-      feed({ type: 'post-ok', localId: entry.localId, mealLog: parseSubmitAck(await r.json()) });
-    } catch {
-      feed({ type: 'post-failed', localId: entry.localId });
+      let mealLog;
+      try {
+        mealLog = parseSubmitAck(await r.json());
+      } catch {
+        // An answer the client cannot read: it cannot know the meal was stored, so it uploads it again (same local id).
+        return feed({ type: 'post-failed', localId: entry.localId, status: r.status });
+      }
+      feed({ type: 'post-ok', localId: entry.localId, mealLog });
+    } catch (err) {
+      feed({ type: 'post-failed', localId: entry.localId, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'network' });
     }
   };
 
@@ -135,6 +162,13 @@ export function createMealLogClient(env: ClientEnv, options: MealLogClientOption
       timers.cancelAll();
     },
   };
+}
+
+/** Six base-36 digits from the seeded random stream: this launch's part of every local id it mints. */
+function launchNonce(env: ClientEnv): string {
+  return Math.floor(env.random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
 }
 
 function readOutbox(env: ClientEnv): { outbox: OutboxEntry[]; counter: number } {

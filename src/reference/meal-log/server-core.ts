@@ -83,6 +83,8 @@ export interface MealLogServerState {
   /** Completions kept for users with no registered connection: userId → meal ids. */
   readonly pending: Map<string, string[]>;
   readonly registrations: PendingRegistration[];
+  /** Credential expiries the server was told of (`token-expiry`): tokens of these nodes (`undefined`: every node) are refused. */
+  readonly expiries: { node: string | undefined }[];
 }
 
 /** A fresh state. `generation` is the server's restart count. */
@@ -97,6 +99,7 @@ export function createMealLogState(generation = 0): MealLogServerState {
     acknowledged: new Map(),
     pending: new Map(),
     registrations: [],
+    expiries: [],
   };
 }
 
@@ -170,6 +173,7 @@ export function handleHttp(
   if (!route) return rejected(req, 404, 'not_found', `no meal-log endpoint at ${req.path}`);
   const userId = userOf(req.token);
   if (!userId) return rejected(req, 401, 'unauthorized', req.token ? 'unknown token' : 'missing token');
+  if (tokenExpired(state, req.token)) return rejected(req, 401, 'unauthorized', 'token expired');
   if (route.kind === 'socket') return rejected(req, 426, 'upgrade_required', `${req.path} only accepts WebSocket upgrades`);
   if (route.kind === 'submit') {
     if (req.method !== 'POST')
@@ -327,12 +331,41 @@ export function nutritionOf(text: string): { calories: number; proteinG: number;
   return { calories: 150 + (h % 650), proteinG: 5 + (h % 40), carbsG: 10 + ((h >>> 8) % 80), fatG: 2 + ((h >>> 16) % 35) };
 }
 
+/**
+ * Whether a token was issued before a credential expiry the server was told of. The
+ * harness's tokens (`token-<node>`) were all issued before the run, so an expiry for their
+ * node (or for every node) covers them; the protocol has no way to issue new ones.
+ */
+export function tokenExpired(state: MealLogServerState, token: string | undefined): boolean {
+  if (!token || state.expiries.length === 0) return false;
+  const node = token.slice(mealLogServerDefaults.tokenPrefix.length);
+  return state.expiries.some((e) => e.node === undefined || e.node === node);
+}
+
+/**
+ * A `token-expiry`: from now on the tokens it covers are refused (401 on HTTP and on
+ * upgrades); returns the open sockets opened with such a token, which the adapter closes
+ * with 1008 (policy violation, the code this protocol uses for a bad token).
+ */
+export function expireCredentials(
+  state: MealLogServerState,
+  node: string | undefined,
+  tokens: ReadonlyMap<string, string | undefined>,
+): { close: string[]; effects: MealLogEffect[] } {
+  state.expiries.push({ node });
+  const close = [...tokens].filter(([, token]) => tokenExpired(state, token)).map(([socket]) => socket);
+  return { close, effects: [log('credentials.expired', { node: node ?? '*', sockets: close })] };
+}
+
 /** Decides a WebSocket upgrade: accept (for which user) or refuse with a status. */
-export function handleUpgrade(req: {
-  id: string;
-  path: string;
-  token: string | undefined;
-}): MealLogOutcome<{ accept: true; userId: string } | { accept: false; status: number }> {
+export function handleUpgrade(
+  req: {
+    id: string;
+    path: string;
+    token: string | undefined;
+  },
+  state?: MealLogServerState,
+): MealLogOutcome<{ accept: true; userId: string } | { accept: false; status: number }> {
   const refuse = (status: number, reason: string) => ({
     result: { accept: false as const, status },
     effects: [log('upgrade.rejected', { request: req.id, path: req.path, status, reason })],
@@ -340,6 +373,7 @@ export function handleUpgrade(req: {
   if (routeOf(req.path)?.kind !== 'socket') return refuse(404, `no meal-log WebSocket endpoint at ${req.path}`);
   const userId = userOf(req.token);
   if (!userId) return refuse(401, req.token ? 'unknown token' : 'missing token');
+  if (state && tokenExpired(state, req.token)) return refuse(401, 'token expired');
   return { result: { accept: true, userId }, effects: [] };
 }
 

@@ -22,6 +22,7 @@ import {
   closeConnection,
   completeRegistration,
   createMealLogState,
+  expireCredentials,
   finishJob,
   handleFrame,
   handleHttp,
@@ -71,6 +72,8 @@ export function createMealLogServer(options: MealLogServerOptions = {}, decision
 export function createMealLogServerApp(env: ServerEnv, config: MealLogServerConfig): MealLogServerInstance {
   const state = createMealLogState(env.generation);
   const sockets = new Map<string, ServerSocket>();
+  /** The token each open socket was opened with (a token-expiry closes those it covers). */
+  const tokens = new Map<string, string | undefined>();
   const timers = new Map<string, SimTimer>();
   const clock = () => ({ now: env.now(), timestamp: new env.Date().toISOString() });
 
@@ -129,16 +132,19 @@ export function createMealLogServerApp(env: ServerEnv, config: MealLogServerConf
       return jsonResponse(out.result.status, out.result.body, out.result.headers);
     },
     upgrade(req: SimHttpRequest) {
-      const out = handleUpgrade({ id: req.id, path: req.path, token: req.query.get('token') ?? undefined });
+      const out = handleUpgrade({ id: req.id, path: req.path, token: req.query.get('token') ?? undefined }, state);
       perform(out.effects);
       if (!out.result.accept) return out.result.status;
     },
     connection(socket: ServerSocket, req: SimHttpRequest) {
-      const out = handleUpgrade({ id: req.id, path: req.path, token: req.query.get('token') ?? undefined });
+      const token = req.query.get('token') ?? undefined;
+      const out = handleUpgrade({ id: req.id, path: req.path, token }, state);
       if (!out.result.accept) return socket.close(1008, 'unauthorized');
       sockets.set(socket.id, socket);
+      tokens.set(socket.id, token);
       socket.on('close', () => {
         sockets.delete(socket.id);
+        tokens.delete(socket.id);
         perform(closeConnection(state, socket.id));
       });
       socket.on('message', (data, binary) => {
@@ -147,6 +153,12 @@ export function createMealLogServerApp(env: ServerEnv, config: MealLogServerConf
         if (f.result) socket.send(JSON.stringify(f.result));
       });
       perform(openConnection(state, config, socket.id, out.result.userId, env.now()));
+    },
+    expireCredentials(expiry) {
+      // The harness's tokens were issued before the run, so every expiry covers them (docs/protocols/meal-log.md, "Credentials").
+      const out = expireCredentials(state, expiry.node, tokens);
+      perform(out.effects);
+      for (const id of out.close) sockets.get(id)?.close(1008, 'token expired');
     },
     recover() {
       // The kernel cancelled every server timer; the old process's sockets are closed (their

@@ -7,6 +7,7 @@ import { duplicateConnect } from './zoo/duplicate-connect.js';
 import { firstPollAfterTwoIntervals } from './zoo/first-poll-after-two-intervals.js';
 import { pollsAtFixedInterval } from './zoo/polls-at-fixed-interval.js';
 import { preConnectWaitInMs } from './zoo/pre-connect-wait-in-ms.js';
+import { launchPollNotCancelled } from './zoo/launch-poll-not-cancelled.js';
 import { forgetsPendingServer } from './zoo/forgets-pending-server.js';
 import { lateRegistrationServer } from './zoo/late-registration-server.js';
 import { neverConnects } from './zoo/never-connects.js';
@@ -16,6 +17,10 @@ import { pollsEvery100ms } from './zoo/polls-every-100ms.js';
 import { pollsForever } from './zoo/polls-forever.js';
 import { stopsPollingOnConnect } from './zoo/stops-polling-on-connect.js';
 import { trustsTransportState } from './zoo/trusts-transport-state.js';
+import { pollsUtcToday } from './zoo/polls-utc-today.js';
+import { outboxLostOnQuota } from './zoo/outbox-lost-on-quota.js';
+import { crashesOnCaptivePortal } from './zoo/crashes-on-captive-portal.js';
+import { uploadRetriesOnlyOnTimeout } from './zoo/upload-retries-only-on-timeout.js';
 
 /** The meal-log client zoo: realistic bugs, each caught by the requirement named (docs/protocols/meal-log.md). */
 export const mealLogVariants: Record<string, ClientVariant> = {
@@ -33,6 +38,11 @@ export const mealLogVariants: Record<string, ClientVariant> = {
   'first-poll-after-two-intervals': firstPollAfterTwoIntervals,
   'polls-at-fixed-interval': pollsAtFixedInterval,
   'pre-connect-wait-in-ms': preConnectWaitInMs,
+  'launch-poll-not-cancelled': launchPollNotCancelled,
+  'polls-utc-today': pollsUtcToday,
+  'outbox-lost-on-quota': outboxLostOnQuota,
+  'crashes-on-captive-portal': crashesOnCaptivePortal,
+  'upload-retries-only-on-timeout': uploadRetriesOnlyOnTimeout,
 };
 
 /** Faulty servers, addressed with `--server NAME`, and what they do to the reference client. */

@@ -16,7 +16,12 @@
  *    reconnect is excused while the device was offline");
  *  - close code 4001 treated as a 401 at once (spec, close codes: "A client may treat 4001
  *    as a 401 at once");
- *  - outbox flushed sequentially, oldest first, one POST in flight.
+ *  - outbox flushed sequentially, oldest first, one POST in flight;
+ *  - a handshake still pending after 5 s is abandoned as a failed connect (CHAT-5: "a
+ *    connect timeout of at most 6 s");
+ *  - the failure count resets only from a stability timer: 10 s after `open`, if that
+ *    socket is still open (CHAT-8: "one that stayed open 10 s + T must reset it ... one
+ *    that dies sooner — flapping — is one more consecutive failure").
  */
 
 export const protocol = 'chat';
@@ -42,6 +47,8 @@ type Timer = unknown;
 type Env = any;
 
 const BACKOFF = [2000, 4000, 8000, 16000, 32000];
+const STABLE_AFTER = 10_000; // CHAT-8: a socket open this long is stable
+const CONNECT_TIMEOUT = 5000; // CHAT-5: a poll must follow a hung handshake by connect + 6 s
 const OUTBOX_KEY = 'indepA:outbox';
 const COUNTER_KEY = 'indepA:counter';
 const PREFIX_KEY = 'indepA:prefix';
@@ -71,10 +78,10 @@ export function createClient(env: Env) {
   let prefix: string = storage.getItem(PREFIX_KEY) ?? '';
   if (!prefix) {
     prefix = `${env.node ?? 'n'}.${Math.floor(env.random() * 2 ** 32).toString(36)}`;
-    storage.setItem(PREFIX_KEY, prefix);
+    trySet(storage, PREFIX_KEY, prefix);
   }
   let lastSend = Number(storage.getItem(LASTSEND_KEY) ?? '-1e15');
-  const saveOutbox = () => storage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
+  const saveOutbox = () => trySet(storage, OUTBOX_KEY, JSON.stringify(outbox));
 
   // ---- session state ------------------------------------------------------------------
   let disposed = false;
@@ -87,11 +94,13 @@ export function createClient(env: Env) {
   // socket
   let ws: any = null;
   let wsOpen = false;
-  let failures = 0; // consecutive failures (reset when a socket opens / new session)
+  let failures = 0; // consecutive failures (reset by a stable socket / new session)
   let reconnectTimer: Timer | null = null;
   let reconnectWanted = false; // a reconnect is due but held while offline
   let pingTimer: Timer | null = null;
   let pongTimer: Timer | null = null;
+  let stableTimer: Timer | null = null;
+  let handshakeTimer: Timer | null = null;
 
   // polling
   let polling = false;
@@ -269,8 +278,12 @@ export function createClient(env: Env) {
   const stopHeartbeat = () => {
     clear(pingTimer);
     clear(pongTimer);
+    clear(stableTimer);
+    clear(handshakeTimer);
     pingTimer = null;
     pongTimer = null;
+    stableTimer = null;
+    handshakeTimer = null;
   };
 
   const schedulePing = () => {
@@ -329,10 +342,21 @@ export function createClient(env: Env) {
     ws = s;
     wsOpen = false;
     touch();
+    handshakeTimer = env.setTimeout(() => {
+      handshakeTimer = null;
+      if (ws === s && !wsOpen) socketFailed(s, true);
+    }, CONNECT_TIMEOUT);
     s.onopen = () => {
       if (ws !== s || my !== epoch || disposed) return;
+      clear(handshakeTimer);
+      handshakeTimer = null;
       wsOpen = true;
-      failures = 0;
+      // a flapping backend opens and dies at once: only a socket that stays up counts
+      clear(stableTimer);
+      stableTimer = env.setTimeout(() => {
+        stableTimer = null;
+        if (ws === s && wsOpen) failures = 0;
+      }, STABLE_AFTER);
       stopPolling();
       touch();
       schedulePing();
@@ -539,7 +563,7 @@ export function createClient(env: Env) {
       const resumed = authError;
       authError = false;
       counter++;
-      storage.setItem(COUNTER_KEY, String(counter));
+      trySet(storage, COUNTER_KEY, String(counter));
       const item: OutboxItem = {
         cmid: `${prefix}-${counter}`,
         conversation,
@@ -549,7 +573,7 @@ export function createClient(env: Env) {
       outbox = [...outbox, item];
       saveOutbox();
       lastSend = now();
-      storage.setItem(LASTSEND_KEY, String(lastSend));
+      trySet(storage, LASTSEND_KEY, String(lastSend));
       touch();
       if (resumed && !ws) {
         failures = 0;
@@ -610,4 +634,13 @@ export function createClient(env: Env) {
       env.lifecycle?.removeEventListener?.('offline', onOffline);
     },
   };
+}
+
+/** A storage write that survives a full storage (QuotaExceededError): what was not saved lives on in memory. */
+function trySet(s: { setItem(k: string, v: string): void }, key: string, value: string): void {
+  try {
+    s.setItem(key, value);
+  } catch {
+    // quota exceeded: keep going without persisting
+  }
 }

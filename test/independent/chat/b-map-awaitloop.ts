@@ -16,7 +16,9 @@
  *    heartbeat);
  *  - heartbeat as a setInterval of pings plus a 5 s watchdog per ping;
  *  - its own 12 s connect timeout (spec: a failure is when "the client stopped having it
- *    connecting or open — it failed, closed, or the client called `close()`");
+ *    connecting or open — it failed, closed, or the client called `close()`"), with polling
+ *    started 3 s into a handshake still pending (CHAT-5: "a connect timeout of at most 6 s
+ *    ... or polling while the handshake is pending");
  *  - keeps polling while offline (the spec only says a client MAY hold its polls);
  *  - 4001 handled as an ordinary failure; the auth error is learned from the next 401
  *    (spec: "or learn of it from the 401 of its next request");
@@ -26,7 +28,10 @@
  *    or at the next step of a backoff still running"); only a given-up loop reconnects at once;
  *  - the outbox is sent in parallel, each entry with its own retry timer;
  *  - the open conversation is persisted and restored after an app restart (spec:
- *    "Restoring is not required" — it is allowed).
+ *    "Restoring is not required" — it is allowed);
+ *  - no stability timer: when a socket is lost, how long it had been open decides whether
+ *    the streak starts over (CHAT-8: "one that stayed open 10 s + T must reset it ... one
+ *    that dies sooner — flapping — is one more consecutive failure").
  */
 
 export const protocol = 'chat';
@@ -51,6 +56,7 @@ interface Pending {
 type Env = any;
 
 const STEPS = [2000, 4000, 8000, 16000, 32000];
+const STABLE_UPTIME = 10_000; // CHAT-8: open this long, a socket was stable
 const K = {
   outbox: 'chatB.outbox.v1',
   seq: 'chatB.seq',
@@ -78,7 +84,7 @@ function makeClient(env: Env) {
   } catch {
     /* a corrupt outbox is dropped */
   }
-  const persistOutbox = () => st.setItem(K.outbox, JSON.stringify([...pending.values()]));
+  const persistOutbox = () => trySet(st, K.outbox, JSON.stringify([...pending.values()]));
   let seq = parseInt(st.getItem(K.seq) ?? '0', 10) || 0;
   let lastSentAt = parseFloat(st.getItem(K.last) ?? 'NaN');
 
@@ -101,10 +107,12 @@ function makeClient(env: Env) {
     ws: any;
     gen: number;
     opened: boolean;
+    openedAt: number;
     lastFrameAt: number;
     pingEvery: unknown;
     watchdog: unknown;
     connectTimer: unknown;
+    slowHandshake: unknown;
     inbox: unknown[];
     drain: unknown;
   }
@@ -294,8 +302,9 @@ function makeClient(env: Env) {
     if (s.pingEvery != null) env.clearInterval(s.pingEvery);
     if (s.watchdog != null) env.clearTimeout(s.watchdog);
     if (s.connectTimer != null) env.clearTimeout(s.connectTimer);
+    if (s.slowHandshake != null) env.clearTimeout(s.slowHandshake);
     if (s.drain != null) env.clearTimeout(s.drain);
-    s.pingEvery = s.watchdog = s.connectTimer = s.drain = null;
+    s.pingEvery = s.watchdog = s.connectTimer = s.slowHandshake = s.drain = null;
   };
 
   const release = (code: number) => {
@@ -325,20 +334,24 @@ function makeClient(env: Env) {
       planReconnect();
       return;
     }
-    const s: Sock = { ws, gen, opened: false, lastFrameAt: 0, pingEvery: null, watchdog: null, connectTimer: null, inbox: [], drain: null };
+    const s: Sock = { ws, gen, opened: false, openedAt: 0, lastFrameAt: 0, pingEvery: null, watchdog: null, connectTimer: null, slowHandshake: null, inbox: [], drain: null };
     cur = s;
     changed();
     s.connectTimer = env.setTimeout(() => {
       s.connectTimer = null;
       if (cur === s && !s.opened) lost(s, true);
     }, 12_000);
+    s.slowHandshake = env.setTimeout(() => {
+      s.slowHandshake = null;
+      if (cur === s && !s.opened) startPolling(); // the socket may still open: keep waiting for it
+    }, 3000);
     ws.onopen = () => {
       if (cur !== s || s.gen !== gen || dead) return;
       if (s.connectTimer != null) env.clearTimeout(s.connectTimer);
-      s.connectTimer = null;
+      if (s.slowHandshake != null) env.clearTimeout(s.slowHandshake);
+      s.connectTimer = s.slowHandshake = null;
       s.opened = true;
-      s.lastFrameAt = clock();
-      streak = 0;
+      s.openedAt = s.lastFrameAt = clock();
       haltPolling();
       changed();
       s.pingEvery = env.setInterval(() => {
@@ -408,6 +421,7 @@ function makeClient(env: Env) {
     }
     changed();
     if (conv === null || s.gen !== gen || dead || authBlocked) return;
+    if (s.opened && clock() - s.openedAt >= STABLE_UPTIME) streak = 0;
     streak++;
     startPolling();
     planReconnect();
@@ -517,7 +531,7 @@ function makeClient(env: Env) {
     leave();
     conv = c;
     authBlocked = false;
-    st.setItem(K.conv, c);
+    trySet(st, K.conv, c);
     changed();
     open();
     catchUp();
@@ -531,7 +545,7 @@ function makeClient(env: Env) {
 
   const newKey = () => {
     seq++;
-    st.setItem(K.seq, String(seq));
+    trySet(st, K.seq, String(seq));
     const r = Math.floor(env.random() * 0x100000000)
       .toString(16)
       .padStart(8, '0');
@@ -558,7 +572,7 @@ function makeClient(env: Env) {
       pending.set(p.key, p);
       persistOutbox();
       lastSentAt = clock();
-      st.setItem(K.last, String(lastSentAt));
+      trySet(st, K.last, String(lastSentAt));
       changed();
       if (wasBlocked) {
         // the user acted after an auth error: resume everything
@@ -615,4 +629,13 @@ function makeClient(env: Env) {
       env.lifecycle?.removeEventListener?.('foreground', comeBack);
     },
   };
+}
+
+/** A storage write that survives a full storage (QuotaExceededError): what was not saved lives on in memory. */
+function trySet(s: { setItem(k: string, v: string): void }, key: string, value: string): void {
+  try {
+    s.setItem(key, value);
+  } catch {
+    // quota exceeded: keep going without persisting
+  }
 }

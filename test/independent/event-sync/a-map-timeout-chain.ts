@@ -12,7 +12,11 @@
  *    schedule (backoff, jitter) whose delays never exceed 30 s"), at once when `online`;
  *  - REST timeout 15 s via env.timeoutSignal;
  *  - an interrupted sync is resumed at launch (§ 1 "at launch when an interrupted sync is
- *    resumed").
+ *    resumed");
+ *  - storage writes go through an in-order journal: a write refused for quota stays at its
+ *    head and is retried 2 s later, nothing after it overtakes it, so storage always holds
+ *    the state of an earlier moment and a restart never finds a checkpoint ahead of its
+ *    chunks (§ "Storage failures", SYNC-5); memory stays the truth within a launch.
  */
 
 export const protocol = 'event-sync';
@@ -131,6 +135,35 @@ export function createClient(env: Env) {
     env.clearTimeout(h);
   };
 
+  // ---- storage journal: writes land in the order they were made (null removes) ----
+  const journal: Array<[string, string | null]> = [];
+  let journalRetry: any;
+  function put(key: string, value: string | null) {
+    const tail = journal[journal.length - 1];
+    // rewriting the newest entry's key in place keeps the order of everything before it
+    if (tail !== undefined && tail[0] === key) tail[1] = value;
+    else journal.push([key, value]);
+    drainJournal();
+  }
+  function drainJournal() {
+    while (journal.length > 0) {
+      const [key, value] = journal[0]!;
+      try {
+        if (value === null) S.removeItem(key);
+        else S.setItem(key, value);
+      } catch {
+        // quota: keep it at the head, nothing overtakes it
+        if (journalRetry === undefined)
+          journalRetry = later(() => {
+            journalRetry = undefined;
+            drainJournal();
+          }, 2000);
+        return;
+      }
+      journal.shift();
+    }
+  }
+
   // ---- store ----
   /** Applies events in order; returns nothing. Persists new ids and the resume point together. */
   function apply(events: WireEvent[]) {
@@ -147,9 +180,9 @@ export function createClient(env: Env) {
       fresh.push(e.id);
     }
     if (fresh.length > 0) {
-      S.setItem(K.chunk(chunkCount), JSON.stringify(fresh));
+      put(K.chunk(chunkCount), JSON.stringify(fresh));
       chunkCount++;
-      S.setItem(K.chunks, String(chunkCount));
+      put(K.chunks, String(chunkCount));
     }
     if (events.length > 0) {
       const last = events[events.length - 1]!;
@@ -161,7 +194,7 @@ export function createClient(env: Env) {
   function setResume(cursor: string) {
     since = cursor;
     resume = { cursor, base: checkpoint };
-    S.setItem(K.resume, JSON.stringify(resume));
+    put(K.resume, JSON.stringify(resume));
   }
 
   // ---- sync lifecycle ----
@@ -174,7 +207,7 @@ export function createClient(env: Env) {
     total = null;
     retryAttempt = 0;
     since = resume !== null && resume.base === checkpoint ? resume.cursor : checkpoint;
-    S.setItem(K.active, '1');
+    put(K.active, '1');
     openStream();
   }
 
@@ -374,17 +407,17 @@ export function createClient(env: Env) {
     phase = 'idle';
     queued = false;
     authError = true;
-    S.removeItem(K.active);
+    put(K.active, null);
   }
 
   function finish(finalCheckpoint: string | null) {
     if (finalCheckpoint !== null && finalCheckpoint !== checkpoint) {
       checkpoint = finalCheckpoint;
-      S.setItem(K.checkpoint, JSON.stringify(checkpoint));
+      put(K.checkpoint, JSON.stringify(checkpoint));
     }
     resume = null;
-    S.removeItem(K.resume);
-    S.removeItem(K.active);
+    put(K.resume, null);
+    put(K.active, null);
     if (total === null || total !== processed) total = processed;
     phase = 'idle';
     completed++;

@@ -21,7 +21,12 @@
  *  - no resume at launch: an interrupted sync continues from the saved resume point at the
  *    user's next sync (§ 1: the resume point "may" be used "for the next sync as long as
  *    its checkpoint has not changed"; § 8 is informative);
- *  - a sync asked for meanwhile starts on a zero-delay timer after the completion.
+ *  - a sync asked for meanwhile starts on a zero-delay timer after the completion;
+ *  - storage is written as "what it still owes", always in dependency order — new
+ *    segments, their count, the resume point, the checkpoint — and an owed item is only
+ *    cleared once written: a write refused for quota stops the pass, which is retried 2 s
+ *    later, so a restart never finds a checkpoint (or resume point) ahead of the stored
+ *    segments (§ "Storage failures", SYNC-5). Memory stays the truth within a launch.
  */
 
 export const protocol = 'event-sync';
@@ -138,6 +143,47 @@ export function createClient(env: Env) {
   let nextTimer: any = null;
   let failures = 0;
 
+  // ---- persistence: what storage still owes, written in dependency order ----
+  const owedSegs = new Map<number, string>(); // segment texts not written yet (ascending)
+  let owedCount = false;
+  let owedResume = false;
+  let owedCheckpoint = false;
+  let resumeNow: { cursor: string; base: string } | null = null;
+  let rewriteTimer: any = null;
+  function persist() {
+    try {
+      for (const [n, text] of owedSegs) {
+        put(`seg${n}`, text);
+        owedSegs.delete(n);
+      }
+      if (owedCount) {
+        put('segments', String(segments));
+        owedCount = false;
+      }
+      if (owedResume) {
+        if (resumeNow !== null) {
+          put('resume', resumeNow.cursor);
+          put('resumeBase', resumeNow.base);
+        } else {
+          del('resume');
+          del('resumeBase');
+        }
+        owedResume = false;
+      }
+      if (owedCheckpoint) {
+        if (checkpoint !== null) put('checkpoint', checkpoint);
+        owedCheckpoint = false;
+      }
+    } catch {
+      // quota: what is owed stays owed; nothing later is written before it
+      if (rewriteTimer === null && !gone)
+        rewriteTimer = env.setTimeout(() => {
+          rewriteTimer = null;
+          if (!gone) persist();
+        }, 2000);
+    }
+  }
+
   // ---- applying, in chunks ----
   function enqueue(items: Item[]) {
     st.received += items.length;
@@ -170,14 +216,15 @@ export function createClient(env: Env) {
       if (it.edge) break;
     }
     if (added.length > 0) {
-      put(`seg${segments}`, added.join('\n'));
+      owedSegs.set(segments, added.join('\n'));
       segments++;
-      put('segments', String(segments));
+      owedCount = true;
     }
     if (lastCursor !== null) {
-      put('resume', lastCursor);
-      put('resumeBase', checkpoint ?? '');
+      resumeNow = { cursor: lastCursor, base: checkpoint ?? '' };
+      owedResume = true;
     }
+    persist();
     if (qHead >= queue.length) {
       queue.length = 0;
       qHead = 0;
@@ -379,10 +426,11 @@ export function createClient(env: Env) {
     finalCursor = null;
     if (c !== null) {
       checkpoint = c;
-      put('checkpoint', c);
+      owedCheckpoint = true;
     }
-    del('resume');
-    del('resumeBase');
+    resumeNow = null;
+    owedResume = true;
+    persist();
     savedResume = null;
     if (st.total !== st.processed) st.total = st.processed;
     st.running = false;
@@ -435,6 +483,7 @@ export function createClient(env: Env) {
       if (drainer !== null) env.clearTimeout(drainer);
       if (beginTimer !== null) env.clearTimeout(beginTimer);
       if (watchdog !== null) env.clearInterval(watchdog);
+      if (rewriteTimer !== null) env.clearTimeout(rewriteTimer);
     },
   };
 }

@@ -304,7 +304,11 @@ export function createClient(env: Env) {
       env.clearTimeout(connectTimer);
       connectTimer = undefined;
       conn = 'open';
-      attempts = 0;
+      // Fixed for LIVE-14 (backoff under repeated immediate drops): the backoff starts over
+      // only once the socket stayed open 5 s, not on every open.
+      env.setTimeout(() => {
+        if (ws === sock && conn === 'open') attempts = 0;
+      }, 5000);
       changed();
       sock.send(JSON.stringify({ type: 'subscribe', channel: 'chat_updates' }));
       armWatchdog(sock);

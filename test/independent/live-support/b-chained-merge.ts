@@ -388,7 +388,11 @@ export function createClient(env: Env) {
       }
       if (f?.type === 'subscribed') {
         subscribed = true;
-        tries = 0;
+        // Fixed for LIVE-14 (backoff under repeated immediate drops): the back-off starts
+        // over only once the socket stayed subscribed 5 s, not on every subscription.
+        env.setTimeout(() => {
+          if (sock === s && subscribed) tries = 0;
+        }, 5000);
         touch();
       } else if (f?.type === 'chat_updates' && f.data) {
         enqueue(f.data.users);

@@ -7,11 +7,18 @@
  *  - connects eagerly at launch (spec § 6.1 MEAL-13: "Connecting earlier (at launch) is fine");
  *  - polling is a setInterval re-armed whenever the adaptive interval changes
  *    (spec § 5: "every bound above holds whether a client sleeps after each poll or runs a timer");
- *  - listing with `?date=YYYY-MM-DD` (today, UTC);
+ *  - listing with `?date=YYYY-MM-DD` (today, UTC) — but without `date` (every meal) until a
+ *    listing of this launch succeeded (a relaunch does not know the days of the meals it
+ *    waits on) and while a meal it waits on is not known to be logged today (§ 2.1 "Days":
+ *    "ask for the day of every meal you are still waiting on ... or omit `date`");
  *  - heartbeat: setInterval(15 s) pings as text frames + a 5 s answer deadline per ping;
  *  - deterministic backoff 1, 2, 4, 8, 16, 30 s (no jitter), waited out even on a user action;
  *  - uploads wait (≤ 5 s from submission) only for the socket to open or fail (MEAL-10);
- *  - uploads omit `loggedAt` (§ 1.1: "loggedAt (RFC 3339) defaults to when the server received").
+ *  - uploads omit `loggedAt` (§ 1.1: "loggedAt (RFC 3339) defaults to when the server received");
+ *  - a storage write refused (quota) leaves the outbox in memory, still uploaded, and an
+ *    interval re-saves it every 5 s until a write succeeds (§ 2.1 "Storage": "a client keeps
+ *    the meal in memory and goes on uploading it"); the id counter lives in memory too, so
+ *    ids stay unique while its writes fail.
  */
 
 export const protocol = 'meal-log';
@@ -113,7 +120,18 @@ export function createClient(env: any) {
       submittedIso: item.submittedIso,
     });
   }
-  const saveOutbox = () => env.storage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
+  let resaveEvery: unknown;
+  const saveOutbox = () => {
+    try {
+      env.storage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
+    } catch {
+      // quota: memory stays the truth; a relaunch only finds what a later save wrote
+      if (resaveEvery === undefined) resaveEvery = every(5000, saveOutbox);
+      return;
+    }
+    stopEvery(resaveEvery);
+    resaveEvery = undefined;
+  };
 
   const metrics = {
     connectionAttempts: 0,
@@ -204,11 +222,24 @@ export function createClient(env: any) {
   };
 
   // ---------------------------------------------------------------- listing
+  let listedThisLaunch = false;
+  /** `?date=<today>` only when every meal still awaited is known to be logged today. */
+  const listingQuery = (): string => {
+    if (!listedThisLaunch) return '';
+    const day = today();
+    for (const m of meals.values()) {
+      if (isFinal(m.status)) continue;
+      if (m.loggedAt === null) return '';
+      const logged = new env.Date(m.loggedAt); // RFC 3339 may carry an offset: compare UTC days
+      if (Number.isNaN(logged.getTime()) || logged.toISOString().slice(0, 10) !== day) return '';
+    }
+    return `?date=${day}`;
+  };
   const listing = async (signal?: AbortSignal): Promise<{ ok: boolean; becameFinal: boolean }> => {
     try {
       const timeout = env.timeoutSignal(REQUEST_TIMEOUT);
       const sig = signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([signal, timeout]) : timeout;
-      const r = await env.fetch(`${base}/api/v1/meal-logs?date=${today()}`, { headers: auth, signal: sig });
+      const r = await env.fetch(`${base}/api/v1/meal-logs${listingQuery()}`, { headers: auth, signal: sig });
       if (disposed) return { ok: false, becameFinal: false };
       if (r.status < 200 || r.status >= 300) return { ok: false, becameFinal: false };
       const body = (await r.json()) as { mealLogs?: ServerMealLog[] };
@@ -216,6 +247,7 @@ export function createClient(env: any) {
       let becameFinal = false;
       for (const ml of body.mealLogs ?? []) if (applyMealLog(ml)) becameFinal = true;
       knowledgeComplete = true;
+      listedThisLaunch = true;
       lastListingOkAt = now();
       return { ok: true, becameFinal };
     } catch {
@@ -532,9 +564,15 @@ export function createClient(env: any) {
     }
   };
 
+  let lastSeq = 0;
   const nextLocalId = () => {
-    const seq = Number(env.storage.getItem(SEQ_KEY) ?? '0') + 1;
-    env.storage.setItem(SEQ_KEY, String(seq));
+    const seq = Math.max(lastSeq, Number(env.storage.getItem(SEQ_KEY) ?? '0') || 0) + 1;
+    lastSeq = seq;
+    try {
+      env.storage.setItem(SEQ_KEY, String(seq));
+    } catch {
+      /* quota: the launch salt keeps ids unique anyway */
+    }
     const salt = Math.floor(env.random() * 0x100000000).toString(36);
     return `a-${now().toString(36)}-${seq}-${salt}`;
   };

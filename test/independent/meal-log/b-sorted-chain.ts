@@ -17,7 +17,9 @@
  *    at once; a handshake still pending after 10 s is abandoned by the client;
  *  - uploads wait (≤ 5 s from submission) for the socket to be *verified* or to end;
  *  - pushed payloads and listing answers are applied in chunks on zero-delay timers;
- *  - requests time out after 20 s; the outbox is stored one key per item plus an index.
+ *  - requests time out after 20 s; the outbox is stored one key per item plus an index;
+ *    a write refused for quota leaves the meal pending in memory (still uploaded) and a
+ *    timer chain retries the whole write 5 s later until it goes through (§ 2.1 "Storage").
  */
 
 export const protocol = 'meal-log';
@@ -138,13 +140,35 @@ export function createClient(env: any) {
       /* a torn item is skipped */
     }
   }
-  const writeIndex = () => env.storage.setItem(INDEX_KEY, JSON.stringify(pending.map((p) => p.localId)));
+  const stored = new Set(pending.map((p) => p.localId)); // items whose own key was written
+  let rewrite: unknown = null;
+  /** Writes the items not stored yet, then the index; on a refused write, retries in 5 s. */
+  const persist = () => {
+    untimer(rewrite);
+    rewrite = null;
+    try {
+      for (const p of pending) {
+        if (stored.has(p.localId)) continue;
+        env.storage.setItem(itemKey(p.localId), JSON.stringify(p));
+        stored.add(p.localId);
+      }
+      env.storage.setItem(INDEX_KEY, JSON.stringify(pending.map((p) => p.localId)));
+    } catch {
+      // quota: the meal stays pending in memory and keeps uploading
+      rewrite = timer(5000, persist);
+    }
+  };
   const dropPending = (localId: string) => {
     const i = pending.findIndex((p) => p.localId === localId);
     if (i < 0) return;
     pending.splice(i, 1);
-    env.storage.removeItem(itemKey(localId));
-    writeIndex();
+    stored.delete(localId);
+    try {
+      env.storage.removeItem(itemKey(localId));
+    } catch {
+      /* the index below no longer names it */
+    }
+    persist();
   };
   for (const p of pending) insertSorted({ localId: p.localId, id: null, text: p.text, status: 'uploading', sortKey: p.loggedAt });
 
@@ -614,9 +638,8 @@ export function createClient(env: any) {
       if (dead) return;
       const at = clock();
       const p: Pending = { localId: uuid(), text: String(text), loggedAt: new env.Date(at).toISOString(), at };
-      env.storage.setItem(itemKey(p.localId), JSON.stringify(p));
       pending.push(p);
-      writeIndex();
+      persist();
       insertSorted({ localId: p.localId, id: null, text: p.text, status: 'uploading', sortKey: p.loggedAt });
       touch();
       need(true);

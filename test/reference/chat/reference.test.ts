@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkClient } from '../../../src/conformance/check.js';
+import { checkClient, scenarioFilesOf } from '../../../src/conformance/check.js';
+import { loadScenarioFile } from '../../../src/conformance/scenario.js';
+import { faultKinds } from '../../../src/sim/faults/plan.js';
 import { protocols, resolveClient } from '../../../src/conformance/registry.js';
 
 const failureDir = mkdtempSync(join(tmpdir(), 'lockstep-reference-'));
@@ -20,6 +22,13 @@ describe('the reference chat client', () => {
     // Every MUST requirement is exercised by at least one scenario.
     const unexercised = r.requirements.filter((q) => q.level === 'MUST' && q.passed === 0).map((q) => q.id);
     expect(unexercised).toEqual([]);
+  });
+
+  it('has a scenario per fault kind', () => {
+    const kinds = new Set(scenarioFilesOf('chat').flatMap((f) => loadScenarioFile(f, protocols).faults.map((e) => e.kind)));
+    // `release` ends a `hold` early: fault-hold-pong.yaml holds for a duration instead.
+    const notApplicable = new Set(['release']);
+    expect([...faultKinds].filter((k) => !kinds.has(k) && !notApplicable.has(k))).toEqual([]);
   });
 
   // 1,000 property runs in total, split across seeds so that vitest can spread them.

@@ -6,7 +6,16 @@ import {
   parseChatServerOptions,
   type ChatServerOptions,
 } from '../../../src/reference/chat/server.js';
-import { createChatState, handleFrame, handleHttp, resolveChatConfig } from '../../../src/reference/chat/server-core.js';
+import {
+  createChatState,
+  drawChatConfig,
+  handleFrame,
+  handleHttp,
+  listAnswer,
+  resolveChatConfig,
+  stampOf,
+} from '../../../src/reference/chat/server-core.js';
+import { Random } from '../../../src/sim/random.js';
 import { chatPaths, parseMessageList, parseSendAck, parseServerFrame, type ChatMessage } from '../../../src/reference/chat/wire.js';
 import { Simulation, type SimulationOptions } from '../../../src/sim/simulation.js';
 import type { TraceEvent } from '../../../src/sim/trace.js';
@@ -20,8 +29,11 @@ import type { SimWebSocket } from '../../../src/sim/transport/websocket.js';
 const A = 'conv-a';
 const B = 'conv-b';
 
+// These tests time the documented defaults: with no option at all the server would draw
+// its world from the seed (as in property runs), so they pin one option.
 function setup(options: ChatServerOptions = {}, sim: Partial<SimulationOptions> = {}): Simulation {
-  return new Simulation({ seed: 5, server: createChatServer(options), clients: ['c1', 'c2'], ...sim });
+  const pinned = Object.keys(options).length > 0 ? options : { aiDelay: 2000 };
+  return new Simulation({ seed: 5, server: createChatServer(pinned), clients: ['c1', 'c2'], ...sim });
 }
 
 const stamp = (t: number) => new Date(Date.UTC(2025, 0, 15, 9, 0, 0) + t).toISOString();
@@ -525,5 +537,71 @@ describe('chat server core (sans-IO)', () => {
     expect(dup.result.status).toBe(200);
     expect(dup.effects.map((e) => e.type)).toEqual(['log']);
     expect(handleFrame('s', '{"type":"ping"}', false).result).toEqual({ type: 'pong' });
+  });
+});
+
+describe('chat server: the drawn world (no options, as property runs build it)', () => {
+  const world = (seed: number) => {
+    const sim = new Simulation({ seed, server: createChatServer(), clients: ['c1'] });
+    return sim;
+  };
+
+  it('draws its world from the seed and logs it: the same seed, the same world', async () => {
+    const a = world(11);
+    const b = world(11);
+    await a.run(10);
+    await b.run(10);
+    const [wa] = logs(a, 'server.world');
+    expect(wa).toBeDefined();
+    expect(logs(b, 'server.world')[0]).toEqual(wa);
+    // Over many seeds every dimension takes each of its values.
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 200; seed++) {
+      const c = drawChatConfig(new Random(seed, 'server/world'));
+      seen.add(`ai:${c.aiDelay.max <= 2000 ? (c.aiDelay.min === 2000 ? 'fixed' : 'short') : c.aiDelay.max > 5000 ? 'long' : 'short'}`);
+      seen
+        .add(`ts:${c.timestampResolution}`)
+        .add(`ties:${c.tieOrder}`)
+        .add(`slow:${c.latency.slowShare > 0}`)
+        .add(`pong:${c.pongDelay.max > 0}`);
+    }
+    expect([...seen].sort()).toEqual(
+      [
+        'ai:fixed',
+        'ai:long',
+        'ai:short',
+        'pong:false',
+        'pong:true',
+        'slow:false',
+        'slow:true',
+        'ties:reversed',
+        'ties:stored',
+        'ts:1',
+        'ts:1000',
+      ].sort(),
+    );
+  });
+
+  it('a server given any option keeps the documented defaults and draws nothing', () => {
+    const c = resolveChatConfig(
+      { revokeAt: 5000 },
+      { int: () => expect.unreachable('no draw') as number, chance: () => expect.unreachable('no draw') as boolean },
+    );
+    expect(c).toMatchObject({
+      drawn: false,
+      aiDelay: { min: 2000, max: 2000 },
+      timestampResolution: 1,
+      tieOrder: 'stored',
+      pongDelay: { min: 0, max: 0 },
+    });
+  });
+
+  it('whole-second timestamps make messages tie; ties may be listed reversed (the spec leaves their order open)', () => {
+    expect(stampOf({ timestampResolution: 1000 }, Date.UTC(2025, 0, 15, 9, 0, 2, 999))).toBe('2025-01-15T09:00:02.000Z');
+    expect(stampOf({ timestampResolution: 1 }, Date.UTC(2025, 0, 15, 9, 0, 2, 999))).toBe('2025-01-15T09:00:02.999Z');
+    const m = (id: string, s: number) => ({ id, conversationId: A, role: 'user' as const, content: id, timestamp: stamp(s * 1000) });
+    const stored = [m('m1', 1), m('m2', 2), m('m3', 2), m('m4', 2), m('m5', 3)];
+    expect(listAnswer(stored, 'stored').map((x) => x.id)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    expect(listAnswer(stored, 'reversed').map((x) => x.id)).toEqual(['m1', 'm4', 'm3', 'm2', 'm5']);
   });
 });

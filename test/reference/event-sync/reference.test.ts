@@ -2,8 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkClient } from '../../../src/conformance/check.js';
+import { checkClient, scenarioFilesOf } from '../../../src/conformance/check.js';
 import { protocols, resolveClient } from '../../../src/conformance/registry.js';
+import { loadScenarioFile } from '../../../src/conformance/scenario.js';
+import { faultKinds } from '../../../src/sim/faults/plan.js';
 
 const failureDir = mkdtempSync(join(tmpdir(), 'lockstep-event-sync-reference-'));
 
@@ -19,6 +21,14 @@ describe('the reference event-sync client', () => {
     expect(r.exitCode).toBe(0);
     // Every requirement is exercised by at least one scenario.
     expect(r.requirements.filter((q) => q.passed === 0).map((q) => q.id)).toEqual([]);
+  });
+
+  it('has a scenario per fault kind (every kind can affect event-sync)', () => {
+    // The stream is a socket, REST pages are HTTP, the client stores its checkpoint and
+    // store, and the token is a credential: no kind is out of reach (docs/protocols/event-sync.md § 10).
+    const notApplicable: Record<string, string> = {};
+    const kinds = new Set(scenarioFilesOf('event-sync').flatMap((f) => loadScenarioFile(f, protocols).faults.map((e) => e.kind)));
+    expect([...faultKinds].filter((k) => !kinds.has(k) && !(k in notApplicable))).toEqual([]);
   });
 
   // 1,000 property runs in total, split across seeds so that vitest can spread them.

@@ -7,7 +7,7 @@ import type { TraceEvent } from '../../../src/sim/trace.js';
 import { check, cur, digestOf, ev, fallback, goodStream, TS, TraceBuilder, WS } from './trace-builder.js';
 
 describe('event-sync requirement catalogue', () => {
-  it('lists SYNC-1 … SYNC-13 with the level and sentence of docs/protocols/event-sync.md', () => {
+  it('lists SYNC-1 … SYNC-15 with the level and sentence of docs/protocols/event-sync.md', () => {
     const doc = readFileSync(new URL('../../../docs/protocols/event-sync.md', import.meta.url), 'utf8');
     const rows = [...doc.matchAll(/^\| (SYNC-\d+) +\| (MUST|SHOULD) +\| (.+?) +\| (.+?) +\|$/gm)].map((r) => ({
       id: r[1],
@@ -15,13 +15,14 @@ describe('event-sync requirement catalogue', () => {
       text: r[3]!.replaceAll('`', ''),
       source: r[4],
     }));
-    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 13 }, (_, i) => `SYNC-${i + 1}`));
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 15 }, (_, i) => `SYNC-${i + 1}`));
     expect(eventSyncRequirements.map((r) => ({ id: r.id, level: r.level, text: r.text, source: r.source }))).toEqual(rows);
     for (const r of eventSyncRequirements) {
-      expect(r.source).toMatch(/^event-sync-websocket-streaming\.md § /);
+      // SYNC-14 and SYNC-15 come from HTTP's RFCs: the source says nothing about 401 or Retry-After.
+      expect(r.source).toMatch(/^(event-sync-websocket-streaming\.md|RFC \d+) § /);
       expect(['safety', 'liveness']).toContain(r.kind);
     }
-    expect(eventSyncRequirements.filter((r) => r.level === 'SHOULD').map((r) => r.id)).toEqual(['SYNC-9']);
+    expect(eventSyncRequirements.filter((r) => r.level === 'SHOULD').map((r) => r.id)).toEqual(['SYNC-9', 'SYNC-14', 'SYNC-15']);
   });
 
   it('never crashes on a trace it does not understand', () => {

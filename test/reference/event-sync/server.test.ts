@@ -621,3 +621,45 @@ describe('event-sync wire', () => {
     expect(digestHex(digestAdd(digestAdd(0, 'a'), 'b'))).toBe(digestHex(digestAdd(digestAdd(0, 'b'), 'a')));
   });
 });
+
+describe('event-sync drawn-world dimensions (docs/protocols/event-sync.md, "What property runs draw")', () => {
+  const base = resolveEventSyncConfig({ events: 40, ties: 5, batchSize: 15, invalid: 0.5 });
+  const request = '{"type":"sync.stream.request","since":null}';
+  const run = (config: typeof base, injection?: { kind: 'dbError' | 'malformed' | 'stall'; batch: number }) => {
+    const log = createEventLog(config, Date.UTC(2025, 0, 15, 9), Random.root(3));
+    const out = handleStreamFrame(log, config, 's', request, () => injection);
+    const frames = [...out.frames];
+    for (let i = 0; i < 20; i++) {
+      const step = streamStep(log, config, out.session!);
+      frames.push(...step.frames);
+      if (!step.more) break;
+    }
+    return { log, frames };
+  };
+
+  it('injects a failure at the handshake (before start) and between the isLast batch and complete', () => {
+    const early = run(base, { kind: 'dbError', batch: -1 });
+    expect(early.frames).toHaveLength(1);
+    expect(JSON.parse(early.frames[0]!)).toMatchObject({ type: 'sync.stream.error', code: 'DB_ERROR' });
+    const late = run(base, { kind: 'dbError', batch: 3 });
+    const types = late.frames.map((f) => (JSON.parse(f) as { type: string }).type);
+    expect(types).toEqual(['sync.stream.start', 'sync.stream.batch', 'sync.stream.batch', 'sync.stream.batch', 'sync.stream.error']);
+    expect(JSON.parse(late.frames[3]!)).toMatchObject({ isLast: true });
+  });
+
+  it('varies batch lengths, payload shapes and invalid forms, all readable by the wire parser', () => {
+    const varied = run({ ...base, batchShape: 'varied', payloads: 'rich', invalidForms: 'all' });
+    const batches = varied.frames.map((f) => parseServerFrame(f)).filter((f) => f.type === 'sync.stream.batch');
+    expect(new Set(batches.map((b) => b.events.length)).size).toBeGreaterThan(1);
+    expect(batches.reduce((n, b) => n + b.events.length, 0)).toBe(40);
+    const events = batches.flatMap((b) => b.events);
+    const invalid = events.filter((e) => !isValidEvent(e));
+    expect(invalid.length).toBe(varied.log.entries.filter((e) => !e.valid).length);
+    expect(
+      new Set(invalid.map((e) => JSON.stringify((e as unknown as { payload?: unknown }).payload ?? 'missing').slice(0, 1))).size,
+    ).toBeGreaterThan(2);
+    const payloads = events.filter((e) => isValidEvent(e)).map((e) => JSON.stringify((e as unknown as { payload: unknown }).payload));
+    expect(new Set(payloads).size).toBeLessThan(payloads.length);
+    expect(payloads[0]).toContain('Café');
+  });
+});

@@ -123,6 +123,17 @@ describe('LIVE-10: an opened dashboard uses the WebSocket', () => {
     const closed = new TraceBuilder().connect(0, 'd1', 'agent-1').action(1000, 'd1', 'disconnectDashboard');
     expect(check('LIVE-10', closed, 9000).verdict).toBe('not-exercised');
   });
+
+  it('is not judged on a re-open that keeps a connecting socket the network silenced (half-open) before it; judged without the fault', () => {
+    const stalled = (halfOpen: boolean) => {
+      const b = new TraceBuilder().connect(0, 'd1', 'agent-1');
+      b.add(0, 'ws.connect', { id: 'd1/ws#1', node: 'd1', url: 'ws://lockstep.test/ws/dashboard?token=***' });
+      if (halfOpen) b.add(1, 'ws.half-open', { id: 'd1/ws#1', direction: 'both' });
+      return b.connect(1500, 'd1', 'agent-1');
+    };
+    expect(check('LIVE-10', stalled(true), 9000).verdict).toBe('not-exercised');
+    expect(check('LIVE-10', stalled(false), 9000).evidence).toMatch(/at 1\.5 s, .*it kept d1\/ws#1, which never subscribed to chat_updates/);
+  });
 });
 
 /** d1 (agent-1) subscribed from 60 ms over d1/ws#1, which a reset closes at 5000; a fault blocks reconnecting until `clearAt`. */

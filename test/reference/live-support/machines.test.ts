@@ -118,6 +118,7 @@ describe('DashboardMachine', () => {
     expect(d.handle({ type: 'ws-open', socket: 1 })).toEqual([
       { type: 'ws-send', socket: 1, data: '{"type":"subscribe","channel":"chat_updates"}' },
       { type: 'set-timer', key: 'silence', ms: 10_000 },
+      { type: 'set-timer', key: 'stable', ms: 10_000 },
     ]);
     d.handle({ type: 'ws-frame', socket: 1, frame: { type: 'subscribed', channel: 'chat_updates' } });
     d.handle({
@@ -159,13 +160,47 @@ describe('DashboardMachine', () => {
     const d = new DashboardMachine(defaultDashboardConfig, true);
     d.handle({ type: 'connect', dashboardUserId: 'agent-1' });
     expect(d.handle({ type: 'ws-closed', socket: 1 })).toContainEqual({ type: 'set-timer', key: 'reconnect', ms: 1000 });
-    expect(d.handle({ type: 'timer', key: 'reconnect' })).toEqual([{ type: 'connect', socket: 2 }]);
+    expect(d.handle({ type: 'timer', key: 'reconnect' })).toEqual([
+      { type: 'connect', socket: 2 },
+      { type: 'set-timer', key: 'silence', ms: 10_000 },
+    ]);
     expect(d.handle({ type: 'ws-closed', socket: 2 })).toContainEqual({ type: 'set-timer', key: 'reconnect', ms: 2000 });
     d.handle({ type: 'timer', key: 'reconnect' });
     d.handle({ type: 'ws-open', socket: 3 });
+    // A socket silent from its open never proved stable: the backoff keeps growing.
     expect(d.handle({ type: 'timer', key: 'silence' })).toEqual([
       { type: 'disconnect', socket: 3, code: 4000, reason: 'no frame within 10000 ms' },
       { type: 'cancel-timer', key: 'silence' },
+      { type: 'cancel-timer', key: 'stable' },
+      { type: 'set-timer', key: 'reconnect', ms: 4000 },
+    ]);
+  });
+
+  it('starts its backoff over only once a socket stayed open 10 s (the stable-connection rule), whatever the close code', () => {
+    const d = new DashboardMachine(defaultDashboardConfig, true);
+    d.handle({ type: 'connect', dashboardUserId: 'agent-1' });
+    const delays: number[] = [];
+    // A backend that accepts and drops at once (flapping): every socket opens, then closes.
+    for (let socket = 1; socket <= 7; socket++) {
+      d.handle({ type: 'ws-open', socket });
+      const out = d.handle({ type: 'ws-closed', socket, code: socket % 2 ? 1006 : 1001, wasClean: socket % 2 === 0 });
+      const timer = out.find((c) => c.type === 'set-timer' && c.key === 'reconnect') as { ms: number } | undefined;
+      delays.push(timer?.ms ?? -1);
+      d.handle({ type: 'timer', key: 'reconnect' });
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    d.handle({ type: 'ws-open', socket: 8 });
+    d.handle({ type: 'timer', key: 'stable' });
+    expect(d.handle({ type: 'ws-closed', socket: 8, code: 1012, wasClean: true })).toContainEqual({ type: 'set-timer', key: 'reconnect', ms: 1000 });
+  });
+
+  it('gives up on a handshake that stalls as on a silent socket', () => {
+    const d = new DashboardMachine(defaultDashboardConfig, true);
+    expect(d.handle({ type: 'connect', dashboardUserId: 'agent-1' })).toContainEqual({ type: 'set-timer', key: 'silence', ms: 10_000 });
+    expect(d.handle({ type: 'timer', key: 'silence' })).toEqual([
+      { type: 'disconnect', socket: 1, code: 4000, reason: 'no frame within 10000 ms' },
+      { type: 'cancel-timer', key: 'silence' },
+      { type: 'cancel-timer', key: 'stable' },
       { type: 'set-timer', key: 'reconnect', ms: 1000 },
     ]);
   });

@@ -2,8 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkClient } from '../../../src/conformance/check.js';
+import { checkClient, scenarioFilesOf } from '../../../src/conformance/check.js';
 import { protocols, resolveClient } from '../../../src/conformance/registry.js';
+import { loadScenarioFile } from '../../../src/conformance/scenario.js';
+import { faultKinds } from '../../../src/sim/faults/plan.js';
 
 const failureDir = mkdtempSync(join(tmpdir(), 'lockstep-live-reference-'));
 
@@ -22,6 +24,11 @@ describe('the reference live-support clients and server', () => {
     expect(r.scenarios.filter((s) => s.stopped || s.error)).toEqual([]);
     expect(r.exitCode).toBe(0);
     expect(r.requirements.filter((q) => q.passed === 0).map((q) => q.id)).toEqual([]);
+  });
+
+  it('has a scenario per fault kind (every kind can affect a widget or a dashboard)', () => {
+    const kinds = new Set(scenarioFilesOf('live-support').flatMap((f) => loadScenarioFile(f, protocols).faults.map((e) => e.kind)));
+    expect([...faultKinds].filter((k) => !kinds.has(k))).toEqual([]);
   });
 
   // 1,000 property runs in total, split across two seeds; every requirement is exercised by them too.

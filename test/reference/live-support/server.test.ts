@@ -7,7 +7,8 @@ import {
   parseLiveServerOptions,
   type LiveServerOptions,
 } from '../../../src/reference/live-support/server.js';
-import type { LiveServerVariant } from '../../../src/reference/live-support/server-core.js';
+import type { LiveServerDecisions } from '../../../src/reference/live-support/server-core.js';
+import { liveSupportServerVariants } from '../../../src/reference/live-support/variants.js';
 import {
   livePaths,
   parseChatList,
@@ -34,13 +35,14 @@ const CAROL = 'carol@example.com';
 
 function setup(
   options: LiveServerOptions = {},
-  variant: LiveServerVariant = 'reference',
+  variant: 'reference' | keyof typeof liveSupportServerVariants = 'reference',
   sim: Partial<SimulationOptions> = {},
 ): Simulation {
+  const decisions: Partial<LiveServerDecisions> = variant === 'reference' ? {} : liveSupportServerVariants[variant]!.decisions;
   // No random broadcast failures unless a test asks for them.
   return new Simulation({
     seed: 3,
-    server: createLiveSupportServer({ broadcastFailRate: 0, ...options }, variant),
+    server: createLiveSupportServer({ broadcastFailRate: 0, ...options }, decisions),
     clients: ['w1', 'd1', 'd2'],
     ...sim,
   });
@@ -399,6 +401,39 @@ describe('restarts', () => {
     expect(m.id).toBe('g1-m1');
     expect(ids(chats(g)[0]!.messages)).toEqual(['chat-a1-s1', 'chat-a1-s2', 'g1-m1']);
     expect(logs(sim, 'customer.seeded')).toHaveLength(8);
+  });
+});
+
+describe('token expiry (the expireCredentials hook)', () => {
+  it('closes the node\u2019s sockets with 4001, then refuses its upgrades and REST calls with 401; the widget and other nodes are untouched', async () => {
+    const sim = setup({}, 'reference', { faults: [{ kind: 'token-expiry', at: 1000, node: 'd1' }] });
+    const d1 = dashboard(sim, 0);
+    const d2 = dashboard(sim, 0, { node: 'd2' });
+    const again = dashboard(sim, 1500);
+    const send = agentSend(sim, 1500, 'chat-a1', 'after the expiry');
+    const other = agentSend(sim, 1500, 'chat-c1', 'from d2', 'agent-2', 'd2');
+    const poll = request(sim, 1500, livePaths.chats(ALICE));
+    await sim.run(2500);
+    expect(d1.log.filter((l) => l.includes('close'))).toEqual(['1020 close 4001']);
+    expect(d2.log.some((l) => l.includes('close'))).toBe(false);
+    expect(again.log).toEqual(['1540 close 1006']);
+    expect(send.status).toBe(401);
+    expect(send.body).toMatchObject({ error: 'token_expired' });
+    expect(other.status).toBe(201);
+    expect(chats(poll)).toHaveLength(2);
+    expect(logs(sim, 'upgrade.rejected').map((e) => e.reason)).toEqual(['token expired']);
+  });
+
+  it('stays expired across a restart that loses state (the kernel tells the new server again)', async () => {
+    const sim = setup({}, 'reference', {
+      faults: [
+        { kind: 'token-expiry', at: 500 },
+        { kind: 'server-restart', at: 1000, downtime: 200, state: 'lose' },
+      ],
+    });
+    const send = agentSend(sim, 1500, 'chat-a1', 'after the restart');
+    await sim.run(2000);
+    expect(send.status).toBe(401);
   });
 });
 

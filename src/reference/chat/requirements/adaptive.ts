@@ -8,13 +8,13 @@
  * allows any shorter wait, measured either way (the client may speed up at once, and a
  * send may trigger the poll). Only sends made while a conversation was open count. Intervals that overlap the
  * app's background time, a `client-offline` window on the node (a client may hold its
- * polls while offline) or an auth error are not judged.
+ * polls while offline), an auth error or a Retry-After wait (CHAT-20) are not judged.
  */
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import * as q from '../../../conformance/trace-query.js';
 import { chatTiming } from '../wire.js';
 import { fmtDuration, fmtTime, guarded, plural } from './evidence.js';
-import { authDuring, offlineDuring } from './model.js';
+import { authDuring, offlineDuring, retryAfterDuring } from './model.js';
 import { pollGaps, sendTimes } from './poll-gaps.js';
 
 /** The CHAT-13 checker. */
@@ -37,7 +37,8 @@ export const checkAdaptive = guarded((m) => {
       for (const x of [d - m.T, d, d + m.T]) {
         const lastSend = Math.max(-Infinity, ...sends.filter((t) => t <= x));
         out.add(classAt(Number.isFinite(lastSend) ? x - lastSend : undefined));
-        const sinceRestart = lastSend >= lastRestart ? lastSend : -Infinity;
+        // A send at the very instant of a restart may have reached either app.
+        const sinceRestart = lastSend > lastRestart ? lastSend : -Infinity;
         out.add(classAt(Number.isFinite(sinceRestart) ? x - sinceRestart : undefined));
       }
       return out;
@@ -45,6 +46,7 @@ export const checkAdaptive = guarded((m) => {
     if (q.faultsDuring(m.faults, 'app-background', p.requestAt, n.requestAt, node).length > 0) continue;
     if (offlineDuring(m, node, p.requestAt, n.requestAt)) continue;
     if (authDuring(m, node, p.requestAt, n.requestAt)) continue;
+    if (retryAfterDuring(m, node, p.requestAt, n.requestAt)) continue;
     judged++;
     const fromEnd = Number.isFinite(p.endAt) && p.endAt <= n.requestAt ? n.requestAt - p.endAt : undefined;
     const Es = new Set([...expected(p.requestAt), ...(Number.isFinite(p.endAt) ? expected(p.endAt) : [])]);

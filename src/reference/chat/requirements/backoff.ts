@@ -1,6 +1,8 @@
 /**
  * CHAT-8: within each session, after the k-th consecutive failure of the conversation's
- * sockets (k = 1…5; the count resets when a socket opens and at a new session), the next
+ * sockets (k = 1…5; the count resets at a new session and at a *stable* socket — one that
+ * stayed open 10 s + T must reset it, one open 5 s may; a socket that opens and dies sooner,
+ * as under flapping, is one more consecutive failure), the next
  * `ws.connect` of that conversation comes within
  * `[closing + 0.9·b_k − T, close + 1.1·b_k + T]` with b = 2, 4, 8, 16, 32 s ("closing" is
  * when the client stopped using the socket, "close" its `close` event: a client may time
@@ -95,7 +97,13 @@ export const checkBackoff = guarded((m) => {
         }
       }
       if (resetBefore) ks.add(0);
-      if (s.openAt !== undefined) ks = new Set([0]);
+      // The count resets at a stable socket: one open for `stableAfter` (10 s) must reset
+      // it, one open for `stableMin` (5 s) may; a socket that dies sooner is one more failure.
+      if (s.openAt !== undefined) {
+        const uptime = (s.endedBy === 'alive' ? m.endAt : s.endAt) - s.openAt;
+        if (uptime >= chatTiming.stableAfter + m.T) ks = new Set([0]);
+        else if (uptime >= chatTiming.stableMin) ks.add(0);
+      }
       if (failedInSession(s, session)) {
         ks = new Set([...ks].map((k) => Math.min(k + 1, B.length + 1)));
         last = { s, from: s.endAt, to: s.closeAt ?? s.failAt ?? s.endAt };

@@ -87,6 +87,18 @@ export const checkHalfOpen = guarded((m) => {
       at: ep.start,
       seq: ep.seq,
       text: `${s.id} (${convOf(s)}, open since ${fmtTime(s.openAt!)}) ${ep.what} at ${fmtTime(ep.start)}; ${last ? `its last frame arrived at ${fmtTime(last.t)}` : 'no frame had arrived'}, and it was not abandoned within 1.1 × H + T (${fmtDuration(limit)}, by ${fmtTime(due)}): ${s.endAt < Infinity ? sockEnd(s) : 'never closed'}${poll ? `, first poll ${poll.id} at ${fmtTime(poll.requestAt)}` : ', no poll started'}`,
+      // The silence and the deadline it set (H + T after the last sign of life), for reports to draw.
+      marks: [
+        {
+          kind: 'interval',
+          start: ep.start,
+          ...(Number.isFinite(abandonedAt) ? { end: abandonedAt } : {}),
+          label: `${s.id} silent`,
+          id: s.id,
+          node: s.node,
+        },
+        { kind: 'deadline', start: due - limit, end: due, label: '1.1 × H + T', id: s.id, node: s.node },
+      ],
     });
   }
   return verdict(

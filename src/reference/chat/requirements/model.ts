@@ -15,7 +15,8 @@
  *   restart (and at the start of a run) a client that shows a conversation again before
  *   any user action has restored it: that is a new session, starting at the restart.
  * - **catch-up load**: the first GET of the conversation within 1 s after a *load point* —
- *   the session's start or a `ws.open` of one of its sockets — one GET per point; and a
+ *   the session's start or a `ws.open` of one of its sockets — one GET per point (a point
+ *   inside a Retry-After wait: within 1 s + T after the wait ends); and a
  *   retry of a catch-up load that failed, made after that attempt ended and at least
  *   `0.9·b − T` after it started, `b` = 2, 4, 8, 16, 32 s, then 32 s for every further retry.
  * - **poll**: every other GET of a conversation's messages.
@@ -75,6 +76,8 @@ export interface ChatRequest extends HttpExchange {
   kind?: 'messages' | 'ws';
   /** A catch-up load (or a retry of one), not a poll. */
   load: boolean;
+  /** Answered 200 with a body the client cannot use (a `bad-body` fault: a captive portal's HTML, a cut-off body). */
+  badBody?: boolean;
 }
 
 /** A time during which a node is in an auth error. */
@@ -95,6 +98,20 @@ export interface AuthWindow {
    */
   trigger: boolean;
   endedBy?: Action;
+}
+
+/** An answer that asked the client to wait: 429 or 503 with `Retry-After` (an `http.edge` with `retryAfter`). */
+export interface RetryAfter {
+  node: string;
+  /** The request it answered. */
+  request: ChatRequest;
+  /** When the client received it. */
+  at: number;
+  seq: number;
+  /** The wait asked for, ms. */
+  ms: number;
+  /** The wait a client must keep: `ms`, capped at 10 s (CHAT-20). */
+  owed: number;
 }
 
 /** A message the server stored (`message.stored`). */
@@ -162,6 +179,8 @@ export interface ChatModel {
   /** Times at which the server restarted and lost its state. */
   stateLost: number[];
   actions: Action[];
+  /** Answers that carried `Retry-After`, in answer order. */
+  retryAfters: RetryAfter[];
 }
 
 /** The model of a check context (memoized: all chat checkers share it). */
@@ -184,11 +203,27 @@ function buildModel(ctx: CheckContext): ChatModel {
     return Object.assign(x, { conversation: c?.conversation, kind: c?.kind, load: false });
   });
   const gets = requests.filter((x) => x.method === 'GET' && x.kind === 'messages');
-  markLoads(gets, sessions, sockets, T);
+  const byId = new Map(requests.map((x) => [x.id, x]));
+  for (const e of events) {
+    if (e.ev === 'http.edge' && typeof e.body === 'string') {
+      const x = byId.get(String(e.id));
+      if (x) x.badBody = true;
+    }
+  }
+  const retryAfters: RetryAfter[] = [];
+  for (const e of events) {
+    if (e.ev !== 'http.edge' || typeof e.retryAfter !== 'number') continue;
+    const x = byId.get(String(e.id));
+    if (!x || x.responseAt === undefined || x.responseSeq === undefined) continue;
+    const ms = e.retryAfter * 1000;
+    retryAfters.push({ node: x.node, request: x, at: x.responseAt, seq: x.responseSeq, ms, owed: Math.min(ms, chatTiming.maxRetryAfter) });
+  }
+  retryAfters.sort((a, b) => a.seq - b.seq);
+  markLoads(gets, sessions, sockets, T, retryAfters);
   const polls = gets.filter((x) => !x.load);
   const snapshots = new Map<string, Snapshot[]>();
   for (const n of nodes) snapshots.set(n, q.snapshotTimeline(events, n));
-  const stored = storedMessages(events, requests);
+  const stored = storedMessages(events, requests, sockets);
   const storedById = new Map<string, Stored>();
   const messageConversation = new Map<string, string>();
   const cmidConversation = new Map<string, string>();
@@ -240,6 +275,7 @@ function buildModel(ctx: CheckContext): ChatModel {
     cmidMessage,
     stateLost,
     actions,
+    retryAfters,
   };
 }
 
@@ -303,9 +339,9 @@ function buildSessions(events: readonly TraceEvent[], nodes: readonly string[]):
   return out;
 }
 
-/** `true` for a 2xx answer. */
-export function succeeded(x: HttpExchange): boolean {
-  return x.status !== undefined && x.status >= 200 && x.status < 300;
+/** `true` for a 2xx answer with a usable body (not a `bad-body` one). */
+export function succeeded(x: HttpExchange & { badBody?: boolean }): boolean {
+  return x.status !== undefined && x.status >= 200 && x.status < 300 && !x.badBody;
 }
 
 /** The wait before the n-th retry (n ≥ 1) of a failed catch-up load: 2, 4, 8, 16, 32 s, then 32 s. */
@@ -315,7 +351,13 @@ export function catchUpWait(n: number): number {
 }
 
 /** Marks catch-up loads among the GETs (see the file comment); everything else is a poll. */
-function markLoads(gets: ChatRequest[], sessions: Session[], sockets: ChatSocket[], T: number): void {
+function markLoads(gets: ChatRequest[], sessions: Session[], sockets: ChatSocket[], T: number, waits: readonly RetryAfter[]): void {
+  /** A load point inside a Retry-After wait may load when the wait ends (CHAT-20). */
+  const loadBy = (node: string, t: number): number => {
+    let end = t;
+    for (const r of waits) if (r.node === node && r.at <= t && r.at + r.owed > end) end = r.at + r.owed + T;
+    return end + catchUpWindow;
+  };
   const points = new Map<string, { t: number; seq: number; used: boolean }[]>();
   const add = (node: string, conversation: string, t: number, seq: number): void => {
     const key = `${node}\n${conversation}`;
@@ -339,7 +381,7 @@ function markLoads(gets: ChatRequest[], sessions: Session[], sockets: ChatSocket
     /** The last attempt of the catch-up load being retried, and how many retries it had. */
     let chain: { last: ChatRequest; retries: number } | undefined;
     for (const g of list) {
-      const point = ps.find((p) => !p.used && p.seq < g.requestSeq && g.requestAt <= p.t + catchUpWindow);
+      const point = ps.find((p) => !p.used && p.seq < g.requestSeq && g.requestAt <= loadBy(g.node, p.t));
       if (point) {
         point.used = true;
         g.load = true;
@@ -371,7 +413,7 @@ export function bodyField(body: string | undefined, key: string): string | undef
 }
 
 /** `message.stored` logs, each linked to the POST (and node) that carried it when possible. */
-function storedMessages(events: readonly TraceEvent[], requests: ChatRequest[]): Stored[] {
+function storedMessages(events: readonly TraceEvent[], requests: ChatRequest[], sockets: readonly ChatSocket[]): Stored[] {
   const posts = requests.filter((x) => x.method === 'POST' && x.kind === 'messages');
   const out: Stored[] = [];
   for (const e of q.serverLogs(events, 'message.stored')) {
@@ -400,6 +442,12 @@ function storedMessages(events: readonly TraceEvent[], requests: ChatRequest[]):
     if (best) {
       s.node = best.x.node;
       s.via = best.x.id;
+    }
+    // Sent over a socket (the server names it): the node that owns the socket sent it.
+    const socket = q.str(e, 'socket');
+    if (!best && socket !== undefined) {
+      s.node = sockets.find((k) => k.id === socket)?.node;
+      s.via = socket;
     }
     out.push(s);
   }
@@ -502,6 +550,22 @@ export function timersDisturbed(m: ChatModel, node: string, from: number, to: nu
 /** `true` when the device was offline at some time within `[from, to]`. */
 export function offlineDuring(m: ChatModel, node: string, from: number, to: number): boolean {
   return q.faultsDuring(m.faults, 'client-offline', from, to, node).length > 0;
+}
+
+/** The end of the Retry-After wait the node owes at `t` (the latest received at or before `t`), or `undefined`. */
+export function quietUntil(m: ChatModel, node: string, t: number): number | undefined {
+  let end: number | undefined;
+  for (const r of m.retryAfters) {
+    if (r.node !== node || r.at > t) continue;
+    const e = r.at + r.owed;
+    if (e > t && (end === undefined || e > end)) end = e;
+  }
+  return end;
+}
+
+/** `true` when a Retry-After wait of the node overlaps `[from, to]`. */
+export function retryAfterDuring(m: ChatModel, node: string, from: number, to: number): boolean {
+  return m.retryAfters.some((r) => r.node === node && r.at <= to && r.at + r.owed >= from);
 }
 
 /** The node's auth-error window in force at `t`. */

@@ -21,6 +21,15 @@ export const checkOnePollingLoop = guarded((m) => {
       at: next.requestAt,
       seq: next.requestSeq,
       text: `poll ${req(next)} at ${fmtTime(next.requestAt)} started only ${fmtDuration(gap)} after poll ${prev.id} at ${fmtTime(prev.requestAt)} (at least 0.9 × 2 s − T = ${fmtDuration(minGap)} expected): two polling loops`,
+      // The two polls as intervals (start to response or failure), so a report can draw the overlap.
+      marks: [prev, next].map((r) => ({
+        kind: 'interval' as const,
+        start: r.requestAt,
+        ...(Number.isFinite(r.endAt) ? { end: r.endAt } : {}),
+        label: `poll ${r.id}`,
+        id: r.id,
+        node: r.node,
+      })),
     });
   }
   return verdict(

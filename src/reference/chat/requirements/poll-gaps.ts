@@ -1,7 +1,9 @@
 /**
  * Consecutive polls of one polling loop, as CHAT-6, CHAT-13 and CHAT-17 compare them: two
  * polls of a session with no socket of its conversation opening between them (a socket
- * that opens ends the loop; a later failure starts a new one "at once").
+ * that opens ends the loop; a later failure starts a new one "at once"), and no auth error
+ * ended by the user between them (CHAT-14 stops the loop at the 401; the user's action
+ * that ends the auth error is like a socket opening: the next failure starts a new loop at once).
  */
 import type { Session } from './model.js';
 import { pollsOf, sessionAt, socketsOf, type ChatModel, type ChatRequest } from './model.js';
@@ -25,6 +27,8 @@ export function pollGaps(m: ChatModel): PollGap[] {
       const prev = polls[i - 1]!;
       const next = polls[i]!;
       if (opens.some((s) => s.openSeq! > prev.requestSeq && s.openSeq! < next.requestSeq)) continue;
+      if (m.auth.some((w) => w.node === session.node && w.endedBy && w.fromSeq < next.requestSeq && w.toSeq > prev.requestSeq && w.toSeq < next.requestSeq))
+        continue;
       out.push({ session, prev, next, gap: next.requestAt - prev.requestAt });
     }
   }

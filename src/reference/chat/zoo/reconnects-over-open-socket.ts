@@ -6,7 +6,8 @@
  * `visibilitychange`/`online` listener that calls `connect()` unconditionally (a
  * reconnecting client whose `reconnect()` does not close the socket it replaces). Made by
  * overriding one decision: `revive()` connects anew even while a socket is open.
- * Must be caught by CHAT-1 (at most one socket per open conversation).
+ * Must be caught by CHAT-1 (at most one socket per open conversation); CHAT-4 forbids it too
+ * (a poll beside a healthy socket), but the shrunk counterexample shows CHAT-1 first.
  */
 import type { ClientVariant } from '../../../conformance/protocol.js';
 import { ChatMachine } from '../client-machine.js';
@@ -23,6 +24,6 @@ class ReconnectsOverOpenSocketMachine extends ChatMachine {
 /** `zoo:chat/reconnects-over-open-socket`. */
 export const reconnectsOverOpenSocket: ClientVariant = {
   description: 'coming online or to the foreground opens a second socket beside the open one, never closing the old',
-  violates: ['CHAT-1', 'CHAT-4'],
+  violates: ['CHAT-1'],
   create: (env) => createChatClient(env, { Machine: ReconnectsOverOpenSocketMachine }),
 };

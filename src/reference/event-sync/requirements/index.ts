@@ -1,6 +1,6 @@
 /**
  * The event-sync requirement catalogue (docs/protocols/event-sync.md, "Requirements"):
- * SYNC-1 … SYNC-13, each with exactly one checker (one file each). Checkers read the
+ * SYNC-1 … SYNC-15, each with exactly one checker (one file each). Checkers read the
  * finished trace only (see `model.ts`): the server's side — stream frames, REST pages,
  * `rest.page` and `checkpoint.issued` logs — is the truth; the client's snapshots are
  * judged against it. They never throw on a trace they do not understand: a step with
@@ -22,10 +22,12 @@ import { checkFallbackKeepsApplied } from './sync-10-fallback-keeps.js';
 import { checkStreamFirst } from './sync-11-stream-first.js';
 import { checkClosesAfterComplete } from './sync-12-close-after-complete.js';
 import { checkProgressShown } from './sync-13-progress-shown.js';
+import { checkNoRetryAfter401 } from './sync-14-no-retry-after-401.js';
+import { checkRetryAfter } from './sync-15-retry-after.js';
 
 const doc = 'event-sync-websocket-streaming.md';
 
-/** SYNC-1 … SYNC-13, as in docs/protocols/event-sync.md. */
+/** SYNC-1 … SYNC-15, as in docs/protocols/event-sync.md. */
 export const eventSyncRequirements: Requirement[] = [
   {
     id: 'SYNC-1',
@@ -130,5 +132,21 @@ export const eventSyncRequirements: Requirement[] = [
     text: 'Progress is shown while a sync runs: once part of the events announced has arrived, progress shows 0 < processed < total before the sync completes.',
     source: `${doc} § Progress Tracking ("Each batch increments _initialSyncEventsProcessed"), § Solution ("Real-time progress updates")`,
     check: checkProgressShown,
+  },
+  {
+    id: 'SYNC-14',
+    level: 'SHOULD',
+    kind: 'safety',
+    text: 'After a page answered 401 the client sends no further request with the refused token (no page, no stream) until the user syncs again or the app restarts.',
+    source: 'RFC 9110 § 15.5.2 (a 401 refuses "those credentials"; a repeat carries "a new or replaced Authorization header field"); the source says nothing about 401',
+    check: checkNoRetryAfter401,
+  },
+  {
+    id: 'SYNC-15',
+    level: 'SHOULD',
+    kind: 'safety',
+    text: 'After a page answered 429 or 503 with Retry-After: n, the client asks for no page before n s have passed.',
+    source: 'RFC 9110 § 10.2.3 ("how long the user agent ought to wait before making a follow-up request"), RFC 6585 § 4; the source\'s REST code knows no Retry-After',
+    check: checkRetryAfter,
   },
 ];

@@ -95,6 +95,10 @@ export interface Page extends HttpExchange {
   logs: PageLog[];
   /** The client received a 200 page (its server log is the first of `logs`). */
   ok: boolean;
+  /** An edge in front of the server spoiled the `200`'s body (`bad-body`): a captive portal's HTML, or the page cut short — a failed page, whatever the server logged. */
+  badBody?: 'html' | 'truncated';
+  /** Seconds of the `Retry-After` an edge answered with (`retry-after`, 429 or 503). */
+  retryAfter?: number;
 }
 
 /** Events that reached the client: an in-order batch on a stream it still had, or a 200 page. */
@@ -168,6 +172,8 @@ export interface Model {
   refusals: Map<string, { status?: number; reason?: string }>;
   /** `sync` actions, in trace order. */
   syncActions: q.Action[];
+  /** Storage failures: a write the client's storage refused (`storage.fail`), or its storage lost at a restart (`storage.lost`). */
+  storageFailures: { node: string; t: number; seq: number; kind: 'fail' | 'lost' }[];
 }
 
 /** The model of a check context (built once, shared by all checkers). */
@@ -181,10 +187,11 @@ function buildModel(ctx: CheckContext): Model {
   const T = safeTolerance(ctx);
   const frameData = readFrames(events);
   const faults = q.faultWindows(events);
+  const refusals0 = clientRefusals(events);
   const streams: Stream[] = q
     .sockets(events)
     .filter((s) => s.path === syncPaths.stream)
-    .map((s) => buildStream(s, frameData, endAt, T, osClosedAt(faults, s)));
+    .map((s) => buildStream(refusedBy(s, refusals0.get(s.id)), frameData, endAt, T, osClosedAt(faults, s)));
   const pageLogs = new Map<string, PageLog[]>();
   const issued = new Map<string, Issued>();
   const refusals = new Map<string, { status?: number; reason?: string }>();
@@ -217,6 +224,13 @@ function buildModel(ctx: CheckContext): Model {
       if (id !== undefined) refusals.set(id, { status: q.num(e, 'status'), reason: q.str(e, 'reason') });
     }
   }
+  const edges = new Map<string, { body?: 'html' | 'truncated'; retryAfter?: number }>();
+  for (const e of events) {
+    const id = q.str(e, 'id');
+    if (e.ev !== 'http.edge' || !id) continue;
+    const body = q.str(e, 'body');
+    edges.set(id, { body: body === 'html' || body === 'truncated' ? body : undefined, retryAfter: q.num(e, 'retryAfter') });
+  }
   const pages: Page[] = q
     .httpExchanges(events)
     .filter((x) => x.path === syncPaths.events && x.method === 'GET')
@@ -231,7 +245,9 @@ function buildModel(ctx: CheckContext): Model {
         // an unreadable URL: read as no parameters
       }
       const logs = pageLogs.get(x.id) ?? [];
-      return Object.assign(x, { since: since === '' ? null : since, limit, logs, ok: x.status === 200 && logs.length > 0 });
+      const edge = edges.get(x.id);
+      const ok = x.status === 200 && logs.length > 0 && edge?.body === undefined;
+      return Object.assign(x, { since: since === '' ? null : since, limit, logs, ok, badBody: edge?.body, retryAfter: edge?.retryAfter });
     });
   const deliveries: Delivery[] = streams.flatMap((s) => s.deliveries);
   for (const p of pages) {
@@ -265,7 +281,13 @@ function buildModel(ctx: CheckContext): Model {
   const snaps = new Map<string, Snap[]>();
   for (const n of nodes) snaps.set(n, readSnaps(events, n, restarts));
   const syncActions = q.actions(events).filter((a) => a.do === 'sync');
-  return { events, T, endAt, nodes, restarts, streams, pages, deliveries, snaps, finals, issued, faults, refusals, syncActions };
+  const storageFailures: Model['storageFailures'] = [];
+  for (const e of events) {
+    const node = q.str(e, 'node');
+    if ((e.ev === 'storage.fail' || e.ev === 'storage.lost') && node)
+      storageFailures.push({ node, t: e.t, seq: e.seq, kind: e.ev === 'storage.fail' ? 'fail' : 'lost' });
+  }
+  return { events, T, endAt, nodes, restarts, streams, pages, deliveries, snaps, finals, issued, faults, refusals, syncActions, storageFailures };
 }
 
 /**
@@ -279,6 +301,52 @@ function appRestarts(events: readonly TraceEvent[]): q.Restart[] {
     if (e.ev === 'client.restart' && node) out.push({ t: e.t, seq: e.seq, node });
   }
   return out.length > 0 ? out : q.restarts(events);
+}
+
+/** A closing handshake the client's WebSocket implementation started on its own: it refused a frame above its size limit (`message-too-big`). */
+interface ClientRefusal {
+  t: number;
+  seq: number;
+  code?: number;
+  bytes?: number;
+}
+
+/** The closings a fault started on the client's side (`ws.closing` side client with an `entry`), by socket id. */
+function clientRefusals(events: readonly TraceEvent[]): Map<string, ClientRefusal> {
+  const out = new Map<string, ClientRefusal>();
+  for (const e of events) {
+    const id = q.str(e, 'id');
+    if (e.ev !== 'ws.closing' || q.str(e, 'side') !== 'client' || q.num(e, 'entry') === undefined || !id || out.has(id)) continue;
+    out.set(id, { t: e.t, seq: e.seq, code: q.num(e, 'code'), bytes: q.num(e, 'bytes') });
+  }
+  return out;
+}
+
+/**
+ * A socket whose closing the client's WebSocket started itself (it refused a frame that
+ * was too big, § 2.3 "Close codes"): that is not the client's `close()` but a stream
+ * failure the app learns of (`error`, then `close` 1009); its end of the socket lives
+ * until that `close` event.
+ */
+function refusedBy(s: SocketLife, r: ClientRefusal | undefined): SocketLife & { refusal?: ClientRefusal } {
+  if (!r || s.closingSeq !== r.seq) return s;
+  const out: SocketLife & { refusal?: ClientRefusal } = { ...s, refusal: r, endAt: Infinity, endSeq: Infinity, endedBy: 'alive' };
+  delete out.closingAt;
+  delete out.closingSeq;
+  delete out.closingCode;
+  const ends: [number | undefined, number | undefined, SocketLife['endedBy']][] = [
+    [s.failAt, s.failSeq, 'fail'],
+    [s.closeAt, s.closeSeq, 'close'],
+    [s.restartAt, s.restartSeq, 'restart'],
+  ];
+  for (const [t, seq, by] of ends) {
+    if (t !== undefined && seq !== undefined && seq < out.endSeq) {
+      out.endAt = t;
+      out.endSeq = seq;
+      out.endedBy = by;
+    }
+  }
+  return out;
 }
 
 /** The value of a hex digest (either case), or `undefined` when it is not hex. */
@@ -444,6 +512,14 @@ function findFailure(s: Stream, endAt: number, T: number): Failure | undefined {
       break;
     }
   }
+  const refusal = (s as Stream & { refusal?: ClientRefusal }).refusal;
+  if (refusal && refusal.seq < completeSeq && refusal.seq <= s.endSeq)
+    cands.push({
+      t: refusal.t,
+      seq: refusal.seq,
+      kind: 'closed',
+      text: `the client's WebSocket refused a frame${refusal.bytes !== undefined ? ` of ${refusal.bytes} bytes` : ''} on ${s.id} at ${fmtTime(refusal.t)} and closed it with ${refusal.code ?? 1009} (message too big)`,
+    });
   if (s.failAt !== undefined && s.failSeq !== undefined && s.failSeq < completeSeq)
     cands.push({
       t: s.failAt,

@@ -362,3 +362,15 @@ export function earlyClose(m: Model, s: Stream): EarlyClose | undefined {
   if (closedByDispose(m, s)) return undefined;
   return { lastFrame, since };
 }
+
+/**
+ * Whether the client's storage failed it in launch `incarnation` (0 for the first) or at
+ * the restart that ended it, before step `beforeSeq`: a write refused (`storage.fail`), or
+ * the storage lost at a restart (`storage.lost`). The state the relaunched app finds may
+ * then be an earlier one, or none (§ "Storage failures").
+ */
+export function storageFailedAcross(m: Model, node: string, incarnation: number, beforeSeq: number): boolean {
+  const launches = m.restarts.filter((r) => r.node === node);
+  const launchStart = incarnation > 0 ? (launches[incarnation - 1]?.seq ?? -1) : -1;
+  return m.storageFailures.some((f) => f.node === node && f.seq > launchStart && f.seq < beforeSeq);
+}

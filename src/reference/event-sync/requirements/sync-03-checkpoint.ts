@@ -1,7 +1,7 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtTime } from '../../../conformance/trace-query.js';
 import type { Final, Snap } from './model.js';
-import { cmp, contractViolations, guarded, sameCursor, settles, show, snapsOf } from './query.js';
+import { cmp, contractViolations, guarded, sameCursor, settles, show, snapsOf, storageFailedAcross } from './query.js';
 
 /**
  * SYNC-3: the saved checkpoint changes only to a checkpoint the server had already
@@ -9,7 +9,9 @@ import { cmp, contractViolations, guarded, sameCursor, settles, show, snapsOf } 
  * `nextCursor` of a last REST page) — never to a batch's or a page's position — never
  * goes backwards and is never lost (also across an app restart); once the client has
  * settled a sync whose final checkpoint reached it, the saved checkpoint is that one
- * (or, never backwards, a later one).
+ * (or, never backwards, a later one). Across an app restart after a storage failure (a
+ * write refused in the launch that ended, or the storage lost at the restart), the
+ * relaunched app may show an earlier checkpoint it had received, or `null`.
  */
 export const checkCheckpointSaved = guarded((m) => {
   const v: Violation[] = contractViolations(m, 'SYNC-3', ['checkpoint']);
@@ -27,7 +29,11 @@ export const checkCheckpointSaved = guarded((m) => {
       if (prevCp !== undefined && !sameCursor(cp, prevCp)) {
         checked++;
         const lastFinal = received[received.length - 1];
-        if (cp === null)
+        // Storage that refused writes or was wiped may give the relaunched app an earlier checkpoint, or none.
+        const storageFailed = prevSnap !== undefined && prevSnap.incarnation !== s.incarnation && storageFailedAcross(m, node, prevSnap.incarnation, s.seq);
+        if (cp === null && storageFailed) {
+          // what storage never kept, or lost, is gone: the client starts over
+        } else if (cp === null)
           v.push({
             at: s.t,
             seq: s.seq,
@@ -39,7 +45,7 @@ export const checkCheckpointSaved = guarded((m) => {
             seq: s.seq,
             text: `${node} saved the checkpoint ${cp} at ${fmtTime(s.t)} before any sync had completed with it (the last final checkpoint it received was ${lastFinal ? `${show(lastFinal.checkpoint)} from ${lastFinal.via} at ${fmtTime(lastFinal.t)}` : 'none'}): a checkpoint is saved only on completion`,
           });
-        else if (prevCp !== null && (cmp(cp, prevCp) ?? 0) < 0)
+        else if (prevCp !== null && !storageFailed && (cmp(cp, prevCp) ?? 0) < 0)
           v.push({ at: s.t, seq: s.seq, text: `${node}'s saved checkpoint went backwards at ${fmtTime(s.t)}: from ${prevCp} to ${cp}` });
       }
       prevCp = cp;

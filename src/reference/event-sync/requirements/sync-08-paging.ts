@@ -11,7 +11,9 @@ const retryBound = Math.max(...syncTiming.restRetry);
  * cursor until a page answers `hasMore: false` — a page holding fewer than 100 events
  * is not the last unless it says so: after a `200` page with `hasMore` the next page
  * request starts within `T` from its `nextCursor`; after a failed page (not 401) the
- * same page is asked again within 30 s + `T`. Cursors are compared as positions.
+ * same page is asked again within 30 s + `T` (after the `Retry-After` of a 429/503 that
+ * carried one) — a `200` whose body an edge spoiled (`bad-body`) is a failed page, never
+ * the end of the data. Cursors are compared as positions.
  */
 export const checkPaging = guarded((m) => {
   const v: Violation[] = [];
@@ -35,7 +37,8 @@ export const checkPaging = guarded((m) => {
       const next = pages[i + 1];
       const more = p.ok && p.logs[0]!.hasMore;
       if (p.ok && !more) continue;
-      const bound = more ? T : retryBound + T;
+      // A Retry-After asks for a longer wait first (SYNC-15): the 30 s run from its end.
+      const bound = more ? T : (p.retryAfter ?? 0) * 1000 + retryBound + T;
       // A new sync (a stream) before the deadline takes over from this paging.
       const stream = m.streams.find(
         (s) => s.node === node && s.connectSeq > ended && s.connectAt <= endT + bound && (!next || s.connectSeq < next.requestSeq),
@@ -74,7 +77,7 @@ export const checkPaging = guarded((m) => {
           seq: undefined,
           text: more
             ? `after page ${p.id} answered hasMore at ${fmtTime(endT)}, ${next ? `the next page (${next.id}) came only at ${fmtTime(next.requestAt)}` : 'no next page was asked for'}${short}: the cursor must be followed to the end`
-            : `after page ${p.id} ${p.status !== undefined ? `answered ${p.status}` : `failed (${p.failReason ?? 'unknown'})`} at ${fmtTime(endT)}, ${next ? `the retry (${next.id}) came only at ${fmtTime(next.requestAt)}` : 'it was never retried'} (bound ${fmtDuration(bound)})`,
+            : `after page ${p.id} ${p.badBody ? `answered 200 with ${p.badBody === 'html' ? 'an HTML page' : 'a truncated body'}` : p.status !== undefined ? `answered ${p.status}${p.retryAfter !== undefined ? ` (Retry-After: ${p.retryAfter})` : ''}` : `failed (${p.failReason ?? 'unknown'})`} at ${fmtTime(endT)}, ${next ? `the retry (${next.id}) came only at ${fmtTime(next.requestAt)}` : 'it was never retried'} (bound ${fmtDuration(bound)})`,
         });
       }
     }

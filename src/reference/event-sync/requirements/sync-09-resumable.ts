@@ -2,7 +2,7 @@ import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtTime } from '../../../conformance/trace-query.js';
 import { comparePositions, parseCursor } from '../wire.js';
 import type { Failure } from './model.js';
-import { cursorText, guarded, plural, show, syncRequests } from './query.js';
+import { cursorText, guarded, incarnationAt, plural, show, storageFailedAcross, syncRequests } from './query.js';
 
 /**
  * SYNC-9 (SHOULD): after a stream fails mid-stream (or the app is killed mid-stream),
@@ -24,6 +24,8 @@ export const checkResumable = guarded((m) => {
     const fromSeq = Number.isFinite(f.seq) ? f.seq : s.endSeq;
     const next = reqs.find((r) => r.node === s.node && r.seq > fromSeq && r.socket !== s.id);
     if (!next) continue;
+    // Killed while its storage failed it: the resume point it wrote may be gone (§ "Storage failures").
+    if (s.endedBy === 'restart' && !s.failure && storageFailedAcross(m, s.node, incarnationAt(m, s.node, s.connectSeq), next.seq)) continue;
     checked++;
     const pos = typeof next.since === 'string' ? parseCursor(next.since) : undefined;
     if (!pos || comparePositions(pos, last) < 0)

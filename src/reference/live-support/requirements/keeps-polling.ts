@@ -20,15 +20,18 @@ import {
  * after it failed (an error status, a failed fetch); a poll unsettled after `R` counts
  * as failed at `R`. This accepts a fixed interval (the source's `setInterval`), a loop
  * that waits 2 s after each answer, one that skips a tick while a poll is in flight, and
- * backing off (up to 30 s) after failures.
+ * backing off (up to 30 s) after failures — or as long as a `Retry-After` header asked.
  */
 function dueAfter(m: Model, p: LiveRequest): { at: number; why: string } {
   const settled = p.responseAt ?? p.failAt ?? Infinity;
   if (settled - p.requestAt > R) return { at: p.requestAt + R + B + m.T, why: `poll ${p.id} went unanswered for 10 s` };
   const ok = p.responseAt !== undefined && succeeded(p);
-  return ok
-    ? { at: settled + P + m.T, why: `poll ${p.id} was answered ${p.status} at ${fmtTime(settled)}` }
-    : { at: settled + B + m.T, why: `poll ${p.id} failed (${p.status ?? p.failReason ?? 'no answer'}) at ${fmtTime(settled)}` };
+  if (ok) return { at: settled + P + m.T, why: `poll ${p.id} was answered ${p.status} at ${fmtTime(settled)}` };
+  // A `Retry-After` longer than B may be honoured: the edge asked the client to wait that long.
+  const retryAfter = (p.edge?.retryAfter ?? 0) * 1000;
+  if (retryAfter > B)
+    return { at: settled + retryAfter + m.T, why: `poll ${p.id} was answered ${p.status} with Retry-After: ${p.edge!.retryAfter} at ${fmtTime(settled)}` };
+  return { at: settled + B + m.T, why: `poll ${p.id} failed (${p.status !== undefined ? `${p.status}${p.via === 'edge' ? ' from the edge' : ''}` : (p.failReason ?? 'no answer')}) at ${fmtTime(settled)}` };
 }
 
 /**

@@ -52,7 +52,15 @@ export const wsKinds = [
   'app-background',
   'hold',
   'ws-intermediary',
+  'idle-timeout',
+  'server-close',
+  'flapping',
+  'message-too-big',
+  'slow-consumer',
 ] as const;
+
+/** Kinds that act once, at their `at`: their window ends where it starts (the trace gives them no `fault.end`). */
+const onceKinds = new Set(['server-close']);
 
 /** One run of a widget's polling effect (see the file comment). */
 export interface WidgetSession {
@@ -86,6 +94,8 @@ export interface Identity {
 /** An HTTP exchange with the protocol route it addresses. */
 export interface LiveRequest extends HttpExchange {
   route?: LiveRoute;
+  /** What a real-world fault at the edge did to it (`http.edge`): a body the client cannot read (`html`, `truncated`), a `Retry-After` in seconds. */
+  edge?: { body?: string; retryAfter?: number };
 }
 
 /** A message the server stored, or put in place of another. */
@@ -176,6 +186,14 @@ function buildModel(ctx: CheckContext): Model {
   const endAt = Number.isFinite(ctx.endAt) ? ctx.endAt : (events[events.length - 1]?.t ?? 0);
   const nodes = q.clientNodes(events);
   const requests: LiveRequest[] = q.httpExchanges(events).map((x) => Object.assign(x, { route: routeOf(x.path) }));
+  const byId = new Map(requests.map((x) => [x.id, x]));
+  for (const e of events) {
+    if (e.ev !== 'http.edge') continue;
+    const x = byId.get(q.str(e, 'id') ?? '');
+    const body = q.str(e, 'body');
+    const retryAfter = q.num(e, 'retryAfter');
+    if (x && (body !== undefined || retryAfter !== undefined)) x.edge = { body, retryAfter };
+  }
   const polls = requests.filter((x) => x.method === 'GET' && x.route?.kind === 'chats');
   const sockets = q.sockets(events).filter((s) => routeOf(s.path)?.kind === 'socket');
   const subscribed = new Map<string, { t: number; seq: number }>();
@@ -213,7 +231,7 @@ function buildModel(ctx: CheckContext): Model {
     sentUpdates: sent,
     receivedUpdates: received,
     snapshots,
-    faults: q.faultWindows(events),
+    faults: q.faultWindows(events).map((w) => (onceKinds.has(w.kind) ? { ...w, end: w.start } : w)),
     serverRestarts: events.filter((e) => e.ev === 'server.restart').map((e) => ({ t: e.t, seq: e.seq, lose: e.state === 'lose' })),
   };
 }
@@ -506,6 +524,16 @@ export function timersDisturbed(m: Model, node: string, from: number, to: number
   });
 }
 
+/**
+ * When `node`'s dashboard token stopped being accepted (a `token-expiry` aimed at it or at
+ * every node), or `Infinity`. There is no sign-in in this protocol, so it stays expired.
+ */
+export function tokenExpiredAt(m: Model, node: string): number {
+  let at = Infinity;
+  for (const w of m.faults) if (w.kind === 'token-expiry' && (w.node === undefined || w.node === node)) at = Math.min(at, w.start);
+  return at;
+}
+
 /** The first fault of `kinds` on `node` in force at some time within `[from, to]`. */
 export function disturbance(m: Model, kinds: readonly string[], node: string, from: number, to: number): FaultWindow | undefined {
   for (const k of kinds) {
@@ -513,6 +541,11 @@ export function disturbance(m: Model, kinds: readonly string[], node: string, fr
     if (w) return w;
   }
   return undefined;
+}
+
+/** Whether exchange `x`'s answer carried the server's whole body: not from the edge, not cut short (`bad-body` `truncated`). */
+export function readable(x: LiveRequest): boolean {
+  return succeeded(x) && x.edge?.body === undefined;
 }
 
 /** Whether exchange `x` succeeded: a 2xx answer from the server (not from a fault at the edge). */

@@ -1,7 +1,7 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtDuration, fmtTime } from '../../../conformance/trace-query.js';
 import * as q from '../../../conformance/trace-query.js';
-import { B, guarded, identityAt, plural, wsKinds, type Model } from './model.js';
+import { B, guarded, identityAt, plural, tokenExpiredAt, wsKinds, type Model } from './model.js';
 
 /**
  * The end of the trouble that started before `deadline(from)` and may keep `node` from
@@ -29,6 +29,7 @@ function troubleEnd(m: Model, node: string, from: number, wait: number): number 
  * partition, the device offline, the server down, upgrades refused, the app in the
  * background, …). Any reconnect policy that tries at least every 30 s once the way is
  * clear passes: at once on `online`, exponential backoff, a fixed delay. Not judged when
+ * the node's token expired by the deadline (`token-expiry`: no sign-in exists), when
  * the identity ends first (the user closed the dashboard, the app restarted) or the run
  * ends before the deadline. Exercised by every judged loss.
  */
@@ -52,6 +53,8 @@ export const checkReconnects = guarded((m) => {
       continue;
     }
     if (!Number.isFinite(deadline) || deadline > m.endAt || who.to <= deadline) continue;
+    // An expired token is refused (401) until the agent signs in again, which this protocol has no way to do.
+    if (tokenExpiredAt(m, s.node) <= deadline) continue;
     judged++;
     v.push({
       at: deadline,

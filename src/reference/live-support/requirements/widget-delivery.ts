@@ -1,15 +1,15 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtDuration, fmtTime } from '../../../conformance/trace-query.js';
-import { describeSession, guarded, plural, pollsOf, succeeded, timersDisturbed, type LiveRequest, type Model, type Stored } from './model.js';
+import { describeSession, guarded, plural, pollsOf, readable, timersDisturbed, type LiveRequest, type Model, type Stored } from './model.js';
 import { shownIds } from './shown.js';
 
 /**
  * Whether poll `p`'s answer lists message `msg`: a 2xx answer from the server (not the
- * edge), every arrival of the request at the server after `msg` was stored, and `msg`
+ * edge) whose body arrived whole (not cut short by a `bad-body` fault), every arrival of the request at the server after `msg` was stored, and `msg`
  * neither replaced nor lost in a state-losing restart before the last arrival.
  */
 function carries(m: Model, p: LiveRequest, msg: Stored): boolean {
-  if (p.responseAt === undefined || !succeeded(p)) return false;
+  if (p.responseAt === undefined || !readable(p)) return false;
   if (p.serves.length === 0 || p.serves.some((x) => x.seq < msg.seq)) return false;
   const last = p.serves[p.serves.length - 1]!.seq;
   const replaced = m.replacedBy.get(msg.id);

@@ -1,6 +1,6 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtTime } from '../../../conformance/trace-query.js';
-import { givenUpAllowance, guarded, plural, type Created, type Submission } from './model.js';
+import { expiryOf, givenUpAllowance, guarded, plural, storageLossAllowance, type Created, type Submission } from './model.js';
 
 /**
  * MEAL-7: per node and meal text, the server creates no more meals than the user
@@ -12,7 +12,10 @@ import { givenUpAllowance, guarded, plural, type Created, type Submission } from
  * "No fewer" counts every creation, before and after a loss. A client may give a meal up
  * after a fault plan's edge answered its upload with a 4xx other than 408 and 429 (it
  * cannot tell that answer from the server's): each such answer excuses one missing meal
- * of its node.
+ * of its node. So does each meal submitted in an incarnation that ended in a restart after
+ * which the storage did not hold the outbox (what was not uploaded by then is gone); and a
+ * node whose token expired (`token-expiry`: every later upload is refused with 401, and
+ * the protocol cannot renew it) is not blamed for missing meals at all.
  */
 export const checkCreatedOnce = guarded((m) => {
   const v: Violation[] = [];
@@ -46,7 +49,8 @@ export const checkCreatedOnce = guarded((m) => {
   let excused = 0;
   for (const [node, list] of missing) {
     const count = list.reduce((n, x) => n + x.count, 0);
-    if (count <= givenUpAllowance(m, node)) {
+    const expiry = expiryOf(m, node);
+    if (count <= givenUpAllowance(m, node) + storageLossAllowance(m, node) || (expiry && expiry.t < m.healAt + m.bound)) {
       excused += count;
       continue;
     }
@@ -60,7 +64,7 @@ export const checkCreatedOnce = guarded((m) => {
     v,
     m.submissions.length > 0,
     excused
-      ? `${plural(m.submissions.length, 'submitted meal')}: ${plural(excused, 'meal')} given up after the edge refused ${excused === 1 ? 'its upload' : 'their uploads'} with a 4xx, the others created on the server exactly once`
+      ? `${plural(m.submissions.length, 'submitted meal')}: ${plural(excused, 'meal')} never created, excused (an edge 4xx, a lost storage or an expired token), the others created on the server exactly once`
       : `${plural(m.submissions.length, 'submitted meal')}, each created on the server exactly once`,
     'the user submitted no meal',
   );

@@ -1,6 +1,16 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtDuration, fmtTime, snapshotAt, type Snapshot } from '../../../conformance/trace-query.js';
-import { givenUpAllowance, guarded, lostByRestart, plural, showsMeal, shownOf, type Submission } from './model.js';
+import {
+  expiryOf,
+  givenUpAllowance,
+  guarded,
+  lostByRestart,
+  plural,
+  showsMeal,
+  shownOf,
+  storageLossAllowance,
+  type Submission,
+} from './model.js';
 
 /**
  * MEAL-4: each meal the server created for a node and finished (`meal.finished`) is shown
@@ -12,7 +22,13 @@ import { givenUpAllowance, guarded, lostByRestart, plural, showsMeal, shownOf, t
  * server no longer has a status to show (a copy the client uploads again is a new meal,
  * judged in its turn). A client may give a meal up after a fault plan's edge answered its
  * upload with a 4xx other than 408 and 429: each such answer excuses one meal of its node
- * that never reached the server (as in MEAL-7).
+ * that never reached the server (as in MEAL-7). Faults no client can outlast: once a
+ * `token-expiry` covers the node, the server answers it nothing but 401 and the protocol
+ * has no way to get a new token — a meal whose deadline falls after the expiry is judged
+ * only if the snapshot in force at the expiry already shows it final (a pass), and none of
+ * its meals that never reached the server is blamed; a meal submitted in an incarnation
+ * that ended in a restart after which the storage did not hold the outbox excuses one
+ * meal that never reached the server (what was not uploaded by then is gone).
  */
 export const checkFinalStatusShown = guarded((m) => {
   const v: Violation[] = [];
@@ -26,6 +42,11 @@ export const checkFinalStatusShown = guarded((m) => {
     const shows = (snap: Snapshot | undefined): boolean => showsMeal(snap?.state, c.id, c.localId, f.status);
     const deadline = Math.max(m.healAt, f.t) + m.bound;
     if (lostByRestart(m, c.seq, deadline)) continue;
+    const expiry = expiryOf(m, c.node);
+    if (expiry && deadline > expiry.t) {
+      if (shows(snapshotAt(timeline, expiry.t))) judged++;
+      continue;
+    }
     if (deadline > m.endAt) {
       if (shows(timeline[timeline.length - 1])) judged++;
       continue;
@@ -46,7 +67,9 @@ export const checkFinalStatusShown = guarded((m) => {
     never.set(s.node, [...(never.get(s.node) ?? []), s]);
   }
   for (const [node, list] of never) {
-    if (list.length <= givenUpAllowance(m, node)) continue;
+    const expiry = expiryOf(m, node);
+    if (expiry && expiry.t < m.healAt + m.bound) continue;
+    if (list.length <= givenUpAllowance(m, node) + storageLossAllowance(m, node)) continue;
     for (const s of list) {
       judged++;
       v.push({

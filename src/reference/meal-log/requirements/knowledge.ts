@@ -78,6 +78,7 @@ export function buildKnowledge(src: Sources): Knowledge {
   const rawOf = new Map<string, string | undefined>();
   const listings = new Map(src.requests.filter((r) => r.route === 'list' && r.method === 'GET').map((r) => [r.id, r]));
   const uploads = new Map(src.requests.filter((r) => r.route === 'submit' && r.method === 'POST').map((r) => [r.id, r]));
+  const spoiled = new Set(src.requests.filter((r) => r.unreadable).map((r) => r.id));
   const served = new Map<string, Served[]>();
   /** Meals the server forgot in a restart that lost its state. */
   const lost = new Map<string, ServerMeal>();
@@ -163,7 +164,8 @@ export function buildKnowledge(src: Sources): Knowledge {
       case 'http.response': {
         const id = q.str(e, 'id') ?? '';
         const status = q.num(e, 'status');
-        if (status === undefined || status < 200 || status >= 300 || e.via === 'edge') break;
+        // A body a bad-body fault spoiled tells the client nothing, although the server may have acted.
+        if (status === undefined || status < 200 || status >= 300 || e.via === 'edge' || spoiled.has(q.str(e, 'id') ?? '')) break;
         const listing = listings.get(id);
         const k = known.get(listing?.node ?? uploads.get(id)?.node ?? '');
         if (listing && k && served.has(id)) {

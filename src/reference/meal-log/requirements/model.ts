@@ -52,6 +52,8 @@ export interface MealRequest extends HttpExchange {
   rawInput?: string;
   /** Listings: the `date` query parameter. */
   date?: string;
+  /** A `bad-body` fault spoiled the answer (a captive portal's page, a truncated body): a 2xx the client cannot read. */
+  unreadable?: boolean;
 }
 
 /** A meal the server created. */
@@ -167,6 +169,10 @@ export interface Model {
   pushes: Push[];
   /** Server restarts that lost the server's state (`server-restart` with `state: lose`). */
   stateLosses: { t: number; seq: number }[];
+  /** `token-expiry` entries: from then on the tokens of `node` (every node when absent) are refused. */
+  expiries: { t: number; seq: number; node?: string }[];
+  /** App restarts after which the node's storage no longer held what the app had submitted (see {@link storageLossAt}). */
+  storageLosses: Moment[];
   knowledge: Knowledge;
 }
 
@@ -181,8 +187,10 @@ function buildModel(ctx: CheckContext): Model {
   const nodes = q.clientNodes(events);
   const incarnations = buildIncarnations(events, nodes);
   const sockets = buildSockets(events, incarnations);
+  const spoiled = unreadableAnswers(events);
   const requests: MealRequest[] = q.httpExchanges(events).map((x) => {
     const r: MealRequest = Object.assign(x, { route: routeOf(x.path)?.kind, load: false });
+    if (spoiled.has(x.id)) r.unreadable = true;
     if (r.route === 'submit') {
       for (const sv of x.serves) {
         r.localId ??= bodyField(sv.body, 'localId');
@@ -234,6 +242,8 @@ function buildModel(ctx: CheckContext): Model {
     notifications,
     pushes,
     stateLosses: events.filter(losesState).map((e) => ({ t: e.t, seq: e.seq })),
+    expiries: faults.filter((w) => w.kind === 'token-expiry').map((w) => ({ t: w.start, seq: w.startSeq, node: w.node })),
+    storageLosses: storageLossAt(events, incarnations),
     knowledge: buildKnowledge({ events, nodes, requests, pushes, submissions }),
   };
 }
@@ -400,6 +410,50 @@ function markLoads(gets: MealRequest[], s: LoadSources): void {
   }
 }
 
+/**
+ * The restarts at which a node's storage did not hold its outbox: the storage was lost at
+ * the restart (`storage.lost`, a `storage-failure` with `lose-on-restart`), or the app's
+ * last write before it failed (`storage.fail`, the quota) with no write succeeding after.
+ */
+function storageLossAt(events: readonly TraceEvent[], incarnations: readonly Incarnation[]): Moment[] {
+  const out: Moment[] = [];
+  for (const inc of incarnations) {
+    if (inc.endSeq === Infinity) continue;
+    let lastWrite: string | undefined;
+    let lost = false;
+    for (const e of events) {
+      if (e.seq <= inc.startSeq) continue;
+      if (e.seq > inc.endSeq + 1 && e.t > inc.end) break;
+      if (e.node !== inc.node) continue;
+      if (e.ev === 'storage.lost' && e.t === inc.end) lost = true;
+      else if (e.seq < inc.endSeq && (e.ev === 'storage.fail' || e.ev === 'storage.set')) lastWrite = e.ev;
+    }
+    if (lost || lastWrite === 'storage.fail') out.push({ node: inc.node, t: inc.end, seq: inc.endSeq });
+  }
+  return out;
+}
+
+/** When `node`'s token expired (the first `token-expiry` covering it), or `undefined`. */
+export function expiryOf(m: Model, node: string): { t: number; seq: number } | undefined {
+  return m.expiries.find((x) => x.node === undefined || x.node === node);
+}
+
+/**
+ * How many submitted meals of `node` may never reach the server because its storage lost
+ * them: one per meal submitted in an incarnation that ended in a restart after which the
+ * storage did not hold the outbox ({@link storageLossAt}) — what was not uploaded by then
+ * is gone.
+ */
+export function storageLossAllowance(m: Model, node: string): number {
+  let n = 0;
+  for (const r of m.storageLosses) {
+    if (r.node !== node) continue;
+    const inc = m.incarnations.find((i) => i.node === node && i.endSeq === r.seq);
+    if (inc) n += m.submissions.filter((s) => s.node === node && s.seq > inc.startSeq && s.seq < inc.endSeq).length;
+  }
+  return n;
+}
+
 /** A server restart that lost the server's state: every meal, local id and job is forgotten. */
 export const losesState = (e: TraceEvent): boolean => e.ev === 'server.restart' && e.state !== undefined && e.state !== 'keep';
 
@@ -426,8 +480,16 @@ export function lostByRestart(m: Model, createdSeq: number, by: number): boolean
   return m.stateLosses.some((r) => r.seq > createdSeq && r.t <= by);
 }
 
-/** A 2xx answer. */
-export const ok = (x: HttpExchange): boolean => x.status !== undefined && x.status >= 200 && x.status < 300;
+/** A 2xx answer the client could read (not spoiled by a `bad-body` fault). */
+export const ok = (x: HttpExchange): boolean =>
+  x.status !== undefined && x.status >= 200 && x.status < 300 && !(x as MealRequest).unreadable;
+
+/** Ids of the exchanges whose answer a `bad-body` fault spoiled (`http.edge` with `body`). */
+export function unreadableAnswers(events: readonly TraceEvent[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) if (e.ev === 'http.edge' && e.body !== undefined && typeof e.id === 'string') out.add(e.id);
+  return out;
+}
 
 function createdMeals(events: readonly TraceEvent[]): Created[] {
   const out: Created[] = [];
