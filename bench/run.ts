@@ -8,21 +8,36 @@ import { workload as pollHour } from './workloads/poll-hour.js';
 import { workload as wsStream } from './workloads/ws-stream.js';
 import { workload as eventSync50k } from './workloads/event-sync-50k.js';
 import { workload as liveSupportScale } from './workloads/live-support-scale.js';
+import { workload as propertyChat } from './workloads/property-chat.js';
+import { workload as propertyMealLog } from './workloads/property-meal-log.js';
+import { workload as propertyEventSync } from './workloads/property-event-sync.js';
+import { workload as propertyLiveSupport } from './workloads/property-live-support.js';
+import { workload as checkAll } from './workloads/check-all.js';
 
 /**
- * `npm run bench`: measures the simulation kernel and prints a table of figures with
- * targets. Not a test: it exits 0 whether targets are met or missed, and non-zero only
- * when a workload could not run (crashed, or did not do its full work).
+ * `npm run bench`: measures throughput — property runs per second per protocol with 1
+ * worker and one per core, `npm start`'s wall time — and the simulation kernel, and
+ * prints issue #18's table: every figure with its target, ratios beside absolutes, and
+ * the load average before and after (a busy machine inflates wall times; the details
+ * give cpu times too). Not a test: it exits 0 whether targets are met or missed, and
+ * non-zero only when a workload could not run (crashed, or did not do its full work).
  *
- * Each workload runs in fresh child processes (bench/worker.ts): one for timings (one
- * warm-up, then RUNS rounds alternating kernel and baseline, so their ratio is measured
- * in one process), and, where it reports memory, RUNS more for peak RSS of a cold run.
+ * Each workload runs in fresh child processes (bench/worker.ts): one for timings
+ * (warm-up, then rounds alternating its implementations — kernel and baseline, or 1 and
+ * N workers — so their ratio is measured in one process), and, where it reports memory,
+ * more for peak RSS of a cold run.
  *
  * To add a workload: write bench/workloads/<name>.ts exporting `workload: Workload`
- * (kernel and baseline implementations, a `verify` of its counts, and `measure`
- * returning figures), then add it to this list.
+ * (its implementations, a `verify` of its counts, and `measure` returning figures), then
+ * add it to this list. BENCH_ONLY=name,name runs only those workloads.
  */
 const workloads: Workload[] = [
+  // In the order of issue #18's table.
+  propertyChat, // lockstep check --protocol chat --runs N, 1 worker and one per core
+  propertyMealLog,
+  propertyEventSync,
+  propertyLiveSupport,
+  checkAll, // npm start
   pollHour, // (a), (d)
   wsStream, // (b), (c), (d)
   eventSync50k, // 50,000-event sync with a mid-stream drop and REST fallback
@@ -52,9 +67,9 @@ const ctx: BenchContext = {
     settleMode = r.settle;
     return r;
   },
-  async memory(name, impl) {
+  async memory(name, impl, times) {
     const out: MemoryResult[] = [];
-    for (let i = 0; i < RUNS; i++) out.push(await memoryInChild(name, impl));
+    for (let i = 0; i < (times ?? RUNS); i++) out.push(await memoryInChild(name, impl));
     return out;
   },
 };
@@ -119,7 +134,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const details: string[] = [];
   const failures: string[] = [];
-  for (const w of workloads) {
+  const only = process.env.BENCH_ONLY?.split(',').map((n) => n.trim());
+  const unknown = only?.filter((n) => !workloads.some((w) => w.name === n)) ?? [];
+  if (unknown.length)
+    throw new Error(`BENCH_ONLY names no workload "${unknown.join('", "')}" (expected some of ${workloads.map((w) => w.name).join(', ')})`);
+  for (const w of workloads.filter((x) => !only || only.includes(x.name))) {
     process.stderr.write(`running ${w.name} …\n`);
     try {
       const t0 = wallNow();
@@ -140,7 +159,10 @@ async function main(): Promise<void> {
     `${targets - missed.length} of ${targets} targets met${missed.length ? `; missed: ${missed.map((r) => `${r.workload} ${r.figure.label}`).join('; ')}` : ''}`,
   );
   console.log(`timed runs prepared with BENCH_SETTLE=${settleMode} (see bench/worker.ts)`);
-  console.log(`bench took ${fmt((wallNow() - started) / 1000, 1)} s; load average after: ${loadavg()}`);
+  console.log(
+    `bench took ${fmt((wallNow() - started) / 1000, 1)} s; load average after: ${loadavg()}` +
+      (busy() ? '  (BUSY: the figures above are slower than on a quiet machine)' : ''),
+  );
   if (failures.length) {
     console.log(`\nWORKLOAD FAILURES (the figures above are incomplete):\n${failures.join('\n')}`);
     process.exitCode = 1;

@@ -16,8 +16,12 @@ export interface RunDetail {
   counts: Record<string, number>;
 }
 
-/** The implementations a workload can be run on. */
-export type ImplName = 'kernel' | 'baseline';
+/**
+ * The implementations a workload can be run on: `kernel` and `baseline` for the kernel
+ * workloads; a workload may name its own (the property workloads run `1-worker` and
+ * `N-workers`).
+ */
+export type ImplName = string;
 
 /** What a run returns; `trace` is summarized (hashed) after the clock has stopped. */
 export interface RunOutcome extends Omit<RunDetail, 'trace'> {
@@ -99,8 +103,8 @@ export interface BenchContext {
   /** Runs every implementation of `workload` in one fresh child: warm-up, then `runs` interleaved timed runs
    * (`only` overrides both for a workload too heavy to repeat). */
   time(workload: string, only?: { runs: number; warmup: number }): Promise<TimingResult>;
-  /** Runs one implementation once in a fresh child and reports its memory; repeated `runs` times. */
-  memory(workload: string, impl: ImplName): Promise<MemoryResult[]>;
+  /** Runs one implementation once in a fresh child and reports its memory; repeated `runs` times (or `times`). */
+  memory(workload: string, impl: ImplName, times?: number): Promise<MemoryResult[]>;
 }
 
 /** What a workload's `measure` returns: figures for the table, lines for the details section. */

@@ -133,7 +133,15 @@ export const workload: Workload = {
       { label: 'kernel: wall time', value: km, unit: 'ms', digits: 1 },
       { label: 'baseline: simulated / wall time', value: HOUR / bm, unit: '×' },
       { label: 'baseline: wall time', value: bm, unit: 'ms', digits: 1 },
-      { label: 'kernel / baseline wall time', value: km / bm, unit: '×', digits: 2, target: { op: '<=', value: 2 } },
+      { label: 'kernel / baseline wall time', value: km / bm, unit: '×', digits: 2 },
+      // The issue's figure (#18: 2.06× when filed): cpu time, which other processes on the machine disturb far less than wall time.
+      {
+        label: 'kernel / baseline cpu time',
+        value: median(k.cpuMs) / median(b.cpuMs),
+        unit: '×',
+        digits: 2,
+        target: { op: '<=', value: 1.5 },
+      },
     ];
     const details = [
       `kernel:   ${spread(k)}`,
