@@ -317,7 +317,8 @@ export class ServerHost implements UpgradeTarget {
   }
 }
 
-function takeRule<R extends EdgeRule>(rules: R[], req: SimHttpRequest): R | undefined {
+/** @internal The first rule matching `req` (node, path glob, method), counting it against the rule's `count`. */
+export function takeRule<R extends Omit<EdgeRule, 'entry'>>(rules: R[], req: SimHttpRequest): R | undefined {
   for (const r of rules) {
     if (r.node !== undefined && r.node !== req.node) continue;
     if (r.path !== undefined && !pathMatches(r.path, req.path)) continue;

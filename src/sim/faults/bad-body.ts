@@ -1,6 +1,6 @@
 import { responseBodyText } from '../transport/http-types.js';
 import type { FaultTargets } from './engine.js';
-import type { HttpRule } from './live-rules.js';
+import { requestMatchOf, type HttpRule } from './live-rules.js';
 import type { BadBodyFault } from './plan.js';
 
 /** What a captive portal (hotel, airport, train Wi-Fi) answers every request with until the user signs in. */
@@ -22,10 +22,7 @@ export function badBodyRule(e: BadBodyFault, entry: number, t: FaultTargets): Ht
   const { trace, scheduler } = t;
   return {
     entry,
-    node: e.node,
-    path: e.path,
-    method: e.method,
-    remaining: e.count,
+    ...requestMatchOf(e),
     handle(req, forward, reply) {
       if (e.body === 'html') {
         trace.record(scheduler.now, 'http.edge', { body: 'html', entry, id: req.id, status: 200 });

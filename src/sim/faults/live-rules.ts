@@ -1,7 +1,7 @@
 import { pathMatches } from '../network.js';
 import type { SimHttpRequest } from '../transport/http-types.js';
 import type { WsConnection } from '../transport/ws-connection.js';
-import type { HttpReply } from '../server-host.js';
+import { takeRule, type HttpReply } from '../server-host.js';
 
 /** A fault in force on WebSocket connections (idle-timeout, flapping, message-too-big, slow-consumer). */
 export interface ConnectionRule {
@@ -35,6 +35,16 @@ export interface HttpRule {
   remaining?: number;
   /** Handles a matching request: answer it at the edge, or `forward` it to the server and change the answer. */
   handle(req: SimHttpRequest, forward: (reply: (r: HttpReply) => void) => void, reply: (r: HttpReply) => void): void;
+}
+
+/** The request-matching part of an {@link HttpRule}, from a plan entry's `node`, `path`, `method` and `count`. */
+export function requestMatchOf(e: {
+  node?: string;
+  path?: string;
+  method?: string;
+  count?: number;
+}): Pick<HttpRule, 'node' | 'path' | 'method' | 'remaining'> {
+  return { node: e.node, path: e.path, method: e.method, remaining: e.count };
 }
 
 /**
@@ -86,17 +96,7 @@ export class LiveFaultRules {
 
   /** @internal The first HTTP rule matching `req`, counting it against the rule's `count`. */
   takeHttp(req: SimHttpRequest): HttpRule | undefined {
-    for (const r of this.http) {
-      if (r.node !== undefined && r.node !== req.node) continue;
-      if (r.path !== undefined && !pathMatches(r.path, req.path)) continue;
-      if (r.method !== undefined && r.method !== req.method) continue;
-      if (r.remaining !== undefined) {
-        if (r.remaining <= 0) continue;
-        r.remaining--;
-      }
-      return r;
-    }
-    return undefined;
+    return takeRule(this.http, req);
   }
 
   private matching(conn: WsConnection): ConnectionRule[] {

@@ -1,5 +1,5 @@
 import type { FaultTargets } from './engine.js';
-import type { HttpRule } from './live-rules.js';
+import { requestMatchOf, type HttpRule } from './live-rules.js';
 import type { RequestResetFault } from './plan.js';
 
 /**
@@ -11,10 +11,7 @@ import type { RequestResetFault } from './plan.js';
 export function requestResetRule(e: RequestResetFault, entry: number, t: FaultTargets): HttpRule {
   return {
     entry,
-    node: e.node,
-    path: e.path,
-    method: e.method,
-    remaining: e.count,
+    ...requestMatchOf(e),
     handle(req, _forward, reply) {
       t.trace.record(t.scheduler.now, 'http.edge', { entry, id: req.id, reset: true });
       reply({ kind: 'reset' });

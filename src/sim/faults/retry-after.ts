@@ -1,5 +1,5 @@
 import type { FaultTargets } from './engine.js';
-import type { HttpRule } from './live-rules.js';
+import { requestMatchOf, type HttpRule } from './live-rules.js';
 import type { RetryAfterFault } from './plan.js';
 
 /**
@@ -10,10 +10,7 @@ import type { RetryAfterFault } from './plan.js';
 export function retryAfterRule(e: RetryAfterFault, entry: number, t: FaultTargets): HttpRule {
   return {
     entry,
-    node: e.node,
-    path: e.path,
-    method: e.method,
-    remaining: e.count,
+    ...requestMatchOf(e),
     handle(req, _forward, reply) {
       t.trace.record(t.scheduler.now, 'http.edge', { entry, id: req.id, retryAfter: e.seconds, status: e.status });
       reply({ kind: 'response', res: { status: e.status, headers: { 'retry-after': String(e.seconds) }, body: '' }, via: 'edge' });
