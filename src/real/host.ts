@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Random } from '../sim/random.js';
 import type { Scheduler } from '../sim/scheduler.js';
-import { pathMatches } from '../sim/network.js';
+import { takeRule } from '../sim/server-host.js';
 import { createDateClass } from '../sim/clock.js';
 import { captivePortalPage } from '../sim/faults/bad-body.js';
 import type {
@@ -49,25 +49,6 @@ export interface ListenerControl {
    * `node`) to refuse connections: a dead server or an offline device.
    */
   refuse(node: string | undefined, on: boolean): void;
-}
-
-function takeRule<R extends { node?: string; path?: string; method?: string; remaining?: number }>(
-  rules: R[],
-  node: string,
-  method: string,
-  path: string,
-): R | undefined {
-  for (const r of rules) {
-    if (r.node !== undefined && r.node !== node) continue;
-    if (r.path !== undefined && !pathMatches(r.path, path)) continue;
-    if (r.method !== undefined && r.method !== method) continue;
-    if (r.remaining !== undefined) {
-      if (r.remaining <= 0) continue;
-      r.remaining--;
-    }
-    return r;
-  }
-  return undefined;
 }
 
 function errorMessage(e: unknown): string {
@@ -216,9 +197,8 @@ export class RealServerHost {
         case 'reset':
           this.trace.record(now, 'http.edge', { entry, id: x.id, reset: true });
           // The reset takes one trip back to the client, like an answer.
-          this.net.sendDatagram(
-            { id: x.id, type: 'http.response', node: x.node, dir: 'to-client', bytes: 0, path: x.url.pathname },
-            () => this.fail(x, 'reset', true),
+          this.net.sendDatagram({ id: x.id, type: 'http.response', node: x.node, dir: 'to-client', bytes: 0, path: x.url.pathname }, () =>
+            this.fail(x, 'reset', true),
           );
           return;
         case 'html':
@@ -233,7 +213,13 @@ export class RealServerHost {
           return this.toApp(x, dup, undefined, (res) => {
             const whole = Buffer.from(responseBodyText(res), 'utf8');
             const half = whole.subarray(0, Math.floor(whole.byteLength / 2));
-            this.trace.record(this.clock.now(), 'http.edge', { body: 'truncated', bytes: half.byteLength, entry, id: x.id, status: res.status });
+            this.trace.record(this.clock.now(), 'http.edge', {
+              body: 'truncated',
+              bytes: half.byteLength,
+              entry,
+              id: x.id,
+              status: res.status,
+            });
             return { ...res, body: half.toString('utf8') };
           });
       }
@@ -242,12 +228,12 @@ export class RealServerHost {
       this.trace.record(now, 'http.refused', { id: x.id });
       return this.fail(x, 'refused');
     }
-    const status = takeRule(this.statusRules, x.node, x.method, x.url.pathname);
+    const status = takeRule(this.statusRules, { node: x.node, method: x.method, path: x.url.pathname });
     if (status) {
       this.trace.record(now, 'http.edge', { id: x.id, status: status.status, entry: status.entry });
       return this.reply(x, { status: status.status, body: '' }, 'edge');
     }
-    const timeout = takeRule(this.timeoutRules, x.node, x.method, x.url.pathname);
+    const timeout = takeRule(this.timeoutRules, { node: x.node, method: x.method, path: x.url.pathname });
     if (timeout?.phase === 'request') {
       this.trace.record(now, 'net.drop', {
         id: x.id,
@@ -408,7 +394,7 @@ export class RealServerHost {
       return;
     }
     if (this.down) return conn.sendRefusal(0);
-    const refuse = takeRule(this.refuseRules, conn.node, 'GET', req.path);
+    const refuse = takeRule(this.refuseRules, { node: conn.node, method: 'GET', path: req.path });
     if (refuse) return conn.sendRefusal(refuse.status);
     const app = this.app;
     const generation = this.generation;
@@ -467,7 +453,10 @@ export class RealServerHost {
     try {
       this.app?.expireCredentials?.({ ...expiry });
     } catch (e) {
-      this.trace.record(this.clock.now(), 'server.error', { subject: `token-expiry (fault entry ${expiry.entry})`, message: errorMessage(e) });
+      this.trace.record(this.clock.now(), 'server.error', {
+        subject: `token-expiry (fault entry ${expiry.entry})`,
+        message: errorMessage(e),
+      });
     }
   }
 

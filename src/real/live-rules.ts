@@ -1,4 +1,5 @@
 import { pathMatches } from '../sim/network.js';
+import { takeRule } from '../sim/server-host.js';
 import type { RealWsConnection } from './ws-connection.js';
 
 /**
@@ -24,10 +25,7 @@ export interface RealConnectionRule {
 
 /** What an HTTP edge fault does with a matching request. */
 export type RealHttpAction =
-  | { kind: 'reset' }
-  | { kind: 'html' }
-  | { kind: 'truncated' }
-  | { kind: 'retry-after'; status: number; seconds: number };
+  { kind: 'reset' } | { kind: 'html' } | { kind: 'truncated' } | { kind: 'retry-after'; status: number; seconds: number };
 
 /** A fault in force at the HTTP edge, in front of the application (request-reset, bad-body, retry-after). */
 export interface RealHttpRule {
@@ -96,17 +94,7 @@ export class RealLiveRules {
 
   /** The first HTTP rule matching the request, counted against its `count`. */
   takeHttp(node: string, method: string, path: string): RealHttpRule | undefined {
-    for (const r of this.http) {
-      if (r.node !== undefined && r.node !== node) continue;
-      if (r.path !== undefined && !pathMatches(r.path, path)) continue;
-      if (r.method !== undefined && r.method !== method) continue;
-      if (r.remaining !== undefined) {
-        if (r.remaining <= 0) continue;
-        r.remaining--;
-      }
-      return r;
-    }
-    return undefined;
+    return takeRule(this.http, { node, method, path });
   }
 
   private matching(conn: RealWsConnection): RealConnectionRule[] {
