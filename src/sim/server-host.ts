@@ -318,7 +318,10 @@ export class ServerHost implements UpgradeTarget {
 }
 
 /** @internal The first rule matching `req` (node, path glob, method), counting it against the rule's `count`. */
-export function takeRule<R extends Omit<EdgeRule, 'entry'>>(rules: R[], req: SimHttpRequest): R | undefined {
+export function takeRule<R extends Omit<EdgeRule, 'entry'>>(
+  rules: R[],
+  req: { node: string; method: string; path: string },
+): R | undefined {
   for (const r of rules) {
     if (r.node !== undefined && r.node !== req.node) continue;
     if (r.path !== undefined && !pathMatches(r.path, req.path)) continue;
