@@ -7,10 +7,6 @@ export default defineConfig({
     // Simulations install and restore globals; isolating files in forks keeps one
     // file's installed clock from ever being seen by another.
     pool: 'forks',
-    // vitest's default is one fork fewer than the cores: on CI's 2 cores that is a single
-    // fork. A third of the suite's time is real-socket and real-process tests that mostly
-    // wait, so three forks overlap them with the CPU-bound simulation tests.
-    maxWorkers: 3,
     // In CI a JSON report lets .ci/run print a plain "N passed, N failed" closing line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'reports/vitest-results.json' }]] : ['default'],
     testTimeout: 60_000,
