@@ -121,6 +121,11 @@ export class ClientNode {
     this.storage = new SimStorage(name, k.scheduler, k.trace);
   }
 
+  /** @internal The device's clock: its skew is read on every `Date.now()`, so changing it sets the device's wall clock. */
+  get clock(): Required<NodeClock> {
+    return this.k.clock;
+  }
+
   /** The environment of the current incarnation. */
   get env(): ClientEnv {
     this.currentEnv ??= this.buildEnv();

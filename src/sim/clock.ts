@@ -1,5 +1,6 @@
 import { real } from './real-globals.js';
 import { dateString, localToUtc, parseInZone, timeString, zoneOffset } from './time-zone.js';
+import { inZone } from './zoned-intl.js';
 import type { Scheduler, Task } from './scheduler.js';
 
 /** A handle returned by the simulated `setTimeout`/`setInterval`. Like Node's `Timeout`
@@ -152,8 +153,7 @@ export function createDateClass(epochMs: () => number, timeZone = 'UTC'): DateCo
     set(l);
     return proto.setTime.call(d, localToUtc(zone, l.getTime()));
   };
-  const zoned = (options: Intl.DateTimeFormatOptions | undefined): Intl.DateTimeFormatOptions =>
-    options?.timeZone === undefined ? { ...options, timeZone: zone } : options;
+  const zoned = (options: Intl.DateTimeFormatOptions | undefined): Intl.DateTimeFormatOptions => inZone(options, zone);
   class SimDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) super(epochMs());

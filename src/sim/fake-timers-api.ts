@@ -1,5 +1,4 @@
 import type { ClientEnv } from './client-node.js';
-import type { Scheduler, Task } from './scheduler.js';
 import type { Simulation } from './simulation.js';
 
 /** How {@link installFakeClock} sets up the clock. */
@@ -150,17 +149,17 @@ export function installFakeClock(sim: Simulation, options: FakeClockOptions = {}
       return now();
     },
     async runToLastAsync() {
-      const last = queued(scheduler).reduce((m, t) => Math.max(m, t.at), -Infinity);
+      const last = scheduler.queued().reduce((m, t) => Math.max(m, t.at), -Infinity);
       if (Number.isFinite(last)) await sim.runUntil(last);
       return now();
     },
     setSystemTime(time = 0) {
       const to = typeof time === 'number' ? time : time.getTime();
       if (!Number.isFinite(to)) throw new TypeError(`clock.setSystemTime: expected epoch ms or a valid Date, found ${String(time)}`);
-      deviceClock(sim, node).skew += to - now();
+      sim.node(node).clock.skew += to - now();
       env().log('clock set', { wallClock: new Date(to).toISOString() });
     },
-    countTimers: () => queued(scheduler).filter((t) => t.owner === node && t.kind === 'timer').length,
+    countTimers: () => scheduler.queued().filter((t) => t.owner === node && t.kind === 'timer').length,
     tick: sync('tick', 'tickAsync(ms)'),
     next: sync('next', 'nextAsync()'),
     runAll: sync('runAll', 'runAllAsync()'),
@@ -190,18 +189,4 @@ function duration(time: number | string): number {
   if (parts.length > 3 || !parts.every((p) => /^\d{1,2}$/.test(p)))
     throw new TypeError(`clock.tickAsync: expected ms or "hh:mm:ss" (as fake-timers), found "${time}"`);
   return parts.reduce((s, p) => s * 60 + Number(p), 0) * 1000;
-}
-
-/** The live tasks in the kernel's queue (cancelled ones stay in it until popped). */
-function queued(scheduler: Scheduler): Task[] {
-  // The Scheduler keeps its heap private; reading it here keeps this API out of the hot path.
-  const heap = (scheduler as unknown as { heap: Task[] }).heap;
-  return heap.filter((t) => !t.cancelled);
-}
-
-/** The device clock of `node` (its skew is read on every `Date.now()`). */
-function deviceClock(sim: Simulation, node: string): { skew: number } {
-  const k = (sim.node(node) as unknown as { k?: { clock?: { skew: number } } }).k;
-  if (!k?.clock) throw new Error(`clock.setSystemTime: node "${node}" has no device clock to set`);
-  return k.clock;
 }

@@ -28,18 +28,7 @@ export function installGlobals(env: ClientEnv, random: Random, scheduler: Schedu
     trace.record(scheduler.now, 'client.random', { node: env.node, draws: pendingDraws });
     pendingDraws = 0;
   };
-  const previousAfterTask = scheduler.afterTask;
-  scheduler.afterTask = () => {
-    previousAfterTask?.();
-    flush();
-  };
-  // Draws made outside any task (while the client is built, between runs) are recorded at
-  // the time they happened, before the next task moves the clock.
-  const previousBeforeTask = scheduler.beforeTask;
-  scheduler.beforeTask = () => {
-    previousBeforeTask?.();
-    flush();
-  };
+  const unhook = flushAroundTasks(scheduler, flush);
   set(globalThis, 'setTimeout', env.setTimeout);
   set(globalThis, 'clearTimeout', env.clearTimeout);
   set(globalThis, 'setInterval', env.setInterval);
@@ -66,24 +55,54 @@ export function installGlobals(env: ClientEnv, random: Random, scheduler: Schedu
     return view;
   };
   set(globalThis.crypto, 'getRandomValues', fill);
-  set(globalThis.crypto, 'randomUUID', () => {
-    const b = fill(new Uint8Array(16));
-    b[6] = (b[6]! & 0x0f) | 0x40;
-    b[8] = (b[8]! & 0x3f) | 0x80;
-    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  });
+  set(globalThis.crypto, 'randomUUID', () => uuidFrom(fill));
   // process.hrtime on virtual time (libraries measure durations with it).
-  const hrtime = (previous?: [number, number]): [number, number] => {
-    const ns = Math.round(env.performance.now() * 1e6) - (previous ? previous[0] * 1e9 + previous[1] : 0);
-    return [Math.floor(ns / 1e9), ns % 1e9];
-  };
-  hrtime.bigint = (): bigint => BigInt(Math.round(env.performance.now() * 1e6));
-  set(process, 'hrtime', hrtime);
+  set(process, 'hrtime', virtualHrtime(() => env.performance.now()));
   return () => {
     flush();
-    scheduler.afterTask = previousAfterTask;
-    scheduler.beforeTask = previousBeforeTask;
+    unhook();
     for (const [target, key, d] of saved.reverse()) restoreProperty(target, key, d);
+  };
+}
+
+/** @internal A version-4 UUID (`crypto.randomUUID`) from 16 bytes that `fill` draws. */
+export function uuidFrom(fill: (view: Uint8Array) => Uint8Array): string {
+  const b = fill(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** @internal `process.hrtime` (and its `bigint` form) read from `nowMs`, a monotonic clock in virtual ms. */
+export function virtualHrtime(nowMs: () => number): typeof process.hrtime {
+  const hrtime = (previous?: [number, number]): [number, number] => {
+    const ns = Math.round(nowMs() * 1e6) - (previous ? previous[0] * 1e9 + previous[1] : 0);
+    return [Math.floor(ns / 1e9), ns % 1e9];
+  };
+  hrtime.bigint = (): bigint => BigInt(Math.round(nowMs() * 1e6));
+  return hrtime;
+}
+
+/**
+ * @internal Runs `flush` after every task and before the next (after the hooks already
+ * set): draws made outside any task (while the client is built, between runs) are then
+ * recorded at the time they happened, before the next task moves the clock. Returns what
+ * puts the previous hooks back.
+ */
+export function flushAroundTasks(scheduler: Scheduler, flush: () => void): () => void {
+  const previousAfter = scheduler.afterTask;
+  const previousBefore = scheduler.beforeTask;
+  scheduler.afterTask = () => {
+    previousAfter?.();
+    flush();
+  };
+  scheduler.beforeTask = () => {
+    previousBefore?.();
+    flush();
+  };
+  return () => {
+    scheduler.afterTask = previousAfter;
+    scheduler.beforeTask = previousBefore;
   };
 }

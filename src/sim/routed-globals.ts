@@ -2,6 +2,7 @@ import nodeCrypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import type { ClientEnv } from './client-node.js';
 import { browserProfile, type BrowserWorld } from './browser-profile.js';
+import { flushAroundTasks, uuidFrom, virtualHrtime } from './globals.js';
 import { real } from './real-globals.js';
 import type { Random } from './random.js';
 import type { Scheduler } from './scheduler.js';
@@ -88,16 +89,7 @@ export function installRoutedGlobals(sim: RoutedWorlds): GlobalsRouter {
   const flush = (): void => {
     for (const [node, w] of worlds) flushOne(node, w);
   };
-  const previousAfter = scheduler.afterTask;
-  const previousBefore = scheduler.beforeTask;
-  scheduler.afterTask = () => {
-    previousAfter?.();
-    flush();
-  };
-  scheduler.beforeTask = () => {
-    previousBefore?.();
-    flush();
-  };
+  const unhook = flushAroundTasks(scheduler, flush);
   const draw = (): number => {
     const w = world();
     w.draws++;
@@ -111,13 +103,7 @@ export function installRoutedGlobals(sim: RoutedWorlds): GlobalsRouter {
     w.draws++;
     return view;
   };
-  const uuid = (): string => {
-    const b = fill(new Uint8Array(16));
-    b[6] = (b[6]! & 0x0f) | 0x40;
-    b[8] = (b[8]! & 0x3f) | 0x80;
-    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  };
+  const uuid = (): string => uuidFrom(fill);
 
   const saved: [object, string, PropertyDescriptor | undefined][] = [];
   const set = (target: object, key: string, value: unknown, enumerable = false): void => {
@@ -140,12 +126,7 @@ export function installRoutedGlobals(sim: RoutedWorlds): GlobalsRouter {
   set(Math, 'random', draw);
   set(globalThis.crypto, 'getRandomValues', fill);
   set(globalThis.crypto, 'randomUUID', uuid);
-  const hrtime = (previous?: [number, number]): [number, number] => {
-    const ns = Math.round(env().performance.now() * 1e6) - (previous ? previous[0] * 1e9 + previous[1] : 0);
-    return [Math.floor(ns / 1e9), ns % 1e9];
-  };
-  hrtime.bigint = (): bigint => BigInt(Math.round(env().performance.now() * 1e6));
-  set(process, 'hrtime', hrtime);
+  set(process, 'hrtime', virtualHrtime(() => env().performance.now()));
   // node:crypto's generators, on the same stream (the traps leave a replaced entry alone).
   set(nodeCrypto, 'randomUUID', uuid, true);
   set(nodeCrypto, 'randomFillSync', (buf: ArrayBufferView, offset = 0, size?: number) => {
@@ -185,8 +166,7 @@ export function installRoutedGlobals(sim: RoutedWorlds): GlobalsRouter {
     },
     restore() {
       flush();
-      scheduler.afterTask = previousAfter;
-      scheduler.beforeTask = previousBefore;
+      unhook();
       for (const [target, key, d] of saved.reverse()) restoreProperty(target, key, d);
       syncBuiltinESMExports();
     },

@@ -199,6 +199,11 @@ export class Scheduler {
     return n;
   }
 
+  /** @internal The queued (not cancelled) tasks, in no particular order: for tools that inspect the queue, not for the run loop. */
+  queued(): Task[] {
+    return this.heap.filter((t) => !t.cancelled);
+  }
+
   /** The earliest queued task's time, or `undefined` when the queue is empty. */
   nextAt(): number | undefined {
     this.dropCancelledTop();

@@ -6,12 +6,8 @@
  */
 export function zonedDateTimeFormat(timeZone: string, now: () => number): typeof Intl.DateTimeFormat {
   const Real = Intl.DateTimeFormat;
-  const zoned = (options: unknown): Intl.DateTimeFormatOptions => {
-    const o = (options ?? {}) as Intl.DateTimeFormatOptions;
-    return o.timeZone === undefined ? { ...o, timeZone } : o;
-  };
   const make = (locales: unknown, options: unknown): Intl.DateTimeFormat => {
-    const f = new Real(locales as Intl.LocalesArgument, zoned(options));
+    const f = new Real(locales as Intl.LocalesArgument, inZone(options as Intl.DateTimeFormatOptions | undefined, timeZone));
     const format = f.format.bind(f);
     const formatToParts = f.formatToParts.bind(f);
     Object.defineProperties(f, {
@@ -24,4 +20,9 @@ export function zonedDateTimeFormat(timeZone: string, now: () => number): typeof
     construct: (_t, [locales, options]) => make(locales, options),
     apply: (_t, _this, [locales, options]) => make(locales, options),
   });
+}
+
+/** @internal `options` with `timeZone` set to `zone` unless they name one: a device formats in its own zone by default. */
+export function inZone(options: Intl.DateTimeFormatOptions | undefined, zone: string): Intl.DateTimeFormatOptions {
+  return options?.timeZone === undefined ? { ...options, timeZone: zone } : options;
 }

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { faultPlanSchema } from '../../src/schema/index.js';
 import { faultKinds, type FaultEntry } from '../../src/sim/faults/plan.js';
 import { FaultPlanError, validateFaultPlan } from '../../src/sim/faults/validate.js';
 import { Simulation } from '../../src/sim/simulation.js';
+import { validate } from '../schema/validator.js';
 
 /** One valid entry of every kind, with every optional field set. */
 const fullEntries: Record<FaultEntry['kind'], Record<string, unknown>> = {
@@ -104,6 +106,15 @@ describe('valid fault plans', () => {
     const withHold = (e: Record<string, unknown>) => (kind === 'release' ? [{ kind: 'hold', at: 0, name: e.name }, e] : [e]);
     expect(validateFaultPlan(withHold(fullEntries[kind]))).toEqual(withHold(fullEntries[kind]));
     expect(validateFaultPlan(withHold(minimalEntries[kind]))).toEqual(withHold(minimalEntries[kind]));
+  });
+
+  it('the published JSON schema (schemas/fault-plan.schema.json) accepts the same full and minimal entries', () => {
+    const schema = faultPlanSchema();
+    for (const kind of faultKinds) {
+      const withHold = (e: Record<string, unknown>) => (kind === 'release' ? [{ kind: 'hold', at: 0, name: e.name }, e] : [e]);
+      expect(validate(schema, withHold(fullEntries[kind])), kind).toEqual([]);
+      expect(validate(schema, withHold(minimalEntries[kind])), kind).toEqual([]);
+    }
   });
 
   it('accepts the empty plan and all kinds together, and a Simulation runs them', async () => {

@@ -264,6 +264,25 @@ describe('request-reset, retry-after, bad-body', () => {
       { t: 120, ev: 'http.edge', body: 'truncated', bytes: 5, entry: 0, id: 'c1/http#1', status: 200 },
     ]);
   });
+
+  it('stand in front of http-status: retry-after answers first; bad-body truncated cuts what http-status answers', async () => {
+    const w = world([
+      { kind: 'http-status', at: 0, status: 500, path: '/a' },
+      { kind: 'retry-after', at: 0, status: 503, seconds: 5, path: '/a' },
+      { kind: 'http-status', at: 0, status: 502, path: '/b' },
+      { kind: 'bad-body', at: 0, body: 'truncated', path: '/b' },
+    ]);
+    fetchAt(w, 100, '/a');
+    fetchAt(w, 200, '/b');
+    await w.sim.run(1000);
+    expect(w.client).toEqual(['140 res /a 503 retry-after=5 null ', '240 res /b 502 null ']);
+    expect(w.server).toEqual([]);
+    expect(events(w.sim, 'http.edge').map(strip)).toEqual([
+      { t: 120, ev: 'http.edge', entry: 1, id: 'c1/http#1', retryAfter: 5, status: 503 },
+      { t: 220, ev: 'http.edge', entry: 2, id: 'c1/http#2', status: 502 },
+      { t: 220, ev: 'http.edge', body: 'truncated', bytes: 0, entry: 3, id: 'c1/http#2', status: 502 },
+    ]);
+  });
 });
 
 describe('message-too-big', () => {

@@ -1,12 +1,12 @@
 import type { ClientNode } from '../client-node.js';
 import type { Network, HoldRule } from '../network.js';
-import { pathMatches } from '../network.js';
 import type { Scheduler } from '../scheduler.js';
 import type { ServerHost } from '../server-host.js';
 import type { Trace } from '../trace.js';
 import type { WsConnection } from '../transport/ws-connection.js';
 import { entryEnd, type FaultEntry, type FaultPlan } from './plan.js';
 import { installRule } from './rules.js';
+import { appliesTo } from './live-rules.js';
 import { startRealWorldFault } from './real-world.js';
 import { startStorageFailure } from './storage-failure.js';
 import { startTokenExpiry } from './token-expiry.js';
@@ -49,9 +49,7 @@ function start(e: FaultEntry, entry: number, t: FaultTargets): void {
   const connsOf = (node: string | undefined, path: string | undefined): WsConnection[] =>
     [...t.registry].filter(
       (c) =>
-        ((c.client !== undefined && !c.clientDone) || (c.server !== undefined && !c.serverDone)) &&
-        (node === undefined || c.node === node) &&
-        (path === undefined || pathMatches(path, c.path)),
+        ((c.client !== undefined && !c.clientDone) || (c.server !== undefined && !c.serverDone)) && appliesTo({ node, path }, c),
     );
 
   const undo = installRule(e, entry, net, server);

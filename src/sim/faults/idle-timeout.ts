@@ -13,7 +13,7 @@ import type { IdleTimeoutFault } from './plan.js';
  * entry's start and the last frame (or the 101) that arrived at either end.
  */
 export function idleTimeoutRule(e: IdleTimeoutFault, entry: number, t: FaultTargets, open: WsConnection[]): ConnectionRule {
-  const { scheduler, trace } = t;
+  const { scheduler } = t;
   const since = scheduler.now;
   const timers = new Map<WsConnection, Task>();
   // Rounded as the scheduler rounds task times: compared unrounded, a due time a hair past
@@ -30,12 +30,7 @@ export function idleTimeoutRule(e: IdleTimeoutFault, entry: number, t: FaultTarg
     timers.delete(conn);
     if (conn.clientDone) return;
     if (due(conn) > scheduler.now) return arm(conn);
-    const reason = `idle-timeout (fault entry ${entry}): no frame for ${e.idle} ms`;
-    trace.record(scheduler.now, 'ws.reset', { id: conn.id, reason, side: 'client' });
-    // The intermediary has forgotten the connection: whatever either end sends now vanishes.
-    conn.up.dead = true;
-    conn.down.dead = true;
-    conn.abortClient(reason);
+    conn.forgotten(`idle-timeout (fault entry ${entry}): no frame for ${e.idle} ms`);
   };
   for (const conn of open) arm(conn);
   return {

@@ -80,31 +80,29 @@ export class LiveFaultRules {
 
   /** @internal The client end of `conn` opened. */
   opened(conn: WsConnection): void {
-    for (const r of this.matching(conn)) r.opened?.(conn);
+    for (const r of this.connections) if (appliesTo(r, conn)) r.opened?.(conn);
   }
 
   /** @internal Whether a rule refuses a frame arriving at the end `dir` points at (the first one that does acts). */
   refuses(conn: WsConnection, dir: 'to-server' | 'to-client', bytes: number, n: number): boolean {
-    for (const r of this.matching(conn)) if (r.refuses?.(conn, dir, bytes, n)) return true;
+    for (const r of this.connections) if (appliesTo(r, conn) && r.refuses?.(conn, dir, bytes, n)) return true;
     return false;
   }
 
   /** @internal The server sent a frame on `conn`. */
   sent(conn: WsConnection): void {
-    for (const r of this.matching(conn)) r.sent?.(conn);
+    for (const r of this.connections) if (appliesTo(r, conn)) r.sent?.(conn);
   }
 
   /** @internal The first HTTP rule matching `req`, counting it against the rule's `count`. */
   takeHttp(req: SimHttpRequest): HttpRule | undefined {
     return takeRule(this.http, req);
   }
+}
 
-  private matching(conn: WsConnection): ConnectionRule[] {
-    if (this.connections.length === 0) return this.connections;
-    return this.connections.filter(
-      (r) => (r.node === undefined || r.node === conn.node) && (r.path === undefined || pathMatches(r.path, conn.path)),
-    );
-  }
+/** @internal Whether a rule or plan entry scoped to `node` and `path` (each optional) covers `conn`. */
+export function appliesTo(scope: { node?: string; path?: string }, conn: WsConnection): boolean {
+  return (scope.node === undefined || scope.node === conn.node) && (scope.path === undefined || pathMatches(scope.path, conn.path));
 }
 
 const byNetwork = new WeakMap<object, LiveFaultRules>();

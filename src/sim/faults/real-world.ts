@@ -1,10 +1,9 @@
-import { pathMatches } from '../network.js';
 import type { WsConnection } from '../transport/ws-connection.js';
 import { badBodyRule } from './bad-body.js';
 import type { FaultTargets } from './engine.js';
 import { flappingRule } from './flapping.js';
 import { idleTimeoutRule } from './idle-timeout.js';
-import { liveRules } from './live-rules.js';
+import { appliesTo, liveRules } from './live-rules.js';
 import { messageTooBigRule } from './message-too-big.js';
 import type { FaultEntry } from './plan.js';
 import { requestResetRule } from './request-reset.js';
@@ -19,9 +18,7 @@ import { slowConsumerRule } from './slow-consumer.js';
  */
 export function startRealWorldFault(e: FaultEntry, entry: number, t: FaultTargets): (() => void) | undefined {
   const rules = liveRules(t.network);
-  const { node, path } = e as { node?: string; path?: string };
-  const matching = (c: WsConnection): boolean =>
-    (node === undefined || c.node === node) && (path === undefined || pathMatches(path, c.path));
+  const matching = (c: WsConnection): boolean => appliesTo(e as { node?: string; path?: string }, c);
   // Sockets whose client has opened, and sockets whose server end is open (its 101 may still be on the way).
   const clientOpen = (): WsConnection[] => [...t.registry].filter((c) => c.opened && !c.clientDone && matching(c));
   const serverOpen = (): WsConnection[] => [...t.registry].filter((c) => c.server !== undefined && !c.serverDone && matching(c));

@@ -178,6 +178,18 @@ export class WsConnection {
     this.abortClient(reason);
   }
 
+  /**
+   * An intermediary forgot the connection and told only the client (`idle-timeout`): traced
+   * as `ws.reset` with `side: "client"`; whatever either end sends now vanishes, and the
+   * server's end is left half-open.
+   */
+  forgotten(reason: string): void {
+    this.trace.record(this.scheduler.now, 'ws.reset', { id: this.id, reason, side: 'client' });
+    this.up.dead = true;
+    this.down.dead = true;
+    this.abortClient(reason);
+  }
+
   /** The client end dies (the client aborts locally); the server learns after one trip if the path allows. */
   abortClient(reason: string): void {
     if (this.clientDone || !this.client) return;
