@@ -8,19 +8,21 @@ import {
 import type { PropertyModel } from '../../conformance/protocol.js';
 import type { ScenarioAction } from '../../conformance/scenario.js';
 import type { FaultEntry } from '../../sim/faults/plan.js';
+import { defaultCustomers } from './server-options.js';
 import { liveTiming } from './wire.js';
 
 const DURATION = 45_000;
 const HEAL = 5_000;
 
-/** The default customers (server-options.ts): email, owner, chats. */
-const customers = {
-  alice: { email: 'alice@example.com', agent: 'agent-1', chats: ['chat-a1', 'chat-a2'] },
-  bob: { email: 'bob@example.com', agent: 'agent-1', chats: ['chat-b1'] },
-  carol: { email: 'carol@example.com', agent: 'agent-2', chats: ['chat-c1', 'chat-c2'] },
-  dave: { email: 'dave@example.com', agent: 'agent-2', chats: ['chat-d1'] },
-} as const;
-type CustomerName = keyof typeof customers;
+type CustomerName = 'alice' | 'bob' | 'carol' | 'dave';
+type Customer = { email: string; agent: string; chats: readonly [string, ...string[]] };
+/** The server's default customers (server-options.ts), by their email's local part: email, owner, chats. */
+const customers = Object.fromEntries(
+  defaultCustomers.map((c): [string, Customer] => [
+    c.email.split('@')[0]!,
+    { email: c.email, agent: c.dashboard_user_id, chats: c.chats as [string, ...string[]] },
+  ]),
+) as Record<CustomerName, Customer>;
 const agents = ['agent-1', 'agent-2'] as const;
 
 /**
@@ -298,7 +300,11 @@ export const liveSupportPropertyModel: PropertyModel = {
     // The saved role and view (env.storage): a full quota, or data lost across a restart.
     const storage = worldConditionArbitraries(f, { duration: DURATION, maxWindow: 30_000, clients, node }).faults;
     // The agents' tokens (the only credentials: the widget's endpoints are public) stop being accepted.
-    const tokenExpiry = f.record({ kind: f.constant('token-expiry' as const), at, node: f.constantFrom<string | undefined>(undefined, 'd1', 'd2') });
+    const tokenExpiry = f.record({
+      kind: f.constant('token-expiry' as const),
+      at,
+      node: f.constantFrom<string | undefined>(undefined, 'd1', 'd2'),
+    });
     // A backend crash-looping behind a load balancer that still accepts (the source's Step 1
     // gone wrong): in a third of the runs, on top of the plan, so that the dashboards'
     // backoff under repeated immediate drops (LIVE-14) is judged often.

@@ -364,7 +364,7 @@ export function handleUpgrade(
     path: string;
     token: string | undefined;
   },
-  state?: MealLogServerState,
+  state: MealLogServerState,
 ): MealLogOutcome<{ accept: true; userId: string } | { accept: false; status: number }> {
   const refuse = (status: number, reason: string) => ({
     result: { accept: false as const, status },
@@ -373,7 +373,7 @@ export function handleUpgrade(
   if (routeOf(req.path)?.kind !== 'socket') return refuse(404, `no meal-log WebSocket endpoint at ${req.path}`);
   const userId = userOf(req.token);
   if (!userId) return refuse(401, req.token ? 'unknown token' : 'missing token');
-  if (state && tokenExpired(state, req.token)) return refuse(401, 'token expired');
+  if (tokenExpired(state, req.token)) return refuse(401, 'token expired');
   return { result: { accept: true, userId }, effects: [] };
 }
 

@@ -3,11 +3,11 @@ import { fmtDuration, fmtTime, type SocketLife } from '../../../conformance/trac
 import { guarded, plural, type Model } from './model.js';
 
 /** A socket that opened and ended within this long of opening was dropped early (the stable-connection threshold). */
-export const earlyDrop = 5000;
+const earlyDrop = 5000;
 /** The window of LIVE-14's bound. */
-export const rateWindow = 30_000;
+const rateWindow = 30_000;
 /** The most connection attempts a streak of early drops may hold in one window. */
-export const maxAttempts = 10;
+const maxAttempts = 10;
 
 /** Whether `s` opened and then ended within {@link earlyDrop} of opening. */
 function droppedEarly(s: SocketLife): boolean {
@@ -79,7 +79,7 @@ export const checkReconnectRate = guarded((m) => {
         streak = [];
         continue;
       }
-      if (s.openAt !== undefined && !droppedEarly(s) && s.endAt - s.openAt >= earlyDrop) close();
+      if (s.openAt !== undefined && s.endAt - s.openAt >= earlyDrop) close();
     }
     close();
   }

@@ -22,10 +22,9 @@ import { DashboardMachine } from '../dashboard-machine.js';
 class CleanCloseAsLogout extends DashboardMachine {
   protected override onClosed(code: number | undefined, wasClean: boolean | undefined): void {
     if (!wasClean) return super.onClosed(code, wasClean);
-    this.socket = undefined;
+    // No longer wanted, the reference's socketFailed() lets the socket go without scheduling a reconnect.
     this.wanted = false;
-    this.cmd({ type: 'cancel-timer', key: 'silence' });
-    this.cmd({ type: 'cancel-timer', key: 'stable' });
+    this.socketFailed();
     this.log('the server ended the session', { code });
   }
 }

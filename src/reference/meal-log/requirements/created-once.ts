@@ -1,6 +1,6 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtTime } from '../../../conformance/trace-query.js';
-import { expiryOf, givenUpAllowance, guarded, plural, storageLossAllowance, type Created, type Submission } from './model.js';
+import { guarded, missingExcused, plural, type Created, type Submission } from './model.js';
 
 /**
  * MEAL-7: per node and meal text, the server creates no more meals than the user
@@ -49,8 +49,7 @@ export const checkCreatedOnce = guarded((m) => {
   let excused = 0;
   for (const [node, list] of missing) {
     const count = list.reduce((n, x) => n + x.count, 0);
-    const expiry = expiryOf(m, node);
-    if (count <= givenUpAllowance(m, node) + storageLossAllowance(m, node) || (expiry && expiry.t < m.healAt + m.bound)) {
+    if (missingExcused(m, node, count)) {
       excused += count;
       continue;
     }

@@ -1,16 +1,6 @@
 import { verdict, type Violation } from '../../../conformance/checker-kit.js';
 import { fmtDuration, fmtTime, snapshotAt, type Snapshot } from '../../../conformance/trace-query.js';
-import {
-  expiryOf,
-  givenUpAllowance,
-  guarded,
-  lostByRestart,
-  plural,
-  showsMeal,
-  shownOf,
-  storageLossAllowance,
-  type Submission,
-} from './model.js';
+import { expiryOf, guarded, lostByRestart, missingExcused, plural, showsMeal, shownOf, type Submission } from './model.js';
 
 /**
  * MEAL-4: each meal the server created for a node and finished (`meal.finished`) is shown
@@ -67,9 +57,7 @@ export const checkFinalStatusShown = guarded((m) => {
     never.set(s.node, [...(never.get(s.node) ?? []), s]);
   }
   for (const [node, list] of never) {
-    const expiry = expiryOf(m, node);
-    if (expiry && expiry.t < m.healAt + m.bound) continue;
-    if (list.length <= givenUpAllowance(m, node) + storageLossAllowance(m, node)) continue;
+    if (missingExcused(m, node, list.length)) continue;
     for (const s of list) {
       judged++;
       v.push({

@@ -165,7 +165,7 @@ export function buildKnowledge(src: Sources): Knowledge {
         const id = q.str(e, 'id') ?? '';
         const status = q.num(e, 'status');
         // A body a bad-body fault spoiled tells the client nothing, although the server may have acted.
-        if (status === undefined || status < 200 || status >= 300 || e.via === 'edge' || spoiled.has(q.str(e, 'id') ?? '')) break;
+        if (status === undefined || status < 200 || status >= 300 || e.via === 'edge' || spoiled.has(id)) break;
         const listing = listings.get(id);
         const k = known.get(listing?.node ?? uploads.get(id)?.node ?? '');
         if (listing && k && served.has(id)) {

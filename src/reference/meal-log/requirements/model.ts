@@ -444,7 +444,7 @@ export function expiryOf(m: Model, node: string): { t: number; seq: number } | u
  * storage did not hold the outbox ({@link storageLossAt}) — what was not uploaded by then
  * is gone.
  */
-export function storageLossAllowance(m: Model, node: string): number {
+function storageLossAllowance(m: Model, node: string): number {
   let n = 0;
   for (const r of m.storageLosses) {
     if (r.node !== node) continue;
@@ -452,6 +452,18 @@ export function storageLossAllowance(m: Model, node: string): number {
     if (inc) n += m.submissions.filter((s) => s.node === node && s.seq > inc.startSeq && s.seq < inc.endSeq).length;
   }
   return n;
+}
+
+/**
+ * Whether `count` submitted meals of `node` that never reached the server are excused
+ * (MEAL-4, MEAL-7): its token expired before `healAt + bound` (the protocol cannot renew
+ * it), or `count` is within what edge 4xx answers ({@link givenUpAllowance}) and lost
+ * storage ({@link storageLossAllowance}) allow.
+ */
+export function missingExcused(m: Model, node: string, count: number): boolean {
+  const expiry = expiryOf(m, node);
+  if (expiry && expiry.t < m.healAt + m.bound) return true;
+  return count <= givenUpAllowance(m, node) + storageLossAllowance(m, node);
 }
 
 /** A server restart that lost the server's state: every meal, local id and job is forgotten. */
@@ -471,7 +483,7 @@ export const givesUp = (status: number | undefined): boolean =>
  * on (see {@link givesUp}), as the client received it. The real server answers a
  * well-formed upload only with 2xx, so a 4xx from the server itself excuses nothing.
  */
-export function givenUpAllowance(m: Model, node: string): number {
+function givenUpAllowance(m: Model, node: string): number {
   return m.posts.filter((p) => p.node === node && p.responseAt !== undefined && p.via === 'edge' && givesUp(p.status)).length;
 }
 
@@ -485,7 +497,7 @@ export const ok = (x: HttpExchange): boolean =>
   x.status !== undefined && x.status >= 200 && x.status < 300 && !(x as MealRequest).unreadable;
 
 /** Ids of the exchanges whose answer a `bad-body` fault spoiled (`http.edge` with `body`). */
-export function unreadableAnswers(events: readonly TraceEvent[]): Set<string> {
+function unreadableAnswers(events: readonly TraceEvent[]): Set<string> {
   const out = new Set<string>();
   for (const e of events) if (e.ev === 'http.edge' && e.body !== undefined && typeof e.id === 'string') out.add(e.id);
   return out;
